@@ -1,0 +1,46 @@
+"""Model names a user can type, mapped lazily to their estimator classes.
+
+Each entry is ``"module:Class"`` so importing the registry never imports torch or
+gensim. Later issues add their models here (one line each).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+MODELS: dict[str, str] = {
+    "majority": "depscreen.models.baselines:MajorityBaseline",
+    "tfidf-lr": "depscreen.models.baselines:TfidfLogReg",
+}
+
+
+def available_models() -> list[str]:
+    return sorted(MODELS)
+
+
+def model_class(name: str) -> type:
+    """The estimator class registered under ``name``; a clear error lists the valid names."""
+    try:
+        target = MODELS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown model '{name}'; available: {', '.join(available_models())}"
+        ) from None
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def make_model(name: str, **params: Any):
+    """A fresh, unfitted estimator ``name`` built with ``params``."""
+    return model_class(name)(**params)
+
+
+def registered_name(model: Any) -> str | None:
+    """The registry name of ``model``'s class, or None when it is not registered."""
+    cls = type(model)
+    target = f"{cls.__module__}:{cls.__name__}"
+    for name, entry in MODELS.items():
+        if entry == target:
+            return name
+    return None

@@ -1,0 +1,16 @@
+"""Shared fixtures. Tests that need ../shared/data skip cleanly when it is absent."""
+
+from __future__ import annotations
+
+import pytest
+
+from depscreen.corpus.locate import shared_data_dir
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    """The public data folder; the test is skipped when it is not present."""
+    root = shared_data_dir()
+    if root is None:
+        pytest.skip("../shared/data not present")
+    return root
