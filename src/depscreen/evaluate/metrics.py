@@ -1,0 +1,347 @@
+"""Metrics from scikit-learn, per task, that never crash on a degenerate fold.
+
+Tasks
+-----
+``binary``      accuracy, precision / recall / F1 of the positive class, macro P / R / F1,
+                ROC-AUC, PR-AUC (average precision), confusion matrix.
+``multiclass``  accuracy, macro and weighted P / R / F1, one-vs-rest ROC-AUC and PR-AUC
+                (macro over the classes where they are defined), confusion matrix.
+``ordinal``     everything of ``multiclass`` plus MAE / RMSE of the predicted labels, MAE /
+                RMSE of the expected value under ``predict_proba``, quadratic-weighted kappa.
+``regression``  MAE, RMSE, R2.
+
+A metric that is undefined on a fold -- ROC-AUC when the fold's true labels hold a single
+class, recall of a class that is absent from the truth -- is ``NaN`` with a note saying
+why; :func:`summarize` leaves NaN out of the mean and reports how many folds it left out.
+Precision of a class the model never predicts is 0 (scikit-learn's ``zero_division=0``):
+predicting a single class is a failure to score, not an undefined quantity, and the
+number of such folds is counted separately (``single_class_prediction``).
+
+Example
+-------
+>>> m = compute_metrics([0, 0, 1, 1], [0, 1, 1, 1], proba=[[.9, .1], [.4, .6], [.2, .8], [.3, .7]],
+...                     classes=[0, 1], task="binary")
+>>> round(m.values["f1"], 3), m.values["roc_auc"]
+(0.8, 1.0)
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+from sklearn import metrics as skm
+
+TASKS = ("binary", "multiclass", "ordinal", "regression")
+
+# Which summary metrics a report shows first, per task.
+HEADLINE = {
+    "binary": ["accuracy", "precision", "recall", "f1", "f1_macro", "roc_auc", "pr_auc"],
+    "multiclass": ["accuracy", "precision_macro", "recall_macro", "f1_macro", "roc_auc_ovr"],
+    "ordinal": ["accuracy", "f1_macro", "mae", "rmse", "mae_expected", "qwk"],
+    "regression": ["mae", "rmse", "r2"],
+}
+
+# Lower is better for these; everything else is higher-is-better.
+LOWER_IS_BETTER = {"mae", "rmse", "mae_expected", "rmse_expected"}
+
+
+def infer_task(y: Sequence[Any]) -> str:
+    """Guess the task from the labels.
+
+    Two distinct labels -> ``binary``; integers (or integral floats) with more than two
+    levels -> ``ordinal``; strings -> ``multiclass``; other floats -> ``regression``.
+    Pass ``task=`` explicitly where the guess is wrong (e.g. unordered integer classes).
+
+    >>> infer_task([0, 1, 1]), infer_task([0, 1, 2, 4]), infer_task(["joy", "sad", "anger"])
+    ('binary', 'ordinal', 'multiclass')
+    """
+    values = [v for v in y if v is not None]
+    if not values:
+        raise ValueError("cannot infer the task: no labels")
+    distinct = set(values)
+    if len(distinct) < 2:
+        raise ValueError(f"cannot evaluate: every sample carries the label {values[0]!r}")
+    if len(distinct) == 2:
+        return "binary"
+    if all(isinstance(v, str) for v in values):
+        return "multiclass"
+    if all(_is_number(v) for v in values):
+        if all(float(v).is_integer() for v in values):
+            return "ordinal"
+        return "regression"
+    raise ValueError(
+        "cannot infer the task from labels of mixed types "
+        f"({sorted({type(v).__name__ for v in values})}); pass task= explicitly"
+    )
+
+
+def check_task(task: str | None, y: Sequence[Any]) -> str:
+    """``task`` validated against the labels, or inferred when None."""
+    if task is None:
+        return infer_task(y)
+    if task not in TASKS:
+        raise ValueError(f"unknown task '{task}'; use one of {', '.join(TASKS)}")
+    if task in ("ordinal", "regression") and not all(_is_number(v) for v in y):
+        bad = next(v for v in y if not _is_number(v))
+        raise ValueError(
+            f"task '{task}' needs numeric labels, found {bad!r}; map the labels to numbers "
+            "first (e.g. severity levels to 0..K-1)"
+        )
+    if task == "binary" and len(set(y)) > 2:
+        raise ValueError(f"task 'binary' but the labels hold {len(set(y))} classes")
+    return task
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+@dataclass
+class FoldMetrics:
+    """Metrics of one fold: scalar ``values`` (NaN where undefined), the confusion matrix
+    over ``labels`` (rows = truth, columns = prediction), and notes on anything undefined."""
+
+    values: dict[str, float]
+    confusion: list[list[int]] | None = None
+    labels: list[Any] | None = None
+    notes: list[str] = field(default_factory=list)
+    single_class_prediction: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "values": {k: _json_float(v) for k, v in self.values.items()},
+            "confusion_matrix": self.confusion,
+            "labels": _jsonable_labels(self.labels),
+            "notes": list(self.notes),
+            "single_class_prediction": self.single_class_prediction,
+        }
+
+
+def positive_label(classes: Sequence[Any]) -> Any:
+    """The positive class of a binary task: 1 (or True) when present, else the last of the
+    sorted classes (scikit-learn's convention).
+
+    >>> positive_label([0, 1]), positive_label(["control", "depressed"])
+    (1, 'depressed')
+    """
+    for c in classes:
+        if (_is_number(c) or isinstance(c, (bool, np.bool_))) and c == 1:
+            return c
+    return sorted(classes, key=_sort_key)[-1]
+
+
+def compute_metrics(
+    y_true: Sequence[Any],
+    y_pred: Sequence[Any],
+    *,
+    proba: Any = None,
+    classes: Sequence[Any] | None = None,
+    task: str | None = None,
+    pos_label: Any = None,
+) -> FoldMetrics:
+    """All metrics of ``task`` for one fold.
+
+    Parameters
+    ----------
+    y_true, y_pred : true and predicted labels (regression: numbers).
+    proba : ``(n_samples, n_classes)`` scores whose columns follow ``classes``; optional
+        (ROC-AUC, PR-AUC and the expected-value errors are NaN without it).
+    classes : every class of the task in a fixed order (the column order of ``proba`` and of
+        the confusion matrix). Defaults to the sorted union of ``y_true`` and ``y_pred``.
+    task : see :data:`TASKS`; inferred from ``y_true`` when None.
+    pos_label : the positive class of a binary task (default :func:`positive_label`).
+    """
+    y_true = list(y_true)
+    y_pred = list(y_pred)
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"y_true has {len(y_true)} labels but y_pred has {len(y_pred)}")
+    if not y_true:
+        raise ValueError("cannot compute metrics on an empty fold")
+    if task is None:
+        task = infer_task(list(y_true) + list(classes or []))
+    if task == "regression":
+        return _regression(np.asarray(y_true, float), np.asarray(y_pred, float))
+    if classes is None:
+        classes = sorted(set(y_true) | set(y_pred), key=_sort_key)
+    classes = list(classes)
+    P = None
+    if proba is not None:
+        P = np.asarray(proba, dtype=float)
+        if P.shape != (len(y_true), len(classes)):
+            raise ValueError(
+                f"proba has shape {P.shape}, expected ({len(y_true)}, {len(classes)}) "
+                "(one column per class, in the order of `classes`)"
+            )
+    notes: list[str] = []
+    values: dict[str, float] = {}
+    present = set(y_true)
+    values["accuracy"] = float(skm.accuracy_score(y_true, y_pred))
+    labels_seen = [c for c in classes if c in present or c in set(y_pred)]
+    p, r, f, _ = _prfs(y_true, y_pred, labels_seen, average="macro")
+    values.update(precision_macro=p, recall_macro=r, f1_macro=f)
+    p, r, f, _ = _prfs(y_true, y_pred, labels_seen, average="weighted")
+    values.update(precision_weighted=p, recall_weighted=r, f1_weighted=f)
+    if len(present) < len(classes):
+        missing = [c for c in classes if c not in present]
+        notes.append(f"classes absent from the fold's truth: {missing}; macro scores use the rest")
+
+    if task == "binary":
+        if pos_label is None:
+            pos_label = positive_label(classes)
+        if pos_label not in classes:
+            raise ValueError(f"positive label {pos_label!r} is not one of the classes {classes}")
+        p, r, f, _ = _prfs(y_true, y_pred, [pos_label], average=None)
+        values.update(precision=float(p[0]), recall=float(r[0]), f1=float(f[0]))
+        if pos_label not in present:
+            values["recall"] = math.nan
+            if pos_label not in set(y_pred):
+                values["f1"] = math.nan
+            notes.append("recall undefined: no positive sample in the fold's truth")
+        if P is not None:
+            score = P[:, classes.index(pos_label)]
+            truth = np.array([t == pos_label for t in y_true])
+            if truth.all() or not truth.any():
+                values["roc_auc"] = values["pr_auc"] = math.nan
+                notes.append("ROC-AUC / PR-AUC undefined: a single class in the fold's truth")
+            else:
+                values["roc_auc"] = float(skm.roc_auc_score(truth, score))
+                values["pr_auc"] = float(skm.average_precision_score(truth, score))
+        else:
+            values["roc_auc"] = values["pr_auc"] = math.nan
+            notes.append("ROC-AUC / PR-AUC need predict_proba")
+    else:
+        if P is not None:
+            aucs, aps = [], []
+            for j, c in enumerate(classes):
+                truth = np.array([t == c for t in y_true])
+                if truth.any() and not truth.all():
+                    aucs.append(skm.roc_auc_score(truth, P[:, j]))
+                    aps.append(skm.average_precision_score(truth, P[:, j]))
+            values["roc_auc_ovr"] = float(np.mean(aucs)) if aucs else math.nan
+            values["pr_auc_ovr"] = float(np.mean(aps)) if aps else math.nan
+            if len(aucs) < len(classes):
+                notes.append(
+                    f"one-vs-rest ROC-AUC / PR-AUC averaged over {len(aucs)} of "
+                    f"{len(classes)} classes (the others are absent from the fold's truth)"
+                )
+        else:
+            values["roc_auc_ovr"] = values["pr_auc_ovr"] = math.nan
+            notes.append("ROC-AUC / PR-AUC need predict_proba")
+
+    if task == "ordinal":
+        t = np.asarray(y_true, dtype=float)
+        yp = np.asarray(y_pred, dtype=float)
+        values["mae"] = float(skm.mean_absolute_error(t, yp))
+        values["rmse"] = float(np.sqrt(skm.mean_squared_error(t, yp)))
+        if P is not None:
+            expected = P @ np.asarray(classes, dtype=float)
+            values["mae_expected"] = float(skm.mean_absolute_error(t, expected))
+            values["rmse_expected"] = float(np.sqrt(skm.mean_squared_error(t, expected)))
+        else:
+            values["mae_expected"] = values["rmse_expected"] = math.nan
+        values["qwk"] = _qwk(y_true, y_pred, classes)
+
+    cm = skm.confusion_matrix(y_true, y_pred, labels=classes).tolist()
+    single = len(set(y_pred)) == 1
+    if single:
+        notes.append(f"the model predicted a single class ({y_pred[0]!r}) for the whole fold")
+    return FoldMetrics(values, cm, classes, notes, single)
+
+
+def _qwk(y_true, y_pred, classes) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        k = skm.cohen_kappa_score(y_true, y_pred, labels=classes, weights="quadratic")
+    return float(k) if np.isfinite(k) else math.nan
+
+
+def _prfs(y_true, y_pred, labels, average):
+    p, r, f, s = skm.precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, average=average, zero_division=0
+    )
+    if average is None:
+        return p, r, f, s
+    return float(p), float(r), float(f), s
+
+
+def _regression(t: np.ndarray, p: np.ndarray) -> FoldMetrics:
+    values = {
+        "mae": float(skm.mean_absolute_error(t, p)),
+        "rmse": float(np.sqrt(skm.mean_squared_error(t, p))),
+    }
+    notes = []
+    if len(t) < 2 or np.all(t == t[0]):
+        values["r2"] = math.nan
+        notes.append("R2 undefined: the fold's true values are constant")
+    else:
+        values["r2"] = float(skm.r2_score(t, p))
+    return FoldMetrics(values, None, None, notes, False)
+
+
+@dataclass
+class MetricSummary:
+    """Mean and sample standard deviation (ddof=1) of one metric over folds, NaN folds left out."""
+
+    mean: float
+    std: float
+    n: int
+    n_nan: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mean": _json_float(self.mean), "std": _json_float(self.std), "n": self.n, "n_nan": self.n_nan}
+
+    def format(self, digits: int = 3) -> str:
+        if math.isnan(self.mean):
+            return "n/a"
+        txt = f"{self.mean:.{digits}f} ± {self.std:.{digits}f}" if not math.isnan(self.std) else f"{self.mean:.{digits}f}"
+        if self.n_nan:
+            txt += f" ({self.n_nan} NaN)"
+        return txt
+
+
+def summarize(folds: Sequence[FoldMetrics]) -> tuple[dict[str, MetricSummary], list[str]]:
+    """Mean ± std of each metric over ``folds``; returns the summaries and notes naming
+    every metric that was undefined (NaN) on some folds and left out of its mean."""
+    names: list[str] = []
+    for fm in folds:
+        for k in fm.values:
+            if k not in names:
+                names.append(k)
+    out: dict[str, MetricSummary] = {}
+    notes: list[str] = []
+    for name in names:
+        arr = np.array([fm.values.get(name, math.nan) for fm in folds], dtype=float)
+        ok = arr[~np.isnan(arr)]
+        n_nan = int(len(arr) - len(ok))
+        mean = float(ok.mean()) if len(ok) else math.nan
+        std = float(ok.std(ddof=1)) if len(ok) > 1 else (0.0 if len(ok) == 1 else math.nan)
+        out[name] = MetricSummary(mean, std, int(len(ok)), n_nan)
+        if n_nan:
+            notes.append(f"{name}: undefined on {n_nan} of {len(arr)} folds, left out of the mean")
+    return out, notes
+
+
+def sum_confusion(folds: Sequence[FoldMetrics]) -> list[list[int]] | None:
+    """Confusion matrices added over folds (all folds share one label order)."""
+    mats = [np.asarray(fm.confusion) for fm in folds if fm.confusion is not None]
+    if not mats:
+        return None
+    return np.sum(mats, axis=0).astype(int).tolist()
+
+
+def _sort_key(v: Any):
+    return (0, float(v), "") if _is_number(v) or isinstance(v, (bool, np.bool_)) else (1, 0.0, str(v))
+
+
+def _json_float(v: float) -> float | None:
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)
+
+
+def _jsonable_labels(labels):
+    if labels is None:
+        return None
+    return [x.item() if isinstance(x, np.generic) else x for x in labels]

@@ -1,0 +1,239 @@
+"""Reports people read: a markdown table, a rich table, and a self-contained HTML page.
+
+The HTML page embeds its figures as base64 PNG (a bar chart of the headline metrics with
+one standard deviation as error bars, and each model's confusion matrix summed over
+folds), so it can be mailed or opened offline. It states the data, split, seed,
+deduplication counts and fold sizes, and that this is screening / research output.
+
+Example
+-------
+>>> from depscreen.corpus import PostCorpus, PostRecord
+>>> from depscreen.evaluate import compare
+>>> texts = [f"sad tired alone {i}" for i in range(20)] + [f"fun game today {i}" for i in range(20)]
+>>> corpus = PostCorpus([PostRecord(str(i), t, int(i < 20)) for i, t in enumerate(texts)])
+>>> comp = compare(["majority", "tfidf-lr"], corpus, cv=4, progress=False)
+>>> print(markdown_table(comp.results, ["f1"]).splitlines()[0])
+| model | f1 | single-class folds | fit s / fold | predict items / s |
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from .metrics import HEADLINE, LOWER_IS_BETTER
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .cv import CVResult
+
+
+def metric_columns(results: Sequence["CVResult"], metrics: Sequence[str] | None = None) -> list[str]:
+    """The metrics to show: ``metrics`` when given (each must exist), else the task's headline."""
+    if not results:
+        raise ValueError("no results to report")
+    tasks = {r.task for r in results}
+    if len(tasks) > 1:
+        raise ValueError(f"cannot tabulate results of different tasks together: {sorted(tasks)}")
+    available = set(results[0].summary)
+    if metrics is None:
+        return [m for m in HEADLINE[results[0].task] if m in available]
+    missing = [m for m in metrics if m not in available]
+    if missing:
+        raise KeyError(f"metrics not measured: {missing}; available: {sorted(available)}")
+    return list(metrics)
+
+
+def _cells(r: "CVResult", cols: list[str], digits: int) -> list[str]:
+    t = r.timings
+    n_folds = len(r.folds)
+    ips = t["predict_items_per_second"]
+    return (
+        [r.summary[m].format(digits) for m in cols]
+        + [f"{r.single_class_folds} / {n_folds}", f"{t['fit_seconds_mean']:.2f}", "n/a" if math.isnan(ips) else f"{ips:,.0f}"]
+    )
+
+
+_EXTRA = ["single-class folds", "fit s / fold", "predict items / s"]
+
+
+def markdown_table(results: Sequence["CVResult"], metrics: Sequence[str] | None = None, digits: int = 3) -> str:
+    """One row per model, one column per metric (mean ± std over folds)."""
+    cols = metric_columns(results, metrics)
+    head = ["model"] + cols + _EXTRA
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    for r in results:
+        lines.append("| " + " | ".join([r.model] + _cells(r, cols, digits)) + " |")
+    return "\n".join(lines)
+
+
+def rich_table(results: Sequence["CVResult"], metrics: Sequence[str] | None = None, digits: int = 3):
+    """A :class:`rich.table.Table` of the results; the best mean per metric is bold."""
+    from rich.table import Table
+
+    cols = metric_columns(results, metrics)
+    first = results[0]
+    table = Table(
+        title=(
+            f"{first.corpus.get('name') or 'corpus'}: {first.split.n_splits}-fold x "
+            f"{first.split.repeats}, seed {first.seed} ({first.task})"
+        ),
+        caption="mean ± std over folds; screening / research output, not a diagnosis",
+    )
+    table.add_column("model", style="cyan")
+    for c in cols + _EXTRA:
+        table.add_column(c, justify="right")
+    best = {c: _best(results, c) for c in cols}
+    for r in results:
+        cells = _cells(r, cols, digits)
+        styled = [f"[bold]{v}[/bold]" if i < len(cols) and r.model == best[cols[i]] else v for i, v in enumerate(cells)]
+        table.add_row(r.model, *styled)
+    return table
+
+
+def _best(results, metric: str) -> str | None:
+    vals = [(r.summary[metric].mean, r.model) for r in results if not math.isnan(r.summary[metric].mean)]
+    if len(vals) < 2:
+        return None
+    pick = min if metric in LOWER_IS_BETTER else max
+    return pick(vals)[1]
+
+
+# ---------------------------------------------------------------------------------------
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def metric_chart(results: Sequence["CVResult"], metrics: Sequence[str] | None = None) -> str:
+    """Grouped bar chart of metric means with ±1 std error bars, as base64 PNG."""
+    from matplotlib.figure import Figure
+
+    cols = metric_columns(results, metrics)
+    fig = Figure(figsize=(max(5.0, 1.1 * len(cols) * max(1, len(results)) * 0.6 + 2), 3.6))
+    ax = fig.add_subplot()
+    width = 0.8 / len(results)
+    x = np.arange(len(cols))
+    for i, r in enumerate(results):
+        means = [r.summary[c].mean for c in cols]
+        stds = [0.0 if math.isnan(r.summary[c].std) else r.summary[c].std for c in cols]
+        ax.bar(x + i * width - 0.4 + width / 2, np.nan_to_num(means), width, yerr=stds, capsize=3, label=r.model)
+    ax.set_xticks(x, cols, rotation=20, ha="right")
+    ax.set_ylabel("mean over folds (±1 std)")
+    ax.legend(fontsize="small", frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    return _png(fig)
+
+
+def confusion_chart(results: Sequence["CVResult"]) -> str | None:
+    """Each model's confusion matrix summed over folds (colour = share of the true row)."""
+    from matplotlib.figure import Figure
+
+    items = [(r.model, np.asarray(r.confusion), r.classes) for r in results if r.confusion is not None]
+    if not items:
+        return None
+    k = len(items[0][2])
+    size = 1.0 + 0.55 * k
+    fig = Figure(figsize=(size * len(items) + 0.5, size + 0.6))
+    for i, (name, cm, labels) in enumerate(items):
+        ax = fig.add_subplot(1, len(items), i + 1)
+        rows = cm.sum(axis=1, keepdims=True)
+        share = np.divide(cm, rows, out=np.zeros_like(cm, dtype=float), where=rows > 0)
+        ax.imshow(share, vmin=0, vmax=1, cmap="Blues")
+        for (a, b), v in np.ndenumerate(cm):
+            ax.text(b, a, str(v), ha="center", va="center", fontsize=8, color="white" if share[a, b] > 0.6 else "black")
+        ticks = [str(lab) for lab in labels]
+        ax.set_xticks(range(k), ticks, rotation=45 if k > 3 else 0, fontsize=8)
+        ax.set_yticks(range(k), ticks, fontsize=8)
+        ax.set_xlabel("predicted")
+        if i == 0:
+            ax.set_ylabel("true")
+        ax.set_title(name, fontsize=9)
+    return _png(fig)
+
+
+_CSS = """
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
+th:first-child,td:first-child{text-align:left}.note{background:#fff6dd;padding:.6em 1em;border-left:4px solid #e0b000}
+small{color:#666}
+"""
+
+
+def html_report(
+    results: Sequence["CVResult"],
+    path: str | Path,
+    *,
+    title: str | None = None,
+    metrics: Sequence[str] | None = None,
+) -> Path:
+    """Write a self-contained HTML report of ``results`` (same corpus and folds) to ``path``."""
+    from .cv import DISCLAIMER
+
+    cols = metric_columns(results, metrics)
+    first = results[0]
+    e = html.escape
+    title = title or f"depscreen evaluation: {first.corpus.get('name') or 'corpus'}"
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>{e(title)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>{e(title)}</h1>",
+        f"<p class='note'>{e(DISCLAIMER)}</p>",
+        "<h2>Setup</h2><ul>",
+        f"<li>data: {e(str(first.corpus.get('name')))} ({e(first.corpus['level'])}-level, "
+        f"{first.corpus['n_items']} items after deduplication; labels "
+        f"{e(', '.join(f'{k}: {v}' for k, v in first.corpus['label_counts'].items()))})</li>",
+        f"<li>task: {e(first.task)}"
+        + (f", positive class {e(repr(first.pos_label))}" if first.pos_label is not None else "")
+        + "</li>",
+        f"<li>split: {e(first.split.strategy)}, {first.split.n_splits} folds x {first.split.repeats} "
+        f"repeat(s), seed {first.seed}</li>",
+        f"<li>{e(first.dedup.summary() if first.dedup else 'deduplication: off')}</li>",
+        f"<li>machine: {e(str(first.machine.get('cores')))} cores, {e(str(first.machine.get('platform')))}; "
+        f"created {e(first.created)}</li></ul>",
+        "<h2>Results</h2><p><small>mean ± sample std over folds; NaN folds are left out of a mean "
+        "and counted.</small></p>",
+        _html_table(results, cols),
+        f"<img alt='metric means with error bars' src='data:image/png;base64,{metric_chart(results, cols)}'>",
+    ]
+    cm = confusion_chart(results)
+    if cm:
+        parts += [
+            "<h2>Confusion matrices (summed over folds)</h2>",
+            f"<img alt='confusion matrices' src='data:image/png;base64,{cm}'>",
+        ]
+    parts.append("<h2>Fold sizes</h2><table><tr><th>repeat</th><th>fold</th><th>train</th><th>test</th></tr>")
+    for fs in first.split.fold_sizes():
+        parts.append(f"<tr><td>{fs['repeat'] + 1}</td><td>{fs['fold'] + 1}</td><td>{fs['train']}</td><td>{fs['test']}</td></tr>")
+    parts.append("</table>")
+    notes = [(r.model, n) for r in results for n in r.notes]
+    if notes:
+        parts.append("<h2>Notes</h2><ul>")
+        parts += [f"<li>{e(m)}: {e(n)}</li>" for m, n in notes]
+        parts.append("</ul>")
+    parts.append("</body></html>")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path
+
+
+def _html_table(results, cols) -> str:
+    e = html.escape
+    head = "".join(f"<th>{e(c)}</th>" for c in ["model"] + cols + _EXTRA)
+    rows = []
+    best = {c: _best(results, c) for c in cols}
+    for r in results:
+        cells = _cells(r, cols, 3)
+        tds = "".join(
+            f"<td><b>{e(v)}</b></td>" if i < len(cols) and best[cols[i]] == r.model else f"<td>{e(v)}</td>"
+            for i, v in enumerate(cells)
+        )
+        rows.append(f"<tr><td>{e(r.model)}</td>{tds}</tr>")
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
