@@ -1,0 +1,202 @@
+"""The one interface every sentence-embedding backend implements.
+
+A backend turns a list of texts into a float32 matrix ``(n, dim)``. Everything
+around that (input checks, batching, the progress bar, L2 normalisation, the empty
+input) lives here once, so a backend only writes :meth:`Embedder._embed_batch`.
+
+Every embedder has a :attr:`~Embedder.name`: a stable string that says which vector
+space the numbers live in (backend, model path or package version, dimension, and
+every option that changes the output). Models record it in their ``config.json`` and
+the embedding cache keys on it, so vectors from two different spaces are never mixed.
+
+Example
+-------
+>>> from depscreen.embed import get_embedder
+>>> emb = get_embedder("use")                       # doctest: +SKIP
+>>> X = emb.embed(["I can't sleep again", "great day at the beach"])  # doctest: +SKIP
+>>> X.shape, X.dtype                                # doctest: +SKIP
+((2, 512), dtype('float32'))
+"""
+
+from __future__ import annotations
+
+import hashlib
+from abc import ABC, abstractmethod
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+
+class EmbedderNotReadyError(RuntimeError):
+    """Raised when an embedder that must be fitted first (``tfidf-svd``) is used unfitted."""
+
+
+def short_hash(value: str, n: int = 10) -> str:
+    """First ``n`` hex digits of the sha256 of ``value`` (used to keep names short)."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:n]
+
+
+def check_texts(texts: Any) -> list[str]:
+    """Return ``texts`` as a list of ``str``; raise a clear error otherwise.
+
+    A bare string is refused (it would be embedded character by character elsewhere);
+    ``None`` or a non-string item is refused with its position, never its content.
+    """
+    if isinstance(texts, (str, bytes)):
+        raise TypeError("embed() expects a list of texts, got a single string; wrap it in a list")
+    try:
+        texts = list(texts)
+    except TypeError as exc:
+        raise TypeError(f"embed() expects a list of texts, got {type(texts).__name__}") from exc
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise TypeError(f"text #{i} is {type(text).__name__}, expected str")
+    return texts
+
+
+def l2_normalize(x: np.ndarray, eps: float = 1e-12) -> np.ndarray:
+    """Row-wise L2 normalisation in place (rows of zeros stay zero)."""
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    np.maximum(norms, eps, out=norms)
+    x /= norms
+    return x
+
+
+@contextmanager
+def progress_bar(total: int, description: str = "embedding", enabled: bool = True) -> Iterator:
+    """A rich progress bar counting posts, with posts per second and time left.
+
+    Yields an ``advance(n)`` callable; when ``enabled`` is False it is a no-op, so
+    callers write the same code either way.
+    """
+    if not enabled:
+        yield lambda n: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    class _RateColumn(ProgressColumn):
+        def render(self, task) -> Text:  # noqa: D401 - rich API
+            speed = task.finished_speed or task.speed
+            return Text("-- posts/s" if speed is None else f"{speed:,.0f} posts/s")
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        transient=False,
+    ) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+class Embedder(ABC):
+    """Base class of sentence-embedding backends.
+
+    Subclasses set :attr:`backend` (the registry name), :attr:`default_batch_size`,
+    implement :meth:`_embed_batch`, :attr:`dim`, :attr:`name` and :meth:`options`
+    (the keyword arguments that rebuild the same embedder through
+    :func:`depscreen.embed.get_embedder`).
+
+    Parameters
+    ----------
+    normalize : bool
+        L2-normalise every output row (cosine similarity becomes a dot product).
+    """
+
+    backend: str = ""
+    default_batch_size: int = 64
+    #: batch texts of similar length together (less padding for transformer backends);
+    #: the output keeps the input order either way
+    sort_by_length: bool = False
+
+    def __init__(self, *, normalize: bool = True):
+        self.normalize = normalize
+
+    # -- what a backend provides -------------------------------------------------
+    @property
+    @abstractmethod
+    def dim(self) -> int:
+        """Length of each embedding vector."""
+
+    @property
+    @abstractmethod
+    def name(self) -> str:
+        """Stable identifier of the vector space (recorded in model configs, cache key)."""
+
+    @abstractmethod
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        """Embed one batch of already-checked texts; return ``(len(texts), dim)``."""
+
+    def options(self) -> dict[str, Any]:
+        """Keyword arguments that rebuild this embedder with ``get_embedder``."""
+        return {"normalize": self.normalize}
+
+    # -- shared behaviour ----------------------------------------------------------
+    def config(self) -> dict[str, Any]:
+        """JSON-ready description: backend, options, name and dim.
+
+        Store it in a model's ``config.json``; :func:`depscreen.embed.embedder_from_config`
+        rebuilds the embedder and checks the name still matches.
+        """
+        return {"backend": self.backend, "options": self.options(), "name": self.name, "dim": self.dim}
+
+    def embed(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int | None = None,
+        progress: bool = False,
+    ) -> np.ndarray:
+        """Embed ``texts`` into a float32 array of shape ``(len(texts), dim)``.
+
+        Parameters
+        ----------
+        texts : list of str
+            The texts, in order. An empty list gives an array of shape ``(0, dim)``.
+        batch_size : int, optional
+            Texts per forward pass (backend default when omitted).
+        progress : bool
+            Show a rich progress bar with posts per second.
+        """
+        texts = check_texts(texts)
+        batch_size = self.default_batch_size if batch_size is None else int(batch_size)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        order = np.arange(len(texts))
+        if self.sort_by_length:
+            order = np.argsort([len(t) for t in texts], kind="stable")
+        with progress_bar(len(texts), f"embedding ({self.backend})", enabled=progress) as advance:
+            for start in range(0, len(texts), batch_size):
+                rows = order[start : start + batch_size]
+                batch = [texts[i] for i in rows]
+                vectors = np.asarray(self._embed_batch(batch), dtype=np.float32)
+                if vectors.shape != (len(batch), self.dim):
+                    raise RuntimeError(
+                        f"{self.backend} backend returned shape {vectors.shape} for "
+                        f"{len(batch)} texts (expected ({len(batch)}, {self.dim}))"
+                    )
+                out[rows] = vectors
+                advance(len(batch))
+        if self.normalize and len(out):
+            l2_normalize(out)
+        return out
+
+    def __repr__(self) -> str:
+        try:
+            return f"{type(self).__name__}(name={self.name!r})"
+        except EmbedderNotReadyError:
+            return f"{type(self).__name__}(unfitted)"

