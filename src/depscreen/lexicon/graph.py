@@ -1,0 +1,159 @@
+"""Candidate expansion and the semantic word graph (paper 002, step 3).
+
+Every vocabulary word whose cosine similarity to some seed exceeds ``tc`` becomes a
+candidate (``hops > 1`` repeats the expansion from the new candidates). The graph's
+nodes are the seeds and the candidates; an edge joins two nodes whose similarity
+exceeds ``tc`` and weighs that similarity. Seed-candidate edges are always kept;
+candidate-candidate edges are kept unless ``candidate_edges=False`` (the paper's
+graph has only seed-candidate edges; the candidate links let propagation smooth over
+clusters of related words). Seed-seed edges carry no information (seeds are
+clamped) and are left out.
+
+Example
+-------
+>>> import numpy as np
+>>> from gensim.models import KeyedVectors
+>>> kv = KeyedVectors(vector_size=2)
+>>> kv.add_vectors(["sad", "blue", "happy"], np.array([[1, 0], [0.9, 0.1], [0, 1]], dtype=np.float32))
+>>> from depscreen.lexicon.seeds import SeedSet
+>>> g = build_graph(kv, SeedSet(["sad"], ["happy"]), tc=0.5)
+>>> g.words, g.candidates
+(['sad', 'happy', 'blue'], ['blue'])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import scipy.sparse as sp
+from gensim.models import KeyedVectors
+
+from .seeds import SeedSet, is_wordlike
+
+
+@dataclass
+class WordGraph:
+    """Nodes ``words`` (seeds first, in seed order, then candidates), the symmetric
+    weighted ``adjacency`` (CSR, zero diagonal) and the seed labels (+1 / -1; 0 for
+    candidates). ``missing_seeds`` lists seeds absent from the word vectors."""
+
+    words: list[str]
+    adjacency: sp.csr_matrix
+    labels: np.ndarray
+    n_seeds: int
+    tc: float
+    missing_seeds: list[str] = field(default_factory=list)
+
+    @property
+    def clamped(self) -> np.ndarray:
+        mask = np.zeros(len(self.words), dtype=bool)
+        mask[: self.n_seeds] = True
+        return mask
+
+    @property
+    def candidates(self) -> list[str]:
+        return self.words[self.n_seeds :]
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.adjacency.nnz // 2)
+
+
+def _similar_to(normed: np.ndarray, rows: np.ndarray, tc: float, allowed: np.ndarray, chunk: int) -> np.ndarray:
+    """Indices of vocabulary words with cosine > tc to any of ``rows``."""
+    hit = np.zeros(normed.shape[0], dtype=bool)
+    for start in range(0, len(rows), chunk):
+        sims = normed[rows[start : start + chunk]] @ normed.T
+        hit |= (sims > tc).any(axis=0)
+    return np.flatnonzero(hit & allowed)
+
+
+def candidate_words(
+    vectors: KeyedVectors,
+    seeds: SeedSet,
+    tc: float,
+    *,
+    hops: int = 1,
+    word_filter: Callable[[str], bool] | None = is_wordlike,
+    chunk: int = 256,
+) -> tuple[SeedSet, list[str], list[str]]:
+    """Seeds found in ``vectors``, the candidates they reach above ``tc`` (vocabulary
+    order), and the seeds missing from ``vectors``."""
+    if not -1.0 <= tc < 1.0:
+        raise ValueError(f"tc must be a cosine similarity in [-1, 1), got {tc}")
+    if hops < 1:
+        raise ValueError(f"hops must be >= 1, got {hops}")
+    kept, missing = seeds.restrict(vectors.key_to_index)
+    if not kept.depressive or not kept.control:
+        raise ValueError(
+            "no depressive or no non-depressive seed is in the word-vector vocabulary "
+            f"({len(missing)} seeds missing, e.g. {missing[:5]})"
+        )
+    normed = vectors.get_normed_vectors()
+    vocab = vectors.index_to_key
+    allowed = np.ones(len(vocab), dtype=bool)
+    if word_filter is not None:
+        allowed = np.fromiter((word_filter(w) for w in vocab), dtype=bool, count=len(vocab))
+    seed_idx = np.array([vectors.key_to_index[w] for w in kept.order], dtype=np.int64)
+    allowed[seed_idx] = False
+    found = np.zeros(len(vocab), dtype=bool)
+    frontier = seed_idx
+    for _ in range(hops):
+        new = _similar_to(normed, frontier, tc, allowed & ~found, chunk)
+        if not len(new):
+            break
+        found[new] = True
+        frontier = new
+    return kept, [vocab[i] for i in np.flatnonzero(found)], missing
+
+
+def build_graph(
+    vectors: KeyedVectors,
+    seeds: SeedSet,
+    tc: float = 0.5,
+    *,
+    hops: int = 1,
+    candidate_edges: bool = True,
+    word_filter: Callable[[str], bool] | None = is_wordlike,
+    chunk: int = 1024,
+) -> WordGraph:
+    """Expand ``seeds`` through ``vectors`` and build the weighted word graph.
+
+    Parameters
+    ----------
+    vectors : word vectors (gensim ``KeyedVectors``).
+    seeds : the labelled seeds; those missing from ``vectors`` are dropped and listed.
+    tc : similarity threshold for candidates and edges (the paper's Tc).
+    hops : expansion rounds (1 = words similar to a seed).
+    candidate_edges : also link candidates to each other above ``tc``.
+    word_filter : which vocabulary words may become candidates (default: word-like).
+    """
+    kept, candidates, missing = candidate_words(
+        vectors, seeds, tc, hops=hops, word_filter=word_filter
+    )
+    words = list(kept.order) + candidates
+    n_seeds = len(kept)
+    normed = vectors.get_normed_vectors()[[vectors.key_to_index[w] for w in words]]
+    rows, cols, vals = [], [], []
+    n = len(words)
+    for start in range(0, n, chunk):
+        block = normed[start : start + chunk] @ normed.T
+        r, c = np.nonzero(block > tc)
+        r = r + start
+        keep = r != c
+        keep &= ~((r < n_seeds) & (c < n_seeds))  # no seed-seed edges
+        if not candidate_edges:
+            keep &= (r < n_seeds) | (c < n_seeds)
+        rows.append(r[keep])
+        cols.append(c[keep])
+        vals.append(block[r[keep] - start, c[keep]])
+    adjacency = sp.csr_matrix(
+        (np.concatenate(vals).astype(np.float64), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n, n),
+    )
+    labels = np.zeros(n)
+    seed_labels = kept.labels
+    labels[:n_seeds] = [seed_labels[w] for w in kept.order]
+    return WordGraph(words, adjacency, labels, n_seeds, tc, missing)

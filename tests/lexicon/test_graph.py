@@ -1,0 +1,56 @@
+import math
+
+import numpy as np
+import pytest
+from gensim.models import KeyedVectors
+
+from depscreen.lexicon.graph import build_graph, candidate_words
+from depscreen.lexicon.seeds import SeedSet
+
+
+def _kv(angles):
+    kv = KeyedVectors(vector_size=2)
+    kv.add_vectors(list(angles), np.array([[math.cos(a), math.sin(a)] for a in angles.values()], dtype=np.float32))
+    return kv
+
+
+ANGLES = {"sad": 0.0, "blue": 0.3, "bluer": 0.6, "happy": 1.57, "glad": 1.3, "far": 3.0, "2019": 0.05}
+
+
+def test_candidates_edges_and_weights():
+    kv = _kv(ANGLES)
+    seeds = SeedSet(["sad", "missing"], ["happy"])
+    g = build_graph(kv, seeds, tc=0.9)
+    assert g.words[:2] == ["sad", "happy"] and g.n_seeds == 2
+    assert g.missing_seeds == ["missing"]
+    # cos(0.3)=0.955 > 0.9 -> blue; bluer (cos 0.6 = 0.825 to sad) is not reached in one hop;
+    # "2019" is not word-like; "far" is too far.
+    assert set(g.candidates) == {"blue", "glad"}
+    A = g.adjacency.toarray()
+    assert np.allclose(A, A.T) and np.all(np.diag(A) == 0)
+    i, j = g.words.index("sad"), g.words.index("blue")
+    assert A[i, j] == pytest.approx(math.cos(0.3), abs=1e-6)
+    assert A[0, 1] == 0  # no seed-seed edge
+    assert g.labels.tolist() == [1, -1, 0, 0]
+    assert g.clamped.tolist() == [True, True, False, False]
+
+
+def test_two_hops_and_candidate_edges_switch():
+    kv = _kv(ANGLES)
+    seeds = SeedSet(["sad"], ["happy"])
+    _, cands, _ = candidate_words(kv, seeds, 0.9, hops=2)
+    assert "bluer" in cands  # blue -> bluer: cos(0.3) > 0.9
+    with_links = build_graph(kv, seeds, tc=0.9, hops=2)
+    without = build_graph(kv, seeds, tc=0.9, hops=2, candidate_edges=False)
+    b, bb = with_links.words.index("blue"), with_links.words.index("bluer")
+    assert with_links.adjacency[b, bb] > 0
+    assert without.adjacency[b, bb] == 0
+    assert without.n_edges < with_links.n_edges
+
+
+def test_no_usable_seed_is_a_clear_error():
+    kv = _kv(ANGLES)
+    with pytest.raises(ValueError, match="vocabulary"):
+        build_graph(kv, SeedSet(["nope"], ["happy"]), tc=0.5)
+    with pytest.raises(ValueError, match="tc"):
+        build_graph(kv, SeedSet(["sad"], ["happy"]), tc=1.5)
