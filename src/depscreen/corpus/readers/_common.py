@@ -365,6 +365,38 @@ def map_label(
     return mapping[name], name
 
 
+def _cp1252_continuations() -> str:
+    import ftfy  # noqa: F401  (registers the 'sloppy-windows-1252' codec)
+
+    return "".join(bytes([b]).decode("sloppy-windows-1252") for b in range(0x80, 0xC0))
+
+
+_CONT = None
+_TRUNCATED = None
+
+
+def repair_mojibake(text: str) -> tuple[str, bool]:
+    """Undo UTF-8-read-as-cp1252 damage; returns ``(text, changed)``.
+
+    :func:`ftfy.fix_encoding` repairs whole sequences (``ðŸ˜”`` -> 😔). Tweets cut in
+    the middle of an emoji leave a fragment that can no longer be decoded (``ðŸ˜`` at
+    the end): such fragments of the emoji / punctuation prefixes ``ðŸ`` and ``â€``
+    are removed, since they never occur in real text. Quotes, HTML entities and
+    character widths are left as written.
+    """
+    import re
+
+    import ftfy
+
+    global _CONT, _TRUNCATED
+    if _TRUNCATED is None:
+        _CONT = re.escape(_cp1252_continuations())
+        _TRUNCATED = re.compile(f"(?:ðŸ[{_CONT}]?|â€)(?![{_CONT}])")
+    fixed = ftfy.fix_encoding(text)
+    fixed = _TRUNCATED.sub("", fixed)
+    return fixed, fixed != text
+
+
 def take_text(
     value: Any,
     report: ReadReport,
@@ -376,18 +408,18 @@ def take_text(
     """The post text of a cell, or None (counted as 'empty text') when there is none.
 
     With ``fix_mojibake`` UTF-8 text that was once decoded as cp1252 / latin-1
-    (``ðŸ˜”`` for 😔) is repaired with :func:`ftfy.fix_encoding`; each repair is counted.
-    Only the encoding is repaired: quotes, HTML entities and widths stay as written.
+    (``ðŸ˜”`` for 😔) is repaired with :func:`repair_mojibake`; each repair is counted.
     """
     text = as_text(value)
     if not text:
         report.skip("empty text", f"{where} field '{field}'")
         return None
     if fix_mojibake:
-        import ftfy
-
-        fixed = ftfy.fix_encoding(text)
-        if fixed != text:
+        fixed, changed = repair_mojibake(text)
+        if changed:
             report.recover("mojibake repaired (ftfy)", f"{where} field '{field}'")
-            text = fixed
+            text = fixed.strip()
+            if not text:
+                report.skip("empty text", f"{where} field '{field}' (after repair)")
+                return None
     return text
