@@ -30,7 +30,7 @@ from ..evaluate.cv import DISCLAIMER, _check_level, compare as _compare
 from ..evaluate.metrics import TASKS, positive_label
 from ..evaluate.splits import deduplicate
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # never break paths or messages
 
 _MODEL_HELP = "Registered model name (repeat --model to compare several); see `depscreen models`."
 _PARAM_HELP = (
