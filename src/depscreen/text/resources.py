@@ -1,0 +1,225 @@
+"""Word lists the tokenisers use: stopwords, Indonesian slang, signal words.
+
+Two sources:
+
+* depscreen's own small lists in ``depscreen/resources`` (written for the project:
+  the negation-preserving English stopwords, signal words, and fallback Chinese
+  stopwords / Indonesian slang used when the shared data is absent);
+* the shared public data (``zh/stopwords``, ``id/kamus-alay``, ``id/abbreviations``),
+  found by :func:`depscreen.corpus.locate.shared_data_dir`. These are read as they are;
+  nothing from them is copied into the package.
+
+Every loader is cached; pass an explicit path to read a user's own file.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+from collections import Counter, defaultdict
+from functools import lru_cache
+from importlib import resources as _ires
+from pathlib import Path
+
+from depscreen.corpus.locate import shared_data_dir
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "ZH_STOPWORD_LISTS",
+    "resource_path",
+    "read_word_list",
+    "signal_words",
+    "load_stopwords_zh",
+    "load_kamus_alay",
+    "load_abbreviations",
+    "load_slang_dictionary",
+]
+
+ZH_STOPWORD_LISTS = ("hit", "baidu", "cn", "scu")
+
+
+def resource_path(name: str) -> Path:
+    """Path of a file in ``depscreen/resources``."""
+    path = Path(str(_ires.files("depscreen") / "resources" / name))
+    if not path.exists():
+        raise FileNotFoundError(f"depscreen resource missing: {path}")
+    return path
+
+
+def read_word_list(path: str | Path) -> list[str]:
+    """One word a line; blank lines and ``#`` comments skipped (a lone ``#`` is a word).
+
+    Tries UTF-8 (with or without BOM), then GB18030 for Chinese lists saved on Windows.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"word list not found: {path}")
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:  # pragma: no cover - gb18030 decodes almost anything
+        raise ValueError(f"{path}: neither UTF-8 nor GB18030")
+    words = []
+    for line in text.splitlines():
+        word = line.strip()
+        if not word or (word.startswith("#") and len(word) > 1 and word[1] in " #"):
+            continue
+        words.append(word)
+    return words
+
+
+@lru_cache(maxsize=None)
+def _signal_words() -> dict:
+    with resource_path("signal_words.json").open(encoding="utf-8") as fh:
+        data = json.load(fh)
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+def signal_words(lang: str, kinds: tuple[str, ...] = ("negation", "first_person")) -> frozenset[str]:
+    """Negations and first-person pronouns of ``lang`` ("en", "id", "zh")."""
+    table = _signal_words()
+    if lang not in table:
+        raise ValueError(f"no signal words for language {lang!r} (have {sorted(table)})")
+    return frozenset(w for kind in kinds for w in table[lang].get(kind, ()))
+
+
+def _shared(relative: str) -> Path | None:
+    root = shared_data_dir()
+    if root is None:
+        return None
+    path = root / relative
+    return path if path.exists() else None
+
+
+@lru_cache(maxsize=None)
+def load_stopwords_zh(which: str = "hit", path: str | None = None) -> frozenset[str]:
+    """Chinese stopwords: one of the shared lists (``hit``, ``baidu``, ``cn``, ``scu``, or
+    ``all`` for their union), a user's file (``path``), or depscreen's small fallback list
+    when the shared lists are absent (a warning says so)."""
+    if path is not None:
+        return frozenset(read_word_list(path))
+    names = ZH_STOPWORD_LISTS if which == "all" else (which,)
+    for name in names:
+        if name not in ZH_STOPWORD_LISTS:
+            raise ValueError(f"unknown Chinese stopword list {name!r}; use {ZH_STOPWORD_LISTS} or 'all'")
+    words: set[str] = set()
+    for name in names:
+        shared = _shared(f"zh/stopwords/{name}_stopwords.txt")
+        if shared is None:
+            log.warning(
+                "shared Chinese stopword list %s not found; using depscreen's small fallback list", name
+            )
+            return frozenset(read_word_list(resource_path("stopwords_zh_fallback.txt")))
+        words.update(read_word_list(shared))
+    return frozenset(words)
+
+
+@lru_cache(maxsize=None)
+def load_kamus_alay(path: str | None = None) -> dict[str, str]:
+    """Kamus alay (colloquial Indonesian lexicon): slang -> formal.
+
+    The file lists a slang form once per context tweet (15,006 rows, 4,331 forms); a
+    form with several formal readings maps to the most frequent one (ties: first seen).
+    Returns ``{}`` with a warning when the shared file is absent and no path is given.
+    Rows with an empty slang or formal field are skipped and counted in a warning.
+    """
+    file = Path(path) if path else _shared("id/kamus-alay/colloquial-indonesian-lexicon.csv")
+    if file is None:
+        log.warning("kamus alay not found (id/kamus-alay); Indonesian slang uses the fallback list only")
+        return {}
+    votes: dict[str, Counter] = defaultdict(Counter)
+    empty: list[int] = []
+    with open(file, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = {"slang", "formal"} - set(reader.fieldnames or ())
+        if missing:
+            raise ValueError(f"{file}: missing column(s) {sorted(missing)} (need 'slang', 'formal')")
+        for row_no, row in enumerate(reader, start=2):
+            slang = (row["slang"] or "").strip().lower()
+            formal = (row["formal"] or "").strip().lower()
+            if not slang or not formal:
+                empty.append(row_no)
+                continue
+            votes[slang][formal] += 1
+    if empty:
+        log.warning(
+            "%s: skipped %d row(s) with an empty 'slang' or 'formal' field (first: row %d)",
+            file, len(empty), empty[0],
+        )
+    table = {slang: counts.most_common(1)[0][0] for slang, counts in votes.items()}
+    return {slang: formal for slang, formal in table.items() if slang != formal}
+
+
+@lru_cache(maxsize=None)
+def load_abbreviations(path: str | None = None) -> dict[str, str]:
+    """Indonesian abbreviation list ``abbrev;expansion`` (no header): abbrev -> expansion.
+
+    The first expansion of a repeated abbreviation wins; lines with an empty expansion
+    (the shared file has a few) are skipped and counted in a warning. Returns ``{}``
+    with a warning when the shared file is absent and no path is given.
+    """
+    file = Path(path) if path else _shared("id/abbreviations/kamus_singkatan.csv")
+    if file is None:
+        log.warning("abbreviation list not found (id/abbreviations); skipping it")
+        return {}
+    out: dict[str, str] = {}
+    empty: list[int] = []
+    with open(file, encoding="utf-8-sig", newline="") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            line = line.strip()
+            if not line:
+                continue
+            if ";" not in line:
+                raise ValueError(f"{file}:{line_no}: expected 'abbrev;expansion'")
+            abbrev, expansion = (part.strip().lower() for part in line.split(";", 1))
+            if not abbrev or not expansion:
+                empty.append(line_no)
+                continue
+            out.setdefault(abbrev, expansion)
+    if empty:
+        log.warning(
+            "%s: skipped %d line(s) with an empty abbreviation or expansion (first: line %d)",
+            file, len(empty), empty[0],
+        )
+    return out
+
+
+@lru_cache(maxsize=None)
+def _fallback_slang() -> dict[str, str]:
+    out: dict[str, str] = {}
+    path = resource_path("slang_id_fallback.tsv")
+    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2:
+            raise ValueError(f"{path}:{line_no}: expected 'slang<TAB>formal'")
+        out[parts[0].strip()] = parts[1].strip()
+    return out
+
+
+def load_slang_dictionary(
+    kamus: str | Path | dict | None = None,
+    abbreviations: str | Path | dict | None = None,
+    *,
+    builtin: bool = True,
+) -> dict[str, str]:
+    """The Indonesian slang -> formal map used by the tokeniser.
+
+    Priority (later wins): depscreen's built-in list, the abbreviation list, kamus alay.
+    ``kamus`` / ``abbreviations`` may be a path, a ready dict, or None for the shared file.
+    """
+    out: dict[str, str] = dict(_fallback_slang()) if builtin else {}
+    for source, loader in ((abbreviations, load_abbreviations), (kamus, load_kamus_alay)):
+        if isinstance(source, dict):
+            table = {str(k).lower(): str(v).lower() for k, v in source.items()}
+        else:
+            table = loader(str(source) if source is not None else None)
+        out.update(table)
+    return out
