@@ -1,0 +1,162 @@
+"""Post-level neural classifiers (paper 003): networks, training loop, estimators."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+import torch
+
+from depscreen.models.post_neural.data import SparseRows, TokenSequences, build_vocabulary, encode
+from depscreen.models.post_neural.networks import build_network
+from depscreen.models.post_neural.training import (
+    Checkpoint,
+    EarlyStopping,
+    EpochLogger,
+    Trainer,
+    make_loss,
+)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny nets run fastest single-threaded on a shared 2-core machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+class Tensors:
+    def __init__(self, X, y):
+        self.X, self.y = X, y
+
+    def __len__(self):
+        return len(self.y)
+
+    def batch(self, idx):
+        return (self.X[idx],), self.y[idx]
+
+
+# ------------------------------------------------------------------ networks
+@pytest.mark.parametrize("arch", ["cnn", "lstm", "cnn-lstm"])
+@pytest.mark.parametrize("seq_len", [1, 4])
+def test_networks_on_tfidf_vectors(arch, seq_len):
+    net = build_network(arch, n_classes=3, input="tfidf", n_features=23, filters=4,
+                        hidden_size=5, seq_len=seq_len)
+    out = net(torch.rand(6, 23))
+    assert out.shape == (6, 3)
+    assert torch.isfinite(out).all()
+
+
+@pytest.mark.parametrize("arch", ["cnn", "lstm", "cnn-lstm"])
+def test_networks_on_tokens_ignore_padding(arch):
+    torch.manual_seed(0)
+    net = build_network(arch, n_classes=2, input="tokens", vocab_size=30, embed_dim=8,
+                        filters=4, hidden_size=5).eval()
+    ids = torch.tensor([[5, 6, 7, 0, 0], [8, 9, 0, 0, 0]])
+    lengths = torch.tensor([3, 2])
+    padded_more = torch.cat([ids, torch.zeros(2, 4, dtype=torch.long)], dim=1)
+    a, b = net(ids, lengths), net(padded_more, lengths)
+    assert a.shape == (2, 2)
+    torch.testing.assert_close(a, b)  # extra padding changes nothing
+
+
+def test_network_errors_are_clear():
+    with pytest.raises(ValueError, match="unknown architecture"):
+        build_network("transformer", n_classes=2, input="tfidf", n_features=3)
+    with pytest.raises(ValueError, match="input must be one of"):
+        build_network("cnn", n_classes=2, input="chars", n_features=3)
+    with pytest.raises(ValueError, match="n_features"):
+        build_network("lstm", n_classes=2, input="tfidf")
+
+
+# ------------------------------------------------------------- training loop
+def _separable(n=60, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(n, 4, generator=g)
+    return X, (X[:, 0] + X[:, 1] > 0).long()
+
+
+def test_early_stopping_stops_on_rising_validation_loss():
+    torch.manual_seed(0)
+    X, _ = _separable()
+    y_noise = torch.randint(0, 2, (60,), generator=torch.Generator().manual_seed(1))
+    net = torch.nn.Sequential(torch.nn.Linear(4, 64), torch.nn.ReLU(), torch.nn.Linear(64, 2))
+    stopper = EarlyStopping(patience=2)
+    trainer = Trainer(net, lr=0.05, max_epochs=200, batch_size=8,
+                      callbacks=[Checkpoint(), stopper])
+    history = trainer.fit(Tensors(X[:40], y_noise[:40]), Tensors(X[40:], y_noise[40:]))
+    assert stopper.stopped_epoch_ is not None
+    assert len(history) == stopper.stopped_epoch_ < 200
+
+
+def test_checkpoint_restores_best_weights():
+    torch.manual_seed(0)
+    X, y = _separable()
+    net = torch.nn.Linear(4, 2)
+    ckpt = Checkpoint()
+    trainer = Trainer(net, lr=0.5, max_epochs=8, batch_size=4, callbacks=[ckpt])
+    valid = Tensors(X[40:], y[40:])
+    history = trainer.fit(Tensors(X[:40], y[:40]), valid)
+    best = min(h["valid_loss"] for h in history)
+    assert ckpt.best_ == pytest.approx(best)
+    assert trainer.evaluate(valid)["valid_loss"] == pytest.approx(best, rel=1e-5)
+
+
+def test_monitoring_a_missing_value_is_a_clear_error():
+    X, y = _separable()
+    trainer = Trainer(torch.nn.Linear(4, 2), max_epochs=2, callbacks=[EarlyStopping()])
+    with pytest.raises(KeyError, match="valid_loss.*not recorded"):
+        trainer.fit(Tensors(X, y))
+
+
+def test_class_weights_change_the_loss():
+    logits = torch.tensor([[2.0, 0.0], [0.0, 1.0], [1.0, 1.5], [0.2, 0.1]])
+    y = torch.tensor([0, 1, 0, 1])
+    plain = make_loss(None)(logits, y)
+    weighted = make_loss([1.0, 5.0])(logits, y)
+    assert float(plain) != pytest.approx(float(weighted))
+    with pytest.raises(ValueError, match="positive"):
+        make_loss([1.0, 0.0])
+
+
+def test_training_is_seeded_and_logs_numbers_only(caplog):
+    X, y = _separable()
+
+    def run():
+        torch.manual_seed(3)
+        net = torch.nn.Linear(4, 2)
+        Trainer(net, max_epochs=3, batch_size=7, seed=5, callbacks=[EpochLogger()]).fit(
+            Tensors(X, y)
+        )
+        return net.weight.detach().clone()
+
+    with caplog.at_level(logging.INFO, logger="depscreen.models.post_neural"):
+        a = run()
+    b = run()
+    torch.testing.assert_close(a, b, rtol=0, atol=0)
+    assert "epoch 1 train_loss=" in caplog.text
+
+
+# ----------------------------------------------------------------- data
+def test_token_data_and_vocabulary():
+    docs = [["sad", "sad", "tired"], ["fun"], []]
+    vocab = build_vocabulary(docs, max_size=4)
+    assert vocab == ["<pad>", "<unk>", "sad", "fun"]  # ties alphabetical, capped
+    ids = encode(docs + [["unknown"]], vocab, max_len=2)
+    assert [list(i) for i in ids] == [[2, 2], [3], [1], [1]]
+    (batch, lengths), y = TokenSequences(ids, np.array([1, 0, 0, 1])).batch(np.array([0, 1]))
+    assert batch.tolist() == [[2, 2], [3, 0]] and lengths.tolist() == [2, 1]
+    assert y.tolist() == [1, 0]
+
+
+def test_sparse_rows_densify_per_batch():
+    import scipy.sparse as sp
+
+    X = sp.random(10, 7, density=0.3, random_state=0, format="csr")
+    (x,), y = SparseRows(X, np.arange(10) % 2).batch(np.array([3, 1]))
+    np.testing.assert_allclose(x.numpy(), X[[3, 1]].toarray(), rtol=1e-6)
+    with pytest.raises(ValueError, match="targets"):
+        SparseRows(X, np.zeros(3))
