@@ -91,7 +91,8 @@ def test_indonesian_slang_from_a_small_kamus_file(tmp_path):
     abbrev = tmp_path / "abbrev.csv"
     abbrev.write_text("tdk;tidak \r\nbgt;sangat\r\nkosong; \r\n", encoding="utf-8")
     assert load_kamus_alay(str(kamus)) == {"gw": "saya", "bgt": "banget", "gpp": "enggak apa-apa"}
-    assert load_abbreviations(str(abbrev)) == {"tdk": "tidak", "bgt": "sangat"}  # empty line skipped
+    with pytest.warns(UserWarning, match="abbreviation"):
+        assert load_abbreviations(str(abbrev)) == {"tdk": "tidak", "bgt": "sangat"}  # empty skipped
     table = load_slang_dictionary(str(kamus), str(abbrev), builtin=False)
     assert table["bgt"] == "banget"  # kamus alay wins over the abbreviation list
     tok = IndonesianTokenizer(slang=table)
@@ -120,6 +121,7 @@ def test_auto_language_and_unknown_language():
 # --- real resources (shared data) ------------------------------------------------------------
 
 
+@pytest.mark.filterwarnings("ignore:.*kamus_singkatan")
 def test_real_kamus_alay_and_sogou_dictionary(shared_data):
     kamus = load_kamus_alay(str(shared_data / "id/kamus-alay/colloquial-indonesian-lexicon.csv"))
     assert len(kamus) > 4000 and kamus["yg"] == "yang" and kamus["bgt"] == "banget"

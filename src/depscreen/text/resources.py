@@ -6,18 +6,17 @@ Two sources:
   the negation-preserving English stopwords, signal words, and fallback Chinese
   stopwords / Indonesian slang used when the shared data is absent);
 * the shared public data (``zh/stopwords``, ``id/kamus-alay``, ``id/abbreviations``),
-  found by :func:`depscreen.corpus.locate.shared_data_dir`. These are read as they are;
-  nothing from them is copied into the package.
+  found by :func:`depscreen.corpus.locate.shared_data_dir` and parsed by the readers in
+  :mod:`depscreen.corpus.readers.resources`. Nothing from them is copied into the
+  package; when they are absent, the built-in lists are used and a warning says so.
 
 Every loader is cached; pass an explicit path to read a user's own file.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
-from collections import Counter, defaultdict
 from functools import lru_cache
 from importlib import resources as _ires
 from pathlib import Path
@@ -101,58 +100,40 @@ def _shared(relative: str) -> Path | None:
 def load_stopwords_zh(which: str = "hit", path: str | None = None) -> frozenset[str]:
     """Chinese stopwords: one of the shared lists (``hit``, ``baidu``, ``cn``, ``scu``, or
     ``all`` for their union), a user's file (``path``), or depscreen's small fallback list
-    when the shared lists are absent (a warning says so)."""
+    when the shared lists are absent (a warning says so).
+
+    Parsing is done by :func:`depscreen.corpus.readers.resources.load_stopwords_zh`.
+    """
+    from depscreen.corpus.readers.resources import load_stopwords_zh as _read
+
     if path is not None:
-        return frozenset(read_word_list(path))
-    names = ZH_STOPWORD_LISTS if which == "all" else (which,)
-    for name in names:
-        if name not in ZH_STOPWORD_LISTS:
-            raise ValueError(f"unknown Chinese stopword list {name!r}; use {ZH_STOPWORD_LISTS} or 'all'")
-    words: set[str] = set()
-    for name in names:
-        shared = _shared(f"zh/stopwords/{name}_stopwords.txt")
-        if shared is None:
-            log.warning(
-                "shared Chinese stopword list %s not found; using depscreen's small fallback list", name
-            )
-            return frozenset(read_word_list(resource_path("stopwords_zh_fallback.txt")))
-        words.update(read_word_list(shared))
-    return frozenset(words)
+        return frozenset(_read(path))
+    if which != "all" and which not in ZH_STOPWORD_LISTS:
+        raise ValueError(f"unknown Chinese stopword list {which!r}; use {ZH_STOPWORD_LISTS} or 'all'")
+    relative = "zh/stopwords" if which == "all" else f"zh/stopwords/{which}_stopwords.txt"
+    shared = _shared(relative)
+    if shared is None:
+        log.warning("shared Chinese stopword list %s not found; using depscreen's small fallback list", which)
+        return frozenset(read_word_list(resource_path("stopwords_zh_fallback.txt")))
+    return frozenset(_read(shared))
 
 
 @lru_cache(maxsize=None)
 def load_kamus_alay(path: str | None = None) -> dict[str, str]:
-    """Kamus alay (colloquial Indonesian lexicon): slang -> formal.
+    """Kamus alay (colloquial Indonesian lexicon): slang -> formal, both lower case.
 
-    The file lists a slang form once per context tweet (15,006 rows, 4,331 forms); a
-    form with several formal readings maps to the most frequent one (ties: first seen).
-    Returns ``{}`` with a warning when the shared file is absent and no path is given.
-    Rows with an empty slang or formal field are skipped and counted in a warning.
+    Read by :func:`depscreen.corpus.readers.resources.load_kamus_alay` (a slang form with
+    several formal readings maps to the most frequent one). Entries whose formal word
+    equals the slang are dropped (nothing to normalise). Returns ``{}`` with a warning
+    when the shared file is absent and no path is given.
     """
-    file = Path(path) if path else _shared("id/kamus-alay/colloquial-indonesian-lexicon.csv")
+    from depscreen.corpus.readers.resources import load_kamus_alay as _read
+
+    file = path or _shared("id/kamus-alay/colloquial-indonesian-lexicon.csv")
     if file is None:
         log.warning("kamus alay not found (id/kamus-alay); Indonesian slang uses the fallback list only")
         return {}
-    votes: dict[str, Counter] = defaultdict(Counter)
-    empty: list[int] = []
-    with open(file, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = {"slang", "formal"} - set(reader.fieldnames or ())
-        if missing:
-            raise ValueError(f"{file}: missing column(s) {sorted(missing)} (need 'slang', 'formal')")
-        for row_no, row in enumerate(reader, start=2):
-            slang = (row["slang"] or "").strip().lower()
-            formal = (row["formal"] or "").strip().lower()
-            if not slang or not formal:
-                empty.append(row_no)
-                continue
-            votes[slang][formal] += 1
-    if empty:
-        log.warning(
-            "%s: skipped %d row(s) with an empty 'slang' or 'formal' field (first: row %d)",
-            file, len(empty), empty[0],
-        )
-    table = {slang: counts.most_common(1)[0][0] for slang, counts in votes.items()}
+    table = {k.lower(): v.strip().lower() for k, v in _read(file).items()}
     return {slang: formal for slang, formal in table.items() if slang != formal}
 
 
@@ -160,34 +141,17 @@ def load_kamus_alay(path: str | None = None) -> dict[str, str]:
 def load_abbreviations(path: str | None = None) -> dict[str, str]:
     """Indonesian abbreviation list ``abbrev;expansion`` (no header): abbrev -> expansion.
 
-    The first expansion of a repeated abbreviation wins; lines with an empty expansion
-    (the shared file has a few) are skipped and counted in a warning. Returns ``{}``
-    with a warning when the shared file is absent and no path is given.
+    Read by :func:`depscreen.corpus.readers.resources.load_abbreviations` (lines with an
+    empty expansion, which the shared file has, are skipped and counted in a warning).
+    Returns ``{}`` with a warning when the shared file is absent and no path is given.
     """
-    file = Path(path) if path else _shared("id/abbreviations/kamus_singkatan.csv")
+    from depscreen.corpus.readers.resources import load_abbreviations as _read
+
+    file = path or _shared("id/abbreviations/kamus_singkatan.csv")
     if file is None:
         log.warning("abbreviation list not found (id/abbreviations); skipping it")
         return {}
-    out: dict[str, str] = {}
-    empty: list[int] = []
-    with open(file, encoding="utf-8-sig", newline="") as fh:
-        for line_no, line in enumerate(fh, start=1):
-            line = line.strip()
-            if not line:
-                continue
-            if ";" not in line:
-                raise ValueError(f"{file}:{line_no}: expected 'abbrev;expansion'")
-            abbrev, expansion = (part.strip().lower() for part in line.split(";", 1))
-            if not abbrev or not expansion:
-                empty.append(line_no)
-                continue
-            out.setdefault(abbrev, expansion)
-    if empty:
-        log.warning(
-            "%s: skipped %d line(s) with an empty abbreviation or expansion (first: line %d)",
-            file, len(empty), empty[0],
-        )
-    return out
+    return {k.lower(): v.strip().lower() for k, v in _read(file).items()}
 
 
 @lru_cache(maxsize=None)
