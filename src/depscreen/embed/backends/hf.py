@@ -236,7 +236,9 @@ class HFEmbedder(Embedder):
     device : str
         torch device (``"cpu"``, ``"cuda"``).
     normalize : bool
-        L2-normalise the output (always done when the folder has a Normalize module).
+        L2-normalise the output (what a folder's Normalize module asks for; on by
+        default for every folder so that cosine is a dot product). ``False`` returns
+        the raw pooled vectors.
     """
 
     backend = "hf"
@@ -258,7 +260,7 @@ class HFEmbedder(Embedder):
         normalize: bool = True,
     ):
         self.spec = inspect_folder(path, pooling)
-        super().__init__(normalize=normalize or self.spec.has_normalize)
+        super().__init__(normalize=normalize)
         if input_type not in ("query", "document"):
             raise ValueError(f"hf input_type must be 'query' or 'document', got {input_type!r}")
         self.path = str(self.spec.root)
@@ -362,7 +364,15 @@ class HFEmbedder(Embedder):
             if ids and ids[-1] in tok.all_special_ids:
                 ids = ids[:-1]
             self._prompt_len = len(ids)
-        model = AutoModel.from_pretrained(str(self.spec.transformer_dir), dtype=torch.float32)
+        from transformers.utils import logging as hf_logging
+
+        bars = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()  # no per-weight loading bar in our output
+        try:
+            model = AutoModel.from_pretrained(str(self.spec.transformer_dir), dtype=torch.float32)
+        finally:
+            if bars:
+                hf_logging.enable_progress_bar()
         model.eval().to(self.device)
         self._dense = [self._load_dense(folder) for folder in self.spec.dense]
         self._tokenizer, self._model = tok, model
