@@ -1,0 +1,90 @@
+"""``depscreen embed``: fill the embedding cache for a corpus and report throughput.
+
+Example::
+
+    depscreen embed corpus.jsonl --backend use --cache .cache/embeddings
+    depscreen embed corpus.jsonl --backend hf:/models/Qwen3-Embedding-0.6B -o truncate_dim=256 --cache c/
+    depscreen embed train.jsonl --backend tfidf-svd --cache c/   # fits, saves, prints the path
+
+Only counts and timings are printed, never post text.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from depscreen.cli import app
+
+
+def parse_options(pairs: list[str]) -> dict[str, Any]:
+    """``["truncate_dim=256", "input_type=document"]`` -> ``{"truncate_dim": 256, ...}``.
+
+    Values are read as JSON where they parse (numbers, true/false, null) and kept as
+    strings otherwise.
+    """
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise typer.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="--option")
+        try:
+            options[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key.strip()] = value
+    return options
+
+
+def embed_command(
+    corpus: Path = typer.Argument(..., exists=True, dir_okay=False, help="Canonical JSON Lines corpus (user or post level)."),
+    backend: str = typer.Option("use", "--backend", "-b", help="use | e5 | tfidf-svd | hf:PATH"),
+    cache: Optional[Path] = typer.Option(None, "--cache", "-c", help="Cache folder (vectors keyed by backend and text hash)."),
+    option: list[str] = typer.Option([], "--option", "-o", help="Backend option KEY=VALUE (repeatable)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, help="Texts per forward pass."),
+    compact: bool = typer.Option(False, "--compact", help="Merge the cache's shards into one afterwards."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+) -> None:
+    """Embed every post of CORPUS into the cache and print posts per second."""
+    from depscreen.corpus import CorpusFormatError, read_jsonl
+    from depscreen.embed import CachedEmbedder, embed_corpus, get_embedder
+    from depscreen.embed.cache import store_dirname
+
+    echo = typer.echo  # plain lines: no wrapping, no markup in paths
+    try:
+        data = read_jsonl(corpus)
+    except CorpusFormatError as exc:
+        raise typer.BadParameter(str(exc), param_hint="CORPUS") from exc
+    try:
+        embedder = get_embedder(backend, **parse_options(option))
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--backend / --option") from exc
+
+    if backend == "tfidf-svd" and not getattr(embedder, "is_fitted", True):
+        texts = [p.text for u in data for p in u.posts] if data.level == "user" else data.texts
+        echo(f"fitting tfidf-svd on the {len(texts):,} posts of {corpus.name} (corpus-fitted space)")
+        embedder.fit(texts)
+        if cache is not None:
+            folder = embedder.save(cache / "fitted" / store_dirname(embedder.name))
+            echo(f"saved the fitted space to {folder}; reuse it with -o path={folder}")
+
+    target = CachedEmbedder(embedder, cache) if cache is not None else embedder
+    result = embed_corpus(data, target, batch_size=batch_size, progress=progress)
+    stats = result.stats
+    echo(
+        f"{stats.texts:,} posts ({stats.unique:,} unique, {len(result):,} {data.level}s) with {embedder.name}: "
+        f"{stats.hits:,} from cache, {stats.computed:,} computed in {stats.seconds:.2f} s "
+        f"-> {stats.posts_per_second:,.0f} posts/s"
+    )
+    if stats.computed and stats.compute_seconds > 0:
+        echo(f"embedding alone: {stats.computed / stats.compute_seconds:,.0f} posts/s")
+    if cache is not None:
+        store = target.cache
+        if compact:
+            store.compact()
+        echo(f"cache: {store.path} ({len(store):,} vectors, dim {embedder.dim})")
+
+
+app.command("embed")(embed_command)
