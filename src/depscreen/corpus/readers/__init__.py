@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..io import CorpusFormatError
-from ..types import Corpus, Post, PostCorpus, PostRecord, User, UserCorpus
+from ..types import Corpus, PostCorpus, PostRecord, User, UserCorpus
 from .cssrs import read_cssrs
 from .erisk import read_erisk
 from .generic import read_csv, read_jsonl, read_parquet, read_tsv
