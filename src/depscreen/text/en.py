@@ -25,6 +25,7 @@ __all__ = [
     "s_stem",
     "is_punctuation",
     "EMOTICON_RE",
+    "fold_case",
 ]
 
 _PLACEHOLDER = r"<(?:url|user|email|phone|num)>"
@@ -61,15 +62,15 @@ TOKEN_RE = re.compile(f"{PROTECTED.pattern}|{_NUMBER}|{_ABBREV}|{_WORD}|\\S")
 _PLACEHOLDER_RE = re.compile(f"^{_PLACEHOLDER}$")
 
 
+def fold_case(token: str) -> str:
+    """Lower-case a token, except emoticons whose case is meaning (``:D`` vs ``:d``...)."""
+    return token if EMOTICON_RE.match(token) else token.lower()
+
+
 def regex_tokens(text: str, *, lowercase: bool = True) -> list[str]:
-    """Split ``text`` into tokens with :data:`TOKEN_RE` (placeholders stay lower case)."""
-    tokens = []
-    for match in TOKEN_RE.finditer(text):
-        tok = match.group(0).replace("’", "'")
-        if lowercase and not EMOTICON_RE.match(tok):
-            tok = tok.lower()
-        tokens.append(tok)
-    return tokens
+    """Split ``text`` into tokens with :data:`TOKEN_RE` (curly apostrophes made straight)."""
+    tokens = [m.group(0).replace("’", "'") for m in TOKEN_RE.finditer(text)]
+    return [fold_case(t) for t in tokens] if lowercase else tokens
 
 
 def is_punctuation(token: str) -> bool:
@@ -138,12 +139,19 @@ class EnglishTokenizer:
         self._stop = _resolve_stopwords("en", stopwords, keep_signal)
 
     def __call__(self, text: str) -> list[str]:
-        tokens = regex_tokens(text, lowercase=self.lowercase)
-        return self._post(tokens)
+        return self.process(self.split(text))
 
-    def _post(self, tokens: list[str]) -> list[str]:
+    def split(self, text: str) -> list[str]:
+        """Raw regex tokens (no case folding, no filtering)."""
+        return regex_tokens(text, lowercase=False)
+
+    def process(self, tokens: Iterable[str]) -> list[str]:
+        """Case folding, punctuation and stopword removal, stems: the per-token steps,
+        usable on tokens from any splitter."""
         out = []
         for tok in tokens:
+            if self.lowercase:
+                tok = fold_case(tok)
             if not self.punctuation and is_punctuation(tok):
                 continue
             if self._stop and tok.lower() in self._stop:

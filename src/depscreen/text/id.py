@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Mapping
 
-from .en import _resolve_stopwords, is_punctuation, regex_tokens
+from .en import _resolve_stopwords, fold_case, is_punctuation, regex_tokens
 
 __all__ = ["IndonesianTokenizer"]
 
@@ -119,9 +119,18 @@ class IndonesianTokenizer:
         return cached
 
     def __call__(self, text: str) -> list[str]:
-        tokens = regex_tokens(text, lowercase=self.lowercase)
+        return self.process(self.split(text))
+
+    def split(self, text: str) -> list[str]:
+        """Raw regex tokens (no case folding, no filtering)."""
+        return regex_tokens(text, lowercase=False)
+
+    def process(self, tokens: Iterable[str]) -> list[str]:
+        """Case folding, slang, punctuation / stopword removal and stems, in that order."""
         out: list[str] = []
         for tok in tokens:
+            if self.lowercase:
+                tok = fold_case(tok)
             if not self.punctuation and is_punctuation(tok):
                 continue
             words = self.normalise_slang(tok) if self._slang and tok[:1].isalpha() else [tok]

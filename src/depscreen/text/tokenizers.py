@@ -74,7 +74,7 @@ def _thaw(value):
 
 
 @lru_cache(maxsize=64)
-def _cached_tokenizer(lang, stopwords, stem, slang, user_dict, lowercase, punctuation, keep_signal):
+def _cached_tokenizer(lang, stopwords, stem, slang, user_dict, lowercase, punctuation, keep_signal, zh_list):
     stopwords = _thaw(stopwords)
     if lang == "en":
         return EnglishTokenizer(
@@ -93,7 +93,11 @@ def _cached_tokenizer(lang, stopwords, stem, slang, user_dict, lowercase, punctu
         if user_dict is None and stopwords is False and lowercase and punctuation:
             return default_chinese_tokenizer()
         tok = ChineseTokenizer(
-            stopwords=stopwords, lowercase=lowercase, punctuation=punctuation, keep_signal=keep_signal
+            stopwords=stopwords,
+            lowercase=lowercase,
+            punctuation=punctuation,
+            keep_signal=keep_signal,
+            zh_list=zh_list,
         )
         if user_dict is None:
             # share the default instance's dictionary (and any user words loaded into it)
@@ -115,8 +119,12 @@ def get_tokenizer(
     lowercase: bool = True,
     punctuation: bool = True,
     keep_signal: bool = True,
+    zh_list: str = "hit",
 ):
-    """A (cached) tokeniser object for ``lang`` with these options; call it on a text."""
+    """A (cached) tokeniser object for ``lang`` with these options; call it on a text.
+
+    Each has ``split(text)`` (raw tokens) and ``process(tokens)`` (the per-token steps).
+    """
     return _cached_tokenizer(
         lang,
         _freeze(stopwords),
@@ -126,6 +134,7 @@ def get_tokenizer(
         bool(lowercase),
         bool(punctuation),
         bool(keep_signal),
+        zh_list,
     )
 
 
@@ -140,6 +149,7 @@ def tokenize(
     lowercase: bool = True,
     punctuation: bool = True,
     keep_signal: bool = True,
+    zh_list: str = "hit",
     languages: Iterable[str] = DEFAULT_LANGUAGES,
 ) -> list[str]:
     """Tokenise one post.
@@ -163,6 +173,10 @@ def tokenize(
     user_dict : path or iterable of words
         zh only: a jieba user dictionary for this call's tokeniser (cached by value).
     lowercase, punctuation, keep_signal : bool
+    zh_list : {"hit", "baidu", "cn", "scu", "all"}
+        Which shared Chinese stopword list ``stopwords=True`` uses.
+    languages : iterable of str
+        Candidates for ``lang="auto"``.
 
     Returns
     -------
@@ -186,5 +200,6 @@ def tokenize(
         lowercase=lowercase,
         punctuation=punctuation,
         keep_signal=keep_signal,
+        zh_list=zh_list,
     )
     return tok(text)

@@ -22,7 +22,7 @@ from typing import Iterable
 
 import jieba
 
-from .en import EMOTICON_RE, PROTECTED, _resolve_stopwords, is_punctuation
+from .en import PROTECTED, _resolve_stopwords, fold_case, is_punctuation
 
 __all__ = ["ChineseTokenizer"]
 
@@ -152,10 +152,18 @@ class ChineseTokenizer:
         return [t.strip() for t in tokens if t.strip()]
 
     def __call__(self, text: str) -> list[str]:
+        return self.process(self.cut(text))
+
+    def split(self, text: str) -> list[str]:
+        """Same as :meth:`cut` (the splitter every tokeniser exposes)."""
+        return self.cut(text)
+
+    def process(self, tokens: Iterable[str]) -> list[str]:
+        """Case folding (Latin script), punctuation and stopword removal."""
         out = []
-        for tok in self.cut(text):
-            if self.lowercase and not EMOTICON_RE.match(tok):
-                tok = tok.lower()
+        for tok in tokens:
+            if self.lowercase:
+                tok = fold_case(tok)
             if not self.punctuation and is_punctuation(tok):
                 continue
             if self._stop and tok in self._stop:
