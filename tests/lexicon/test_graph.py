@@ -54,3 +54,16 @@ def test_no_usable_seed_is_a_clear_error():
         build_graph(kv, SeedSet(["nope"], ["happy"]), tc=0.5)
     with pytest.raises(ValueError, match="tc"):
         build_graph(kv, SeedSet(["sad"], ["happy"]), tc=1.5)
+
+
+def test_max_neighbors_keeps_strongest_edges_and_stays_symmetric():
+    kv = _kv({"sad": 0.0, "a": 0.05, "b": 0.1, "c": 0.15, "d": 0.2, "happy": 1.57})
+    full = build_graph(kv, SeedSet(["sad"], ["happy"]), tc=0.5)
+    knn = build_graph(kv, SeedSet(["sad"], ["happy"]), tc=0.5, max_neighbors=1)
+    A = knn.adjacency.toarray()
+    assert np.allclose(A, A.T)
+    assert knn.n_edges < full.n_edges
+    # every candidate keeps its single strongest link
+    w = knn.words
+    assert A[w.index("a"), w.index("sad")] > 0 or A[w.index("a"), w.index("b")] > 0
+    assert A[w.index("d"), w.index("c")] > 0

@@ -40,7 +40,7 @@ from .baselines import so_pmi_scores, so_w2v_scores, w2v_scores
 from .graph import build_graph, candidate_words
 from .lexicon import Lexicon, LexiconEntry
 from .propagation import propagate_labels
-from .seeds import SeedSet, extract_seeds, load_seeds
+from .seeds import SELF_DISCLOSURE_KEYWORDS, SeedSet, extract_seeds, is_wordlike, load_seeds
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +50,23 @@ METHODS = ("w2v-lpa", "w2v", "so-w2v", "so-pmi")
 def tokenize_documents(texts: Sequence[str], lang: str = "auto") -> tuple[list[list[str]], str]:
     """Tokenise texts with :func:`depscreen.text.tokenize`; ``lang="auto"`` detects the
     majority language of a sample. Returns the token lists and the language used."""
-    from ..text import detect_language, tokenize
+    from ..text import tokenize
 
     if lang == "auto":
-        sample = [t for t in texts[:: max(1, len(texts) // 200)] if t and t.strip()][:200]
-        votes = Counter(detect_language(t) for t in sample)
-        lang = votes.most_common(1)[0][0] if votes else "en"
+        lang = majority_language(texts)
     return [tokenize(t, lang) for t in texts], lang
+
+
+def majority_language(texts: Sequence[str], sample: int = 200) -> str:
+    """The most common of zh / en / id among a spread-out sample of ``texts``, or
+    ``"auto"`` (per-text detection) when none is recognised."""
+    from ..text import detect_language
+
+    step = max(1, len(texts) // sample)
+    picked = [t for t in texts[::step] if t and t.strip()][:sample]
+    votes = Counter(detect_language(t) for t in picked)
+    known = [(n, lang) for lang, n in votes.items() if lang in {"zh", "en", "id"}]
+    return max(known)[1] if known else "auto"
 
 
 def language_stopwords(lang: str) -> set[str]:
@@ -67,11 +77,10 @@ def language_stopwords(lang: str) -> set[str]:
 
 
 def self_disclosure_keywords(lang: str) -> set[str]:
-    """Single words of the self-disclosure patterns (e.g. "diagnosed", "抑郁症"): they
-    describe how a depressed corpus was collected, so they may not be seeds."""
-    from ..text import selfdisclosure
-
-    return set(selfdisclosure.keywords(lang))
+    """The words a depressed corpus is typically collected with ("diagnosed",
+    "depression", "确诊", "抑郁症", "didiagnosis", ...): they say how D1 was made, not how
+    depressed people write, so they may not be seeds (see :data:`SELF_DISCLOSURE_KEYWORDS`)."""
+    return set(SELF_DISCLOSURE_KEYWORDS.get(lang, ()))
 
 
 def _documents(X: Any, y: Any) -> tuple[list[Any], list[Any]]:
@@ -116,14 +125,18 @@ class LexiconBuilder(BaseEstimator):
     seeds : a seed file (see :func:`~depscreen.lexicon.seeds.load_seeds`) or a
         :class:`SeedSet`; None extracts seeds by TF-IDF contrast.
     seed_min_df : an extracted seed occurs in at least this many posts of its corpus.
-    stopwords : keep stopwords (of ``depscreen.text``) and self-disclosure keywords out of
-        the seeds.
+    stopwords : keep stopwords (of ``depscreen.text``, which keeps negations and
+        first-person pronouns) out of seeds and candidates, and self-disclosure keywords
+        out of the seeds.
+    stopword_langs : languages whose stopwords apply (default: the corpus language);
+        for mixed-language corpora.
     exclude_words : further words that may not be seeds.
     vectors : a word-vector file (word2vec text / binary); None trains Word2Vec.
     combine_vectors : with ``vectors``, also train on the corpus and concatenate both.
     vector_size, window, min_count, epochs : Word2Vec settings (skip-gram).
     hops : candidate-expansion rounds.
     candidate_edges : link candidates to each other in the LPA graph.
+    max_neighbors : keep each node's strongest edges only (None: all above ``tc``).
     min_score : W2V-LPA keeps candidates with ``|label| > min_score``.
     tol, max_iter : label-propagation convergence settings.
     pmi_unit, pmi_window, pmi_smoothing : SO-PMI co-occurrence unit (``"document"`` or
@@ -154,6 +167,7 @@ class LexiconBuilder(BaseEstimator):
         seeds: str | SeedSet | None = None,
         seed_min_df: int = 3,
         stopwords: bool = True,
+        stopword_langs: Sequence[str] | None = None,
         exclude_words: Collection[str] | None = None,
         vectors: str | None = None,
         combine_vectors: bool = False,
@@ -163,6 +177,7 @@ class LexiconBuilder(BaseEstimator):
         epochs: int = 10,
         hops: int = 1,
         candidate_edges: bool = True,
+        max_neighbors: int | None = None,
         min_score: float = 0.0,
         tol: float = 1e-6,
         max_iter: int = 1000,
@@ -180,6 +195,7 @@ class LexiconBuilder(BaseEstimator):
         self.seeds = seeds
         self.seed_min_df = seed_min_df
         self.stopwords = stopwords
+        self.stopword_langs = stopword_langs
         self.exclude_words = exclude_words
         self.vectors = vectors
         self.combine_vectors = combine_vectors
@@ -189,6 +205,7 @@ class LexiconBuilder(BaseEstimator):
         self.epochs = epochs
         self.hops = hops
         self.candidate_edges = candidate_edges
+        self.max_neighbors = max_neighbors
         self.min_score = min_score
         self.tol = tol
         self.max_iter = max_iter
@@ -287,7 +304,8 @@ class LexiconBuilder(BaseEstimator):
         if self.method == "w2v-lpa":
             graph = build_graph(
                 self.vectors_, self.seeds_, self.tc, hops=self.hops,
-                candidate_edges=self.candidate_edges,
+                candidate_edges=self.candidate_edges, max_neighbors=self.max_neighbors,
+                word_filter=self._candidate_filter(),
             )
             result = propagate_labels(
                 graph.adjacency, graph.labels, graph.clamped, tol=self.tol, max_iter=self.max_iter
@@ -299,7 +317,10 @@ class LexiconBuilder(BaseEstimator):
             scores = dict(zip(graph.candidates, result.scores[graph.n_seeds :].tolist()))
             threshold = self.min_score
         else:
-            _, self.candidates_, _ = candidate_words(self.vectors_, self.seeds_, self.tc, hops=self.hops)
+            _, self.candidates_, _ = candidate_words(
+                self.vectors_, self.seeds_, self.tc, hops=self.hops,
+                word_filter=self._candidate_filter(),
+            )
             if self.method == "w2v":
                 scores = w2v_scores(self.vectors_, self.seeds_, self.candidates_, self.tc)
             elif self.method == "so-w2v":
@@ -324,11 +345,7 @@ class LexiconBuilder(BaseEstimator):
                 out[i] = t
         elif lang == "auto" and self.stopwords:
             # token lists only: the language decides which stopwords to keep out of the seeds
-            from ..text import detect_language
-
-            sample = [" ".join(t) for t in out[:: max(1, len(out) // 200)] if t][:200]
-            votes = Counter(detect_language(t) for t in sample)
-            lang = votes.most_common(1)[0][0] if votes else "auto"
+            lang = majority_language([" ".join(t) for t in out])
         return out, lang
 
     def _word_vectors(self, sentences: list[list[str]], given: KeyedVectors | None) -> KeyedVectors:
@@ -347,12 +364,31 @@ class LexiconBuilder(BaseEstimator):
             return combine_word_vectors(trained(), loaded) if self.combine_vectors else loaded
         return trained()
 
+    def _stopword_langs(self) -> list[str]:
+        langs = self.stopword_langs if self.stopword_langs is not None else [self.lang_]
+        return [code for code in langs if code in {"zh", "en", "id"}]
+
+    def _stopword_set(self) -> set[str]:
+        """Stopwords kept out of seeds and candidates (when ``stopwords`` is on)."""
+        out: set[str] = set()
+        if self.stopwords:
+            for code in self._stopword_langs():
+                out |= language_stopwords(code)
+        return out
+
     def _blocked_words(self) -> set[str]:
-        blocked = set(self.exclude_words or ())
-        if self.stopwords and self.lang_ in {"zh", "en", "id"}:
-            blocked |= language_stopwords(self.lang_)
-            blocked |= self_disclosure_keywords(self.lang_)
+        """Words that may not be seeds: stopwords, self-disclosure keywords, exclusions."""
+        blocked = set(self.exclude_words or ()) | self._stopword_set()
+        if self.stopwords:
+            for code in self._stopword_langs():
+                blocked |= self_disclosure_keywords(code)
         return blocked
+
+    def _candidate_filter(self):
+        stop = self._stopword_set()
+        if not stop:
+            return is_wordlike
+        return lambda w: is_wordlike(w) and w not in stop
 
     def _seeds(self, d1: list[list[str]], d2: list[list[str]]) -> SeedSet:
         if isinstance(self.seeds, SeedSet):

@@ -109,6 +109,18 @@ def candidate_words(
     return kept, [vocab[i] for i in np.flatnonzero(found)], missing
 
 
+def _strongest(r: np.ndarray, c: np.ndarray, v: np.ndarray, k: int):
+    """Keep the ``k`` largest values of each row (entries are grouped by row already)."""
+    if k < 1:
+        raise ValueError(f"max_neighbors must be >= 1, got {k}")
+    order = np.lexsort((-v, r))  # by row, strongest first
+    r, c, v = r[order], c[order], v[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(r)) + 1]
+    rank = np.arange(len(r)) - np.repeat(starts, np.diff(np.r_[starts, len(r)]))
+    keep = rank < k
+    return r[keep], c[keep], v[keep]
+
+
 def build_graph(
     vectors: KeyedVectors,
     seeds: SeedSet,
@@ -116,6 +128,7 @@ def build_graph(
     *,
     hops: int = 1,
     candidate_edges: bool = True,
+    max_neighbors: int | None = None,
     word_filter: Callable[[str], bool] | None = is_wordlike,
     chunk: int = 1024,
 ) -> WordGraph:
@@ -128,6 +141,10 @@ def build_graph(
     tc : similarity threshold for candidates and edges (the paper's Tc).
     hops : expansion rounds (1 = words similar to a seed).
     candidate_edges : also link candidates to each other above ``tc``.
+    max_neighbors : keep at most this many strongest edges per node before the graph is
+        made symmetric (a k-nearest-neighbour graph, as in Hamilton et al.'s SentProp);
+        None keeps every edge above ``tc``. Bounds memory when small-corpus vectors make
+        many words similar.
     word_filter : which vocabulary words may become candidates (default: word-like).
     """
     kept, candidates, missing = candidate_words(
@@ -146,13 +163,19 @@ def build_graph(
         keep &= ~((r < n_seeds) & (c < n_seeds))  # no seed-seed edges
         if not candidate_edges:
             keep &= (r < n_seeds) | (c < n_seeds)
-        rows.append(r[keep])
-        cols.append(c[keep])
-        vals.append(block[r[keep] - start, c[keep]])
+        r, c = r[keep], c[keep]
+        v = block[r - start, c]
+        if max_neighbors is not None and len(r):
+            r, c, v = _strongest(r, c, v, max_neighbors)
+        rows.append(r)
+        cols.append(c)
+        vals.append(v)
     adjacency = sp.csr_matrix(
         (np.concatenate(vals).astype(np.float64), (np.concatenate(rows), np.concatenate(cols))),
         shape=(n, n),
     )
+    if max_neighbors is not None:
+        adjacency = adjacency.maximum(adjacency.T).tocsr()
     labels = np.zeros(n)
     seed_labels = kept.labels
     labels[:n_seeds] = [seed_labels[w] for w in kept.order]

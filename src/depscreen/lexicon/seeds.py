@@ -31,6 +31,16 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .lexicon import LexiconFormatError, _read_text, parse_label
 
+#: Collection keywords of self-disclosure data sets (the diagnosis statement that put a
+#: user into D1, cf. :mod:`depscreen.text.selfdisclosure`). They are kept out of the
+#: automatically extracted seeds so that seeds describe how depressed users write, not
+#: how the corpus was gathered. They may still enter the lexicon through expansion.
+SELF_DISCLOSURE_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "en": ("diagnosed", "diagnosis", "diagnose", "dx", "depression", "mdd"),
+    "zh": ("确诊", "诊断", "抑郁症", "被诊断", "确诊为"),
+    "id": ("didiagnosis", "didiagnosa", "terdiagnosis", "terdiagnosa", "divonis", "depresi"),
+}
+
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 

@@ -12,6 +12,21 @@ from typing import Any
 MODELS: dict[str, str] = {
     "majority": "depscreen.models.baselines:MajorityBaseline",
     "tfidf-lr": "depscreen.models.baselines:TfidfLogReg",
+    "lmilatt": "depscreen.models.mil.estimator:LMILAttClassifier",
+    "mil-mean": "depscreen.models.mil.estimator:MILMeanClassifier",
+    "mil-max": "depscreen.models.mil.estimator:MILMaxClassifier",
+    "mil-noae": "depscreen.models.mil.estimator:MILNoAEClassifier",
+    "mil-att-only": "depscreen.models.mil.estimator:MILAttentionOnlyClassifier",
+    "nb": "depscreen.models.feature_models:NaiveBayesFeatures",
+    "dt": "depscreen.models.feature_models:DecisionTreeFeatures",
+    "lr": "depscreen.models.feature_models:LogRegFeatures",
+    "rf": "depscreen.models.feature_models:RandomForestFeatures",
+    "svm": "depscreen.models.feature_models:SVMFeatures",
+    "l-nb": "depscreen.models.feature_models:LexiconNaiveBayes",
+    "l-dt": "depscreen.models.feature_models:LexiconDecisionTree",
+    "l-lr": "depscreen.models.feature_models:LexiconLogReg",
+    "l-rf": "depscreen.models.feature_models:LexiconRandomForest",
+    "l-svm": "depscreen.models.feature_models:LexiconSVM",
 }
 
 
