@@ -83,6 +83,20 @@ def self_disclosure_keywords(lang: str) -> set[str]:
     return set(SELF_DISCLOSURE_KEYWORDS.get(lang, ()))
 
 
+def split_documents(X: Any, y: Any = None, positive_labels: Any = None) -> tuple[list[Any], list[bool]]:
+    """Posts of ``X`` (one document each) and whether each belongs to D1 (its label is
+    in ``positive_labels``, default 1 / True). Raises when either side is empty."""
+    docs, labels = _documents(X, y)
+    positive = set(positive_labels) if positive_labels is not None else {1, True}
+    is_d1 = [label in positive for label in labels]
+    if not any(is_d1) or all(is_d1):
+        raise ValueError(
+            f"need posts in both corpora: D1 (labels {sorted(map(str, positive))}) has "
+            f"{sum(is_d1)}, D2 has {len(is_d1) - sum(is_d1)}"
+        )
+    return docs, is_d1
+
+
 def _documents(X: Any, y: Any) -> tuple[list[Any], list[Any]]:
     """Flatten corpora / users into (document, label) pairs, one document per post."""
     if isinstance(X, (UserCorpus, PostCorpus)):
@@ -248,14 +262,7 @@ class LexiconBuilder(BaseEstimator):
             ``vectors`` and training.
         extra_texts : more text (str or token lists) for Word2Vec training only.
         """
-        docs, labels = _documents(X, y)
-        positive = set(self.positive_labels) if self.positive_labels is not None else {1, True}
-        is_d1 = [label in positive for label in labels]
-        if not any(is_d1) or all(is_d1):
-            raise ValueError(
-                f"need posts in both corpora: D1 (labels {sorted(map(str, positive))}) has "
-                f"{sum(is_d1)}, D2 has {len(is_d1) - sum(is_d1)}"
-            )
+        docs, is_d1 = split_documents(X, y, self.positive_labels)
         return self._fit_documents(docs, is_d1, word_vectors, extra_texts)
 
     def fit_corpora(self, depressed: Any, control: Any, **fit_params: Any) -> "LexiconBuilder":
