@@ -175,7 +175,7 @@ def _run_evaluation(
     console.print(first.dedup.summary() if first.dedup else "deduplication: off", highlight=False)
     for note in first.split.notes:
         console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
-    Console().print(comp.to_rich())
+    _stdout().print(comp.to_rich())
     for r in comp.results:
         for note in r.notes:
             if note not in first.split.notes:
@@ -409,7 +409,14 @@ def list_models() -> None:
         except Exception as exc:  # an optional dependency may be missing
             level = f"unavailable ({type(exc).__name__})"
         table.add_row(name, str(level), MODELS[name])
-    Console().print(table)
+    _stdout().print(table)
+
+
+def _stdout() -> Console:
+    """Console for tables: a wide page when stdout is a file or pipe (no truncated cells)."""
+    import sys
+
+    return Console() if sys.stdout.isatty() else Console(width=200)
 
 
 def _model_name(folder: Path, model: Any) -> str:

@@ -85,9 +85,9 @@ def rich_table(results: Sequence["CVResult"], metrics: Sequence[str] | None = No
         ),
         caption="mean ± std over folds; screening / research output, not a diagnosis",
     )
-    table.add_column("model", style="cyan")
+    table.add_column("model", style="cyan", no_wrap=True)
     for c in cols + _EXTRA:
-        table.add_column(c, justify="right")
+        table.add_column(c, justify="right", no_wrap=True)
     best = {c: _best(results, c) for c in cols}
     for r in results:
         cells = _cells(r, cols, digits)
