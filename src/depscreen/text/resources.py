@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from functools import lru_cache
 from importlib import resources as _ires
 from pathlib import Path
@@ -96,6 +97,17 @@ def _shared(relative: str) -> Path | None:
     return path if path.exists() else None
 
 
+def _logged(reader, *args):
+    """Run a reader, passing its warnings (skipped-line counts) to this module's log once
+    instead of raising them as ``UserWarning`` in every caller."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = reader(*args)
+    for item in caught:
+        log.warning("%s", item.message)
+    return result
+
+
 @lru_cache(maxsize=None)
 def load_stopwords_zh(which: str = "hit", path: str | None = None) -> frozenset[str]:
     """Chinese stopwords: one of the shared lists (``hit``, ``baidu``, ``cn``, ``scu``, or
@@ -133,7 +145,7 @@ def load_kamus_alay(path: str | None = None) -> dict[str, str]:
     if file is None:
         log.warning("kamus alay not found (id/kamus-alay); Indonesian slang uses the fallback list only")
         return {}
-    table = {k.lower(): v.strip().lower() for k, v in _read(file).items()}
+    table = {k.lower(): v.strip().lower() for k, v in _logged(_read, file).items()}
     return {slang: formal for slang, formal in table.items() if slang != formal}
 
 
@@ -142,7 +154,8 @@ def load_abbreviations(path: str | None = None) -> dict[str, str]:
     """Indonesian abbreviation list ``abbrev;expansion`` (no header): abbrev -> expansion.
 
     Read by :func:`depscreen.corpus.readers.resources.load_abbreviations` (lines with an
-    empty expansion, which the shared file has, are skipped and counted in a warning).
+    empty expansion, which the shared file has, are skipped and counted in a logged
+    warning).
     Returns ``{}`` with a warning when the shared file is absent and no path is given.
     """
     from depscreen.corpus.readers.resources import load_abbreviations as _read
@@ -151,7 +164,7 @@ def load_abbreviations(path: str | None = None) -> dict[str, str]:
     if file is None:
         log.warning("abbreviation list not found (id/abbreviations); skipping it")
         return {}
-    return {k.lower(): v.strip().lower() for k, v in _read(file).items()}
+    return {k.lower(): v.strip().lower() for k, v in _logged(_read, file).items()}
 
 
 @lru_cache(maxsize=None)
