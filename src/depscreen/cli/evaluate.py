@@ -81,7 +81,7 @@ def parse_params(items: list[str], models: list[str]) -> dict[str, dict[str, Any
         targets = [target] if target else models
         accepted = []
         for m in targets:
-            valid = model_class(m)().get_params(deep=False)
+            valid = _param_names(model_class(m))
             if key in valid:
                 out[m][key] = value
                 accepted.append(m)
@@ -93,6 +93,14 @@ def parse_params(items: list[str], models: list[str]) -> dict[str, dict[str, Any
         if not accepted:
             raise CliError(f"--param '{item}': no model among {models} has a parameter '{key}'")
     return out
+
+
+def _param_names(cls: type) -> set[str]:
+    """The keyword parameters an estimator class takes (scikit-learn convention)."""
+    import inspect
+
+    params = inspect.signature(cls.__init__).parameters
+    return {n for n, p in params.items() if n != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
 
 
 def _read(data: Path) -> Corpus:
