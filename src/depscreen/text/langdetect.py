@@ -71,10 +71,8 @@ def _strip(text: str) -> str:
 
 def cjk_share(text: str) -> float:
     """Share of Chinese characters among the letters of ``text`` (0 when none)."""
-    letters = _LETTER.findall(text)
-    if not letters:
-        return 0.0
-    return sum(1 for ch in letters if _CJK.match(ch)) / len(letters)
+    n_letters = len(_LETTER.findall(text))
+    return len(_CJK.findall(text)) / n_letters if n_letters else 0.0
 
 
 def detect_language(
@@ -84,6 +82,7 @@ def detect_language(
     min_chars: int = 3,
     min_confidence: float = 0.5,
     cjk_threshold: float = 0.3,
+    max_chars: int = 2000,
 ) -> str:
     """ISO 639-1 code of ``text`` among ``languages``, or ``"unknown"``.
 
@@ -99,24 +98,25 @@ def detect_language(
     cjk_threshold : float
         Share of Chinese characters from which the text is Chinese without asking the
         model (Chinese posts are often mixed with Latin names and words).
+    max_chars : int
+        Only the first ``max_chars`` characters are read (long posts do not need more).
     """
     if not isinstance(text, str):
         raise TypeError(f"detect_language expects a str, got {type(text).__name__}")
     languages = tuple(languages)
     if not languages:
         raise ValueError("languages must not be empty")
-    clean = _strip(text)
-    letters = _LETTER.findall(clean)
-    if len(letters) < min_chars:
+    clean = _strip(text[:max_chars])
+    n_letters = len(_LETTER.findall(clean))
+    n_cjk = len(_CJK.findall(clean))
+    if n_letters < min_chars:
         # two or more Chinese characters are already a word: "好累" is Chinese
-        n_cjk = sum(1 for ch in letters if _CJK.match(ch))
-        if "zh" in languages and n_cjk >= 2 and n_cjk == len(letters):
+        if "zh" in languages and n_cjk >= 2 and n_cjk == n_letters:
             return "zh"
         return UNKNOWN
-    n_kana = sum(1 for ch in letters if _KANA.match(ch))
-    if n_kana / len(letters) >= 0.1:
+    if len(_KANA.findall(clean)) / n_letters >= 0.1:
         return "ja" if "ja" in languages else UNKNOWN
-    if "zh" in languages and cjk_share(clean) >= cjk_threshold:
+    if "zh" in languages and n_cjk / n_letters >= cjk_threshold:
         return "zh"
     with _lock:  # the identifier object is not documented as thread-safe
         lang, prob = _identifier(languages).classify(clean)

@@ -124,6 +124,16 @@ def redact(text: str) -> str:
 # --- width, emoji, repeats, hashtags, numbers --------------------------------------------
 
 
+_HALFWIDTH = {code: unicodedata.normalize("NFKC", chr(code)) for code in range(0xFF01, 0xFF5F)}
+_HALFWIDTH[0x3000] = " "
+
+# Characters that can start or be part of an emoji; text without any skips the (slow)
+# emoji tokenizer. CJK punctuation is deliberately outside these ranges.
+_EMOJI_CANDIDATE = re.compile(
+    "[\u00a9\u00ae\u203c-\u2bff\u3030\u303d\u3297\u3299\ufe0f\u20e3\U0001F000-\U0001FAFF]"
+)
+
+
 def to_halfwidth(text: str) -> str:
     """Full-width ASCII forms (U+FF01-U+FF5E) and the ideographic space to half width.
 
@@ -133,16 +143,7 @@ def to_halfwidth(text: str) -> str:
     >>> to_halfwidth("ｈｔｔｐ：／／ｘ．ｃｏｍ　１２３，好")
     'http://x.com 123,好'
     """
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xFF01 <= code <= 0xFF5E:
-            out.append(unicodedata.normalize("NFKC", ch))
-        elif code == 0x3000:
-            out.append(" ")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_HALFWIDTH)
 
 
 def handle_emoji(text: str, mode: str = "keep") -> str:
@@ -150,6 +151,8 @@ def handle_emoji(text: str, mode: str = "keep") -> str:
     tokens (English CLDR names from the ``emoji`` package), or remove them."""
     if mode not in EMOJI_MODES:
         raise ValueError(f"emoji must be one of {EMOJI_MODES}, got {mode!r}")
+    if not _EMOJI_CANDIDATE.search(text):
+        return text
     if mode == "keep":
         return _emoji.replace_emoji(text, replace=lambda chars, data: f" {chars} ")
     if mode == "describe":
