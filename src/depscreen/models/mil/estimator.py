@@ -1,0 +1,909 @@
+"""LMILAtt: score a user from all their posts with user labels only (paper 000).
+
+Pipeline: each post is embedded by a sentence-embedding backend (``embedder``), a
+user's embeddings form a time-ordered bag (:mod:`.bags`), an LSTM autoencoder trained
+by reconstruction (phase A, no labels; unlabelled users help) turns each post into a
+feature in the context of its neighbours, attention pooling weighs the posts into one
+user vector, and a head trained with the user labels (phase B, Adam, binary or
+categorical cross-entropy, a cumulative-link loss for ordinal labels, squared error
+for scores) makes the prediction. The attention weights say which posts drove it.
+
+Ablations are options of the same model: ``autoencoder=False`` (the LSTM is trained
+from scratch with the labels), ``encoder="none"`` (pool the embeddings themselves),
+``pooling="mean" | "max"`` (no attention), ``pooling="gated"`` (Ilse et al.).
+
+This is a screening and research tool, not a diagnosis.
+
+Example
+-------
+>>> from depscreen.corpus.synthetic import make_sample_corpus
+>>> corpus = make_sample_corpus(n_users=40, langs=("en",), seed=1)
+>>> model = LMILAttClassifier(embedder="tfidf-svd", ae_epochs=2, epochs=3)  # doctest: +SKIP
+>>> model.fit(corpus.users, corpus.labels).predict(corpus.users[:3])       # doctest: +SKIP
+array([...])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from ...corpus.types import User, UserCorpus
+from ..base import SavableMixin, check_fitted
+from .bags import POLICIES, EmbeddedUsers, make_bag, time_order
+from .networks import LSTMAutoencoder, MILNetwork, attention_entropy, make_head
+from .training import (
+    BagData,
+    Batch,
+    Checkpoint,
+    EarlyStopping,
+    EpochLogger,
+    StepOutput,
+    Trainer,
+    iter_batches,
+)
+
+log = logging.getLogger("depscreen.mil")
+
+WEIGHTS_NAME = "model.safetensors"
+EMBEDDER_FOLDER = "embedder"
+
+#: ``attention_mask_fn(batch, epoch) -> attention_mask`` supplies an extra mask per
+#: training batch in phase B (the hook masked hard-instance mining plugs into).
+AttentionMaskFn = Callable[[Batch, int], "torch.Tensor | None"]
+
+
+def _threads(method):
+    """Run ``method`` with ``self.n_threads`` torch threads, then restore the setting."""
+    import functools
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        n = getattr(self, "n_threads", None)
+        if not n:
+            return method(self, *args, **kwargs)
+        before = torch.get_num_threads()
+        torch.set_num_threads(int(n))
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            torch.set_num_threads(before)
+
+    return wrapper
+
+
+
+class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
+    """User-level multi-instance model with an LSTM autoencoder and attention (LMILAtt).
+
+    Parameters
+    ----------
+    embedder : str or Embedder
+        Sentence-embedding backend name for :func:`depscreen.embed.get_embedder`
+        (``"use"``, ``"e5"``, ``"tfidf-svd"``, ``"hf:PATH"``) or an embedder object
+        (``.name``, ``.dim``, ``.embed(texts)``). A corpus-fitted backend
+        (``tfidf-svd``) is fitted on the training posts and saved with the model.
+    embedder_options : dict, optional
+        Keyword options of the backend (e.g. ``{"n_components": 64}`` for tfidf-svd).
+    cache_dir : str, optional
+        On-disk embedding cache (a second run over the same posts computes nothing).
+    max_posts : int
+        Posts per bag (``"recent"``) or per LSTM chunk (``"chunks"``); see
+        :mod:`depscreen.models.mil.bags`.
+    long_timeline : {"recent", "chunks"}
+        What happens to timelines longer than ``max_posts``.
+    autoencoder : bool
+        Pretrain the LSTM encoder by reconstruction (phase A). ``False`` is the
+        ablation where the encoder is trained from scratch with the labels.
+    encoder : {"lstm", "none"}
+        ``"none"`` pools the post embeddings directly (no temporal context, no
+        autoencoder): an ablation.
+    pooling : {"attention", "gated", "mean", "max"}
+    skip_embedding : bool
+        Post feature = ``[encoder state, post embedding]`` (default) rather than the
+        encoder state alone (the paper's form, ``False``). The reconstruction
+        bottleneck keeps what varies most between posts (topic, style) and can drop a
+        rare depressive signal; the skip keeps it while adding temporal context.
+    freeze_encoder : bool
+        Keep the pretrained encoder fixed in phase B (its features are then computed
+        once, which makes phase B fast) or fine-tune it with the labels.
+    ae_epochs, epochs : int
+        Maximum epochs of phase A and phase B (early stopping may end them sooner).
+    hidden_size, attention_size : int
+        LSTM size (post feature size) and attention projection size.
+    bidirectional : bool
+        Bidirectional encoder LSTM.
+    dropout : float
+        Dropout on the user vector before the head.
+    ae_noise : float
+        Input dropout while training the autoencoder (denoising).
+    lr, ae_lr : float
+        Adam learning rates of phase B and phase A.
+    weight_decay : float
+        Adam weight decay in phase B.
+    batch_size : int
+    head : {"auto", "binary", "multiclass", "ordinal", "regression"}
+        ``"auto"``: two classes -> binary; integer labels with more than two values
+        -> ordinal (severity levels); other labels with more than two values ->
+        multiclass; non-integer numbers -> regression.
+    label_order : list, optional
+        The order of the classes (for ordinal string labels); default sorted.
+    class_weight : None, "balanced" or dict
+        Per-class loss weights.
+    validation_split : float
+        Share of training users held out (stratified) for early stopping; no
+        validation when too few users (fewer than 2 per class in it).
+    patience : int
+        Early-stopping patience in epochs.
+    checkpoint_dir : str, optional
+        Save training state there each epoch and resume an interrupted ``fit``.
+    unlabelled : str, optional
+        Path of a user-level JSONL corpus of extra users for phase A only (their
+        labels are ignored); ``fit(..., unlabelled=users)`` does the same in memory.
+    seed : int
+    device : str
+        Torch device (``"cpu"`` or ``"cuda"``).
+    n_threads : int, optional
+        Torch CPU threads while fitting / predicting (restored afterwards). The
+        default 1 suits these small recurrent models on a shared machine, where extra
+        threads mostly wait on each other; ``None`` leaves torch's setting alone.
+    """
+
+    input_level = "user"
+
+    #: fast settings used by ``depscreen demo`` and quick checks
+    demo_params = {
+        "embedder": "tfidf-svd",
+        "max_posts": 64,
+        "ae_epochs": 5,
+        "epochs": 15,
+        "hidden_size": 64,
+        "attention_size": 32,
+        "batch_size": 16,
+        "patience": 4,
+    }
+
+    def __init__(
+        self,
+        embedder: Any = "use",
+        embedder_options: dict | None = None,
+        cache_dir: str | None = None,
+        max_posts: int = 100,
+        long_timeline: str = "recent",
+        autoencoder: bool = True,
+        encoder: str = "lstm",
+        pooling: str = "attention",
+        skip_embedding: bool = True,
+        freeze_encoder: bool = True,
+        ae_epochs: int = 20,
+        epochs: int = 40,
+        hidden_size: int = 128,
+        attention_size: int = 64,
+        bidirectional: bool = False,
+        dropout: float = 0.1,
+        ae_noise: float = 0.1,
+        lr: float = 3e-3,
+        ae_lr: float = 3e-3,
+        weight_decay: float = 1e-4,
+        batch_size: int = 32,
+        head: str = "auto",
+        label_order: list | None = None,
+        class_weight: Any = None,
+        validation_split: float = 0.15,
+        patience: int = 6,
+        checkpoint_dir: str | None = None,
+        unlabelled: str | None = None,
+        seed: int = 13,
+        device: str = "cpu",
+        n_threads: int | None = 1,
+    ):
+        self.embedder = embedder
+        self.embedder_options = embedder_options
+        self.cache_dir = cache_dir
+        self.max_posts = max_posts
+        self.long_timeline = long_timeline
+        self.autoencoder = autoencoder
+        self.encoder = encoder
+        self.pooling = pooling
+        self.skip_embedding = skip_embedding
+        self.freeze_encoder = freeze_encoder
+        self.ae_epochs = ae_epochs
+        self.epochs = epochs
+        self.hidden_size = hidden_size
+        self.attention_size = attention_size
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.ae_noise = ae_noise
+        self.lr = lr
+        self.ae_lr = ae_lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.head = head
+        self.label_order = label_order
+        self.class_weight = class_weight
+        self.validation_split = validation_split
+        self.patience = patience
+        self.checkpoint_dir = checkpoint_dir
+        self.unlabelled = unlabelled
+        self.seed = seed
+        self.device = device
+        self.n_threads = n_threads
+
+    # ------------------------------------------------------------------ validation
+    def _check_params(self) -> None:
+        if self.long_timeline not in POLICIES:
+            raise ValueError(f"long_timeline must be one of {POLICIES}, got {self.long_timeline!r}")
+        if self.encoder not in ("lstm", "none"):
+            raise ValueError(f"encoder must be 'lstm' or 'none', got {self.encoder!r}")
+        if self.encoder == "none" and self.autoencoder:
+            raise ValueError("encoder='none' has no autoencoder: set autoencoder=False")
+        if self.pooling not in ("attention", "gated", "mean", "max"):
+            raise ValueError(f"pooling must be attention, gated, mean or max, got {self.pooling!r}")
+        if self.head not in ("auto", "binary", "multiclass", "ordinal", "regression"):
+            raise ValueError(f"unknown head {self.head!r}")
+        if not (isinstance(self.max_posts, int) and self.max_posts >= 1):
+            raise ValueError(f"max_posts must be a positive integer, got {self.max_posts!r}")
+        if not 0.0 <= self.validation_split < 1.0:
+            raise ValueError(f"validation_split must be in [0, 1), got {self.validation_split}")
+
+    @property
+    def _chunk_len(self) -> int | None:
+        return self.max_posts if self.long_timeline == "chunks" else None
+
+    # ------------------------------------------------------------------ embedding
+    def _resolve_embedder(self):
+        """The embedder object this model embeds with (``embedder_`` once fitted)."""
+        if getattr(self, "embedder_", None) is not None:
+            return self.embedder_
+        if not isinstance(self.embedder, str):
+            for attr in ("name", "dim", "embed"):
+                if not hasattr(self.embedder, attr):
+                    raise TypeError(f"embedder object lacks '{attr}' (needs .name, .dim, .embed)")
+            return self.embedder
+        from ...embed import registry
+
+        return registry.get_embedder(self.embedder, **(self.embedder_options or {}))
+
+    def _check_embedder_request(self) -> None:
+        """Refuse to predict when the embedder asked for is not the one trained on."""
+        requested = self.embedder if isinstance(self.embedder, str) else self.embedder.name
+        trained = (self.embedder_request_, self.embedder_name_)
+        if requested not in trained:
+            raise ValueError(
+                f"this model was trained on embeddings from '{self.embedder_name_}' "
+                f"(embedder={self.embedder_request_!r}); it cannot score a corpus embedded "
+                f"with '{requested}'. Use the embedder it was trained with, or retrain."
+            )
+
+    def _embed_users(self, users: Sequence[User], embedder) -> list[np.ndarray]:
+        texts = [p.text for u in users for p in u.posts]
+        vectors = _embed_texts(texts, embedder, self.cache_dir)
+        out, start = [], 0
+        for u in users:
+            out.append(vectors[start : start + len(u.posts)])
+            start += len(u.posts)
+        return out
+
+    def _as_users_and_embeddings(self, X):
+        """``(users, per-user embeddings)`` from a list of users or :class:`EmbeddedUsers`."""
+        if isinstance(X, EmbeddedUsers):
+            if X.embedder != self.embedder_name_:
+                raise ValueError(
+                    f"these users were embedded with '{X.embedder}' but the model was trained on "
+                    f"'{self.embedder_name_}'; embed them with the same backend"
+                )
+            return list(X.users), list(X.embeddings)
+        users = _check_users(X)
+        return users, self._embed_users(users, self.embedder_)
+
+    def _fit_embedder(self, users: Sequence[User]):
+        embedder = self._resolve_embedder()
+        if hasattr(embedder, "fit") and not getattr(embedder, "is_fitted", True):
+            texts = [p.text for u in users for p in u.posts]
+            embedder.fit(list(dict.fromkeys(texts)))
+        self.embedder_ = embedder
+        return embedder
+
+    def _bags(self, users, embeddings):
+        return [make_bag(u, e, self.max_posts, self.long_timeline) for u, e in zip(users, embeddings)]
+
+    # ------------------------------------------------------------------ labels
+    def _resolve_head(self, y: np.ndarray) -> str:
+        if self.head != "auto":
+            return self.head
+        values = list(y)
+        numeric = all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+                      for v in values)
+        uniq = sorted(set(values), key=str)
+        if len(uniq) < 2:
+            raise ValueError(f"need at least two distinct labels to train, got {uniq}")
+        if numeric and any(float(v) != int(float(v)) for v in values):
+            return "regression"
+        if len(uniq) == 2:
+            return "binary"
+        return "ordinal" if numeric else "multiclass"
+
+    def _encode_y(self, y: np.ndarray) -> np.ndarray:
+        if self.head_ == "regression":
+            return (y.astype(np.float64) - self.y_mean_) / self.y_std_
+        lookup = {c: i for i, c in enumerate(self.classes_.tolist())}
+        try:
+            return np.array([lookup[v] for v in y.tolist()], dtype=np.int64)
+        except KeyError as exc:
+            raise ValueError(f"label {exc.args[0]!r} is not among the classes {self.classes_.tolist()}") from None
+
+    def _class_weights(self, y_idx: np.ndarray) -> torch.Tensor | None:
+        if self.class_weight is None or self.head_ == "regression":
+            return None
+        k = len(self.classes_)
+        if self.class_weight == "balanced":
+            counts = np.bincount(y_idx, minlength=k).astype(np.float64)
+            w = len(y_idx) / (k * np.maximum(counts, 1))
+        elif isinstance(self.class_weight, dict):
+            w = np.array([float(self.class_weight.get(c, 1.0)) for c in self.classes_.tolist()])
+        else:
+            raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {self.class_weight!r}")
+        return torch.tensor(w, dtype=torch.float32)
+
+    # ------------------------------------------------------------------ fit
+    def _build_network(self, input_dim: int) -> MILNetwork:
+        n_classes = 0 if self.head_ == "regression" else len(self.classes_)
+        feat_dim = input_dim if self.encoder == "none" else self.hidden_size * (2 if self.bidirectional else 1)
+        if self.encoder == "lstm" and self.skip_embedding:
+            feat_dim += input_dim
+        return MILNetwork(
+            input_dim,
+            self.hidden_size,
+            head=make_head(self.head_, feat_dim, n_classes),
+            encoder=self.encoder,
+            pooling=self.pooling,
+            attention_size=self.attention_size,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            ae_noise=self.ae_noise,
+            chunk_len=self._chunk_len,
+            skip_embedding=self.skip_embedding,
+        ).to(self.device)
+
+    def _fingerprint(self, phase: str, data: BagData) -> str:
+        h = hashlib.sha256(phase.encode())
+        params = {k: v for k, v in self.get_params(deep=False).items() if k not in ("checkpoint_dir",)}
+        params["embedder"] = self.embedder_name_
+        h.update(json.dumps(params, sort_keys=True, default=str).encode())
+        for b in data.bags:
+            h.update(np.int64(len(b)).tobytes())
+            h.update(np.float32(b.sum()).tobytes())
+        if data.y is not None:
+            h.update(np.asarray(data.y, dtype=np.float64).tobytes())
+        return h.hexdigest()[:16]
+
+    def _callbacks(self, phase: str, with_valid: bool) -> list:
+        cbs: list = []
+        if with_valid:
+            cbs.append(EarlyStopping(monitor="valid_loss", patience=self.patience))
+        log_path = None
+        if self.checkpoint_dir:
+            cbs.append(Checkpoint(Path(self.checkpoint_dir) / phase))
+            log_path = Path(self.checkpoint_dir) / "epochs.jsonl"
+        cbs.append(EpochLogger(path=log_path))
+        return cbs
+
+    def _split(self, y_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = len(y_idx)
+        idx = np.arange(n)
+        if self.validation_split <= 0:
+            return idx, idx[:0]
+        n_valid = int(round(self.validation_split * n))
+        stratify = None if self.head_ == "regression" else y_idx
+        if stratify is not None:
+            counts = np.bincount(stratify)
+            counts = counts[counts > 0]
+            if n_valid < len(counts) or (counts < 4).any():
+                return idx, idx[:0]
+        if n_valid < 2 or n - n_valid < 2:
+            return idx, idx[:0]
+        from sklearn.model_selection import train_test_split
+
+        tr, va = train_test_split(idx, test_size=n_valid, random_state=self.seed, stratify=stratify)
+        return np.sort(tr), np.sort(va)
+
+    @_threads
+    def fit(self, X, y=None, *, unlabelled: Sequence[User] | None = None,
+            attention_mask_fn: AttentionMaskFn | None = None):
+        """Train on users ``X`` with user labels ``y`` (taken from ``User.label`` if omitted).
+
+        Parameters
+        ----------
+        X : list of User, UserCorpus or EmbeddedUsers
+        y : array-like, optional
+        unlabelled : list of User, optional
+            Extra users for the autoencoder only (added to the ``unlabelled`` path's).
+        attention_mask_fn : callable, optional
+            ``fn(batch, epoch) -> attention_mask`` applied to each phase-B training batch
+            (``batch.rows`` index ``X``); see :data:`AttentionMaskFn`.
+        """
+        self._check_params()
+        torch.manual_seed(self.seed)
+        users_src = _check_users(X.users if isinstance(X, EmbeddedUsers) else X)
+        if y is None:
+            y = [u.label for u in users_src]
+        y = np.asarray(y, dtype=object if any(isinstance(v, str) for v in y) else None)
+        if len(y) != len(users_src):
+            raise ValueError(f"X has {len(users_src)} users but y has {len(y)} labels")
+        if any(v is None for v in y.tolist()):
+            raise ValueError("some users have no label (None); pass them as `unlabelled` instead")
+        self.embedder_ = None
+        self.embedder_request_ = self.embedder if isinstance(self.embedder, str) else self.embedder.name
+
+        # labels and head
+        self.head_ = self._resolve_head(y)
+        if self.head_ == "regression":
+            yf = y.astype(np.float64)
+            self.y_mean_, self.y_std_ = float(yf.mean()), float(yf.std() or 1.0)
+        else:
+            if self.label_order is not None:
+                missing = set(y.tolist()) - set(self.label_order)
+                if missing:
+                    raise ValueError(f"labels {sorted(missing, key=str)} are not in label_order")
+                self.classes_ = np.asarray(self.label_order)
+            else:
+                self.classes_ = np.unique(y)
+        y_idx = self._encode_y(y)
+
+        # embeddings (a corpus-fitted embedder is fitted on labelled + unlabelled posts)
+        extra = list(unlabelled or [])
+        if self.unlabelled:
+            from ...corpus.io import read_jsonl
+
+            extra += list(read_jsonl(self.unlabelled))
+        extra_embs: list[np.ndarray] = []
+        if isinstance(X, EmbeddedUsers):
+            users, embs = list(X.users), list(X.embeddings)
+            self.embedder_name_ = X.embedder
+            if extra:
+                self.embedder_ = self._load_embedder()
+                extra_embs = self._embed_users(extra, self.embedder_)
+        else:
+            users = users_src
+            self._fit_embedder(users + extra)
+            self.embedder_name_ = self.embedder_.name
+            embs = self._embed_users(users, self.embedder_)
+            extra_embs = self._embed_users(extra, self.embedder_) if extra else []
+        bags = self._bags(users, embs)
+        self.input_dim_ = int(bags[0].embeddings.shape[1]) if bags else 0
+        self.embedder_dim_ = self.input_dim_
+        feats = [b.embeddings for b in bags]
+
+        tr, va = self._split(y_idx)
+        self.network_ = self._build_network(self.input_dim_)
+        self.history_ = {}
+        cw = self._class_weights(y_idx[tr])
+
+        # phase A: the autoencoder, by reconstruction only
+        if self.autoencoder and self.encoder == "lstm":
+            ae_train = BagData([feats[i] for i in tr] + [b.embeddings for b in self._bags(extra, extra_embs)])
+            ae_valid = BagData([feats[i] for i in va]) if len(va) else None
+            self._train_autoencoder(ae_train, ae_valid)
+
+        # phase B: attention + head with the labels
+        precompute = bool(self.encoder == "lstm" and self.autoencoder and self.freeze_encoder)
+        self.network_.freeze_encoder(precompute)
+        self.precomputed_features_ = precompute
+        if precompute:  # frozen encoder: compute each bag's post features once
+            feats = self._features(feats)
+        y_train = y_idx.astype(np.float32 if self.head_ == "regression" else np.int64)
+        train = BagData([feats[i] for i in tr], y_train[tr], rows=tr)
+        valid = BagData([feats[i] for i in va], y_train[va], rows=va) if len(va) else None
+        self._train_classifier(train, valid, cw, attention_mask_fn=attention_mask_fn)
+        self.n_train_, self.n_valid_ = int(len(tr)), int(len(va))
+        return self
+
+    def _train_autoencoder(self, train: BagData, valid: BagData | None) -> None:
+        ae = self.network_.autoencoder
+
+        def step(module, batch, epoch):
+            _, recon = module(batch.x, batch.mask)
+            return StepOutput(LSTMAutoencoder.reconstruction_loss(batch.x, recon, batch.mask))
+
+        trainer = Trainer(
+            ae, step, lr=self.ae_lr, max_epochs=self.ae_epochs, batch_size=self.batch_size,
+            seed=self.seed, chunk_len=self._chunk_len, callbacks=self._callbacks("autoencoder", valid is not None),
+            fingerprint=self._fingerprint("autoencoder", train), tag="autoencoder", device=self.device,
+        )
+        trainer.fit(train, valid)
+        self.history_["autoencoder"] = trainer.history
+
+    def forward_batch(self, x: torch.Tensor, mask: torch.Tensor, attention_mask=None):
+        """Phase-B forward of a training batch: ``x`` holds post *features* when the
+        encoder is frozen (``precomputed_features_``, computed once) and post embeddings
+        otherwise. Masked hard-instance mining calls this for donor and receiver."""
+        if self.precomputed_features_:
+            return self.network_.pool(x, mask, attention_mask)
+        return self.network_(x, mask, attention_mask)
+
+    def _train_classifier(self, train, valid, class_weight, *, attention_mask_fn=None) -> None:
+        head = self.network_.head
+        net = self.network_
+        precomputed = self.precomputed_features_
+
+        def step(module, batch, epoch):
+            amask = attention_mask_fn(batch, epoch) if (attention_mask_fn and module.training) else None
+            out = self.forward_batch(batch.x, batch.mask, amask)
+            loss = head.loss(out.out, batch.y, class_weight)
+            return StepOutput(loss, out.attention, out.keep, head.score(out.out))
+
+        self._classifier_trainer = Trainer(
+            net, step, lr=self.lr, weight_decay=self.weight_decay, max_epochs=self.epochs,
+            batch_size=self.batch_size, seed=self.seed + 1,
+            chunk_len=None if precomputed else self._chunk_len,
+            callbacks=self._callbacks("classifier", valid is not None),
+            metric=_metric_for(self.head_),
+            y_dtype=torch.float32 if self.head_ == "regression" else torch.long,
+            fingerprint=self._fingerprint("classifier", train), tag="classifier", device=self.device,
+        )
+        self._classifier_trainer.fit(train, valid)
+        self.history_["classifier"] = self._classifier_trainer.history
+
+    @torch.no_grad()
+    def _features(self, bags: list[np.ndarray]) -> list[np.ndarray]:
+        """Post features from the (frozen) encoder, one array per bag."""
+        net = self.network_.eval()
+        out: list[np.ndarray] = [None] * len(bags)  # type: ignore[list-item]
+        data = BagData(bags)
+        for batch in iter_batches(data, max(self.batch_size, 64), chunk_len=self._chunk_len, device=self.device):
+            h = net.features(batch.x, batch.mask).cpu().numpy()
+            for j, row in enumerate(batch.rows):
+                out[row] = h[j, : len(bags[row])]
+        return out
+
+    # ------------------------------------------------------------------ inference
+    def _prepare(self, X):
+        check_fitted(self, "network_")
+        if not isinstance(X, EmbeddedUsers):
+            self._check_embedder_request()
+            if getattr(self, "embedder_", None) is None:
+                self.embedder_ = self._load_embedder()
+        users, embs = self._as_users_and_embeddings(X)
+        bags = self._bags(users, embs)
+        for u, b in zip(users, bags):
+            if len(b.embeddings) and b.embeddings.shape[1] != self.input_dim_:
+                raise ValueError(
+                    f"user '{u.user_id}': embeddings have {b.embeddings.shape[1]} dimensions, the "
+                    f"model expects {self.input_dim_}"
+                )
+        return users, bags
+
+    @torch.no_grad()
+    def _run(self, bags, attention_mask=None, *, with_recon: bool = False) -> dict[str, Any]:
+        """Forward every bag (sorted by length for little padding); per-bag outputs."""
+        net = self.network_.eval()
+        n = len(bags)
+        order = np.argsort([len(b.embeddings) for b in bags], kind="stable")
+        data = BagData([bags[i].embeddings for i in order], rows=order)
+        outs, att, recon = [None] * n, [None] * n, np.full(n, np.nan)
+        bs = max(self.batch_size, 64)
+        for batch in iter_batches(data, bs, chunk_len=self._chunk_len, device=self.device):
+            am = None
+            if attention_mask is not None:
+                rows = [np.asarray(attention_mask[r]) for r in batch.rows]
+                dtype = bool if all(r.dtype == bool for r in rows) else np.float32
+                padded = np.zeros(tuple(batch.mask.shape), dtype=dtype)
+                for j, m in enumerate(rows):
+                    padded[j, : len(m)] = m
+                am = torch.from_numpy(padded).to(self.device)
+            res = net(batch.x, batch.mask, am)
+            o = res.out.cpu().numpy()
+            a = res.attention.cpu().numpy()
+            if with_recon and net.autoencoder is not None:
+                err = LSTMAutoencoder.reconstruction_error(
+                    batch.x, net.autoencoder.decode(res.features[..., : net.autoencoder.output_dim], batch.mask),
+                    batch.mask,
+                ).cpu().numpy()
+            for j, row in enumerate(batch.rows):
+                outs[row] = o[j]
+                att[row] = a[j, : len(bags[row].embeddings)]
+                if with_recon and net.autoencoder is not None:
+                    recon[row] = err[j]
+        return {"out": torch.as_tensor(np.stack(outs)) if n else torch.zeros(0), "attention": att, "recon": recon}
+
+    @_threads
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities ``(n_users, n_classes)`` in the order of ``classes_``."""
+        _, bags = self._prepare(X)
+        if self.head_ == "regression":
+            raise ValueError("a regression head has no class probabilities; use predict()")
+        if not bags:
+            return np.zeros((0, len(self.classes_)))
+        return self.network_.head.proba(self._run(bags)["out"]).numpy()
+
+    @_threads
+    def predict(self, X) -> np.ndarray:
+        """Labels (classification heads) or scores in label units (regression head)."""
+        _, bags = self._prepare(X)
+        if not bags:
+            return np.zeros(0)
+        out = self._run(bags)["out"]
+        pred = self.network_.head.predict(out).numpy()
+        if self.head_ == "regression":
+            return pred * self.y_std_ + self.y_mean_
+        return self.classes_[pred.astype(int)]
+
+    @_threads
+    def score_users(self, X) -> np.ndarray:
+        """One number per user that grows with risk: P(positive), expected level or score."""
+        _, bags = self._prepare(X)
+        s = self.network_.head.score(self._run(bags)["out"]).numpy()
+        return s * self.y_std_ + self.y_mean_ if self.head_ == "regression" else s
+
+    @_threads
+    def attention(self, X, attention_mask: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
+        """Per user, the attention weight of each post *as the model sees it* (time order,
+        after the long-timeline policy); ``attention_mask`` per user, aligned the same way."""
+        _, bags = self._prepare(X)
+        return self._run(bags, attention_mask)["attention"]
+
+    @_threads
+    def explain(self, X, top_k: int = 5) -> list[dict[str, Any]]:
+        """Why each user got their score: the attention weight of every post, the top posts.
+
+        Returns one dict per user: ``user_id``, ``prediction``, ``score``, ``n_posts``,
+        ``n_used``, ``entropy``, ``normalised_entropy``, ``max_weight``, ``posts`` (every
+        post in time order: ``index`` into ``user.posts``, ``id``, ``time``, ``weight``,
+        ``used`` -- False for posts the long-timeline policy left out, weight 0) and
+        ``top`` (the ``top_k`` posts by weight). Post text is never included.
+        """
+        users, bags = self._prepare(X)
+        res = self._run(bags)
+        out_t = res["out"]
+        head = self.network_.head
+        preds = head.predict(out_t).numpy() if len(users) else []
+        scores = head.score(out_t).numpy() if len(users) else []
+        explanations = []
+        for i, (user, bag) in enumerate(zip(users, bags)):
+            weights = res["attention"][i]
+            by_index = {int(p): float(w) for p, w in zip(bag.post_index, weights)}
+            posts = []
+            for idx in time_order(user).tolist():
+                post = user.posts[idx]
+                posts.append({"index": idx, "id": post.id, "time": post.time,
+                              "weight": by_index.get(idx, 0.0), "used": idx in by_index})
+            ranked = sorted((p for p in posts if p["used"]), key=lambda p: -p["weight"])
+            ent, norm = _entropy(weights)
+            if self.head_ == "regression":
+                pred, score = float(preds[i] * self.y_std_ + self.y_mean_), float(scores[i] * self.y_std_ + self.y_mean_)
+            else:
+                pred, score = _jsonable(self.classes_[int(preds[i])]), float(scores[i])
+            explanations.append({
+                "user_id": user.user_id,
+                "prediction": pred,
+                "score": score,
+                "n_posts": len(user.posts),
+                "n_used": int(len(bag.post_index)),
+                "entropy": ent,
+                "normalised_entropy": norm,
+                "max_weight": float(weights.max()) if len(weights) else 0.0,
+                "pooling": self.pooling,
+                "posts": posts,
+                "top": [dict(p) for p in ranked[:top_k]],
+            })
+        return explanations
+
+    @_threads
+    def diagnostics(self, X):
+        """Per-user autoencoder reconstruction error and attention spread (a DataFrame).
+
+        Columns: ``user_id``, ``label``, ``n_posts``, ``n_used``, ``reconstruction_error``
+        (mean squared error over the user's posts; NaN without an autoencoder),
+        ``attention_entropy`` (nats), ``normalised_entropy`` (1 = uniform attention, no
+        better than averaging), ``max_weight``, ``uniform_weight`` (1 / n_used) and
+        ``max_over_uniform`` (how many times the top post outweighs a uniform share).
+        """
+        import pandas as pd
+
+        users, bags = self._prepare(X)
+        res = self._run(bags, with_recon=True)
+        rows = []
+        for i, (user, bag) in enumerate(zip(users, bags)):
+            w = res["attention"][i]
+            ent, norm = _entropy(w)
+            n_used = len(bag.post_index)
+            uniform = 1.0 / n_used if n_used else np.nan
+            mx = float(w.max()) if len(w) else np.nan
+            rows.append({
+                "user_id": user.user_id,
+                "label": user.label,
+                "n_posts": len(user.posts),
+                "n_used": n_used,
+                "reconstruction_error": float(res["recon"][i]),
+                "attention_entropy": ent,
+                "normalised_entropy": norm,
+                "max_weight": mx,
+                "uniform_weight": uniform,
+                "max_over_uniform": mx / uniform if n_used else np.nan,
+            })
+        return pd.DataFrame(rows)
+
+    # ------------------------------------------------------------------ save / load
+    def save(self, folder):
+        """Write ``config.json`` + ``model.safetensors`` (and a fitted embedder's files)."""
+        check_fitted(self, "network_")
+        original = self.embedder
+        if not isinstance(original, str):
+            self.embedder = self.embedder_request_
+        try:
+            return super().save(folder)
+        finally:
+            self.embedder = original
+
+    def _save_weights(self, folder: Path) -> dict[str, Any]:
+        from safetensors.torch import save_file
+
+        state = {k: v.detach().contiguous().cpu() for k, v in self.network_.state_dict().items()}
+        save_file(state, str(folder / WEIGHTS_NAME))
+        embedder_cfg: dict[str, Any] = {"request": self.embedder_request_, "name": self.embedder_name_,
+                                        "dim": self.embedder_dim_, "folder": None, "config": None}
+        emb = getattr(self, "embedder_", None)
+        if emb is not None and hasattr(emb, "config"):
+            try:
+                embedder_cfg["config"] = emb.config()
+            except Exception:  # noqa: BLE001 - a config is a convenience, the name is the check
+                embedder_cfg["config"] = None
+        if emb is not None and hasattr(emb, "fit") and hasattr(emb, "save"):
+            emb.save(folder / EMBEDDER_FOLDER)  # corpus-fitted: the vector space travels with the model
+            embedder_cfg["folder"] = EMBEDDER_FOLDER
+        state_cfg = {
+            "head": self.head_,
+            "classes": None if self.head_ == "regression" else [_jsonable(c) for c in self.classes_.tolist()],
+            "y_mean": getattr(self, "y_mean_", None),
+            "y_std": getattr(self, "y_std_", None),
+            "input_dim": self.input_dim_,
+            "n_train": self.n_train_,
+            "n_valid": self.n_valid_,
+        }
+        (folder / "history.json").write_text(json.dumps(self.history_, indent=1))
+        return {"embedder": embedder_cfg, "state": state_cfg}
+
+    def _load_weights(self, folder: Path, config: dict[str, Any]) -> None:
+        from safetensors.torch import load_file
+
+        for key in ("embedder", "state"):
+            if key not in config:
+                raise ValueError(f"{folder / 'config.json'}: missing field '{key}'")
+        st, emb = config["state"], config["embedder"]
+        self.head_ = st["head"]
+        if st["classes"] is not None:
+            self.classes_ = np.asarray(st["classes"])
+        if st.get("y_mean") is not None:
+            self.y_mean_, self.y_std_ = float(st["y_mean"]), float(st["y_std"])
+        self.input_dim_ = self.embedder_dim_ = int(st["input_dim"])
+        self.n_train_, self.n_valid_ = st.get("n_train"), st.get("n_valid")
+        self.embedder_request_ = emb["request"]
+        self.embedder_name_ = emb["name"]
+        self._embedder_saved_ = (folder, emb)
+        self.embedder_ = None
+        self.network_ = self._build_network(self.input_dim_)
+        self.network_.load_state_dict(load_file(str(folder / WEIGHTS_NAME)))
+        self.network_.eval()
+        hist = folder / "history.json"
+        self.history_ = json.loads(hist.read_text()) if hist.exists() else {}
+
+    def _load_embedder(self):
+        """Rebuild the embedder recorded at save time and check it is the same space."""
+        folder, emb = getattr(self, "_embedder_saved_", (None, None))
+        if emb is None or not isinstance(self.embedder, str):
+            embedder = self._resolve_embedder()
+        else:
+            from ...embed import registry
+
+            cfg = emb.get("config") or {}
+            if emb.get("folder"):
+                backend = cfg.get("backend") or emb["request"]
+                embedder = registry.get_embedder(backend, path=str(Path(folder) / emb["folder"]))
+            elif cfg.get("backend"):
+                embedder = registry.embedder_from_config(cfg, check_name=False)
+            else:
+                embedder = registry.get_embedder(emb["request"], **(self.embedder_options or {}))
+        if embedder.name != self.embedder_name_:
+            raise ValueError(
+                f"the model was trained on '{self.embedder_name_}' but the embedder available now is "
+                f"'{embedder.name}' (another version or options); refusing to mix vector spaces"
+            )
+        return embedder
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _check_users(X) -> list[User]:
+    users = list(X.users if isinstance(X, UserCorpus) else X)
+    for i, u in enumerate(users):
+        if not isinstance(u, User):
+            raise TypeError(
+                f"LMILAttClassifier takes users (input_level='user'); sample {i} is {type(u).__name__}"
+            )
+    return users
+
+
+def _metric_for(head: str):
+    from sklearn.metrics import f1_score, mean_absolute_error
+
+    if head == "binary":
+        return lambda y, s: f1_score(y, (s > 0.5).astype(int), average="macro", zero_division=0)
+    if head == "regression":
+        return lambda y, s: mean_absolute_error(y, s)
+    if head == "ordinal":
+        return lambda y, s: mean_absolute_error(y, np.rint(s))
+    return None
+
+
+def _entropy(w: np.ndarray) -> tuple[float, float]:
+    if len(w) == 0:
+        return 0.0, 1.0
+    t = torch.as_tensor(w, dtype=torch.float32)[None]
+    keep = t > -1  # every post the model saw counts towards n
+    ent, norm = attention_entropy(t, keep)
+    return float(ent[0]), float(norm[0])
+
+
+def _jsonable(v):
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _embed_texts(texts: list[str], embedder, cache_dir: str | None) -> np.ndarray:
+    """Embed ``texts`` (each distinct text once), through the on-disk cache when given."""
+    if not texts:
+        return np.zeros((0, int(embedder.dim)), dtype=np.float32)
+    unique = list(dict.fromkeys(texts))
+    if cache_dir:
+        from ...embed import cache as embed_cache
+
+        vectors = embed_cache.embed_texts(unique, embedder, cache_dir=cache_dir)
+    else:
+        vectors = embedder.embed(unique)
+    vectors = np.asarray(vectors, dtype=np.float32)
+    pos = {t: i for i, t in enumerate(unique)}
+    return vectors[[pos[t] for t in texts]]
+
+
+# ---------------------------------------------------------------------- ablation variants
+
+
+def _variant(name: str, doc: str, **defaults: Any) -> type:
+    """A subclass of :class:`LMILAttClassifier` whose parameters default differently.
+
+    Registered as its own model name (``mil-mean`` ...), so an ablation can be asked
+    for by name in the command line and saved / loaded like the full model.
+    """
+    import inspect
+
+    base_sig = inspect.signature(LMILAttClassifier.__init__)
+    params = [p.replace(default=defaults[p.name]) if p.name in defaults else p
+              for p in base_sig.parameters.values()]
+
+    def __init__(self, **kwargs):
+        LMILAttClassifier.__init__(self, **{**defaults, **kwargs})
+
+    __init__.__signature__ = base_sig.replace(parameters=params)  # what get_params reads
+    cls = type(name, (LMILAttClassifier,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
+    return cls
+
+
+MILMeanClassifier = _variant(
+    "MILMeanClassifier", "LMILAtt ablation: mean pooling instead of attention.", pooling="mean")
+MILMaxClassifier = _variant(
+    "MILMaxClassifier", "LMILAtt ablation: max pooling instead of attention.", pooling="max")
+MILNoAEClassifier = _variant(
+    "MILNoAEClassifier",
+    "LMILAtt ablation: no autoencoder pretraining (the LSTM is trained with the labels).",
+    autoencoder=False)
+MILAttentionOnlyClassifier = _variant(
+    "MILAttentionOnlyClassifier",
+    "LMILAtt ablation: attention over the post embeddings, no LSTM and no autoencoder.",
+    encoder="none", autoencoder=False)
