@@ -312,8 +312,10 @@ def test_save_load_round_trip_gives_identical_predictions(tmp_path, sample):
 def test_corpus_fitted_embedder_travels_with_the_saved_model(tmp_path):
     users = make_sample_corpus(n_users=14, langs=("en",), seed=4, posts_per_user=(3, 6)).users
     model = LMILAttClassifier(embedder="tfidf-svd", embedder_options={"n_components": 16},
-                              **{**FAST, "epochs": 2, "ae_epochs": 1}).fit(users)
+                              cache_dir=str(tmp_path / "cache"), **{**FAST, "epochs": 2, "ae_epochs": 1}).fit(users)
     assert model.embedder_name_.startswith("tfidf-svd:")
+    stores = [p for p in (tmp_path / "cache").iterdir() if p.is_dir()]
+    assert len(stores) == 1 and (stores[0] / "index.json").exists()  # vectors cached on disk
     model.save(tmp_path / "m")
     assert (tmp_path / "m" / "embedder" / "config.json").exists()
     loaded = LMILAttClassifier.load(tmp_path / "m")

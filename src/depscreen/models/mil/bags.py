@@ -107,6 +107,16 @@ class EmbeddedUsers:
                     f"embeddings of shape {tuple(emb.shape)}"
                 )
 
+    @classmethod
+    def embed(cls, users, embedder, *, cache_dir=None, progress: bool = False) -> "EmbeddedUsers":
+        """Embed every post of ``users`` once (through the on-disk cache when
+        ``cache_dir`` is given), so several models can share the vectors."""
+        from ...embed.cache import embed_corpus
+
+        users = list(users.users if hasattr(users, "users") else users)
+        out = embed_corpus(users, embedder, cache_dir=cache_dir, progress=progress)
+        return cls(users, out.per_user(), embedder.name, {"cache": out.stats.to_dict()})
+
     def __len__(self) -> int:
         return len(self.users)
 

@@ -154,6 +154,8 @@ class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         Torch CPU threads while fitting / predicting (restored afterwards). The
         default 1 suits these small recurrent models on a shared machine, where extra
         threads mostly wait on each other; ``None`` leaves torch's setting alone.
+    progress : bool
+        Show a progress bar while embedding.
     """
 
     input_level = "user"
@@ -203,6 +205,7 @@ class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         seed: int = 13,
         device: str = "cpu",
         n_threads: int | None = 1,
+        progress: bool = False,
     ):
         self.embedder = embedder
         self.embedder_options = embedder_options
@@ -235,6 +238,7 @@ class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         self.seed = seed
         self.device = device
         self.n_threads = n_threads
+        self.progress = progress
 
     # ------------------------------------------------------------------ validation
     def _check_params(self) -> None:
@@ -284,7 +288,7 @@ class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
 
     def _embed_users(self, users: Sequence[User], embedder) -> list[np.ndarray]:
         texts = [p.text for u in users for p in u.posts]
-        vectors = _embed_texts(texts, embedder, self.cache_dir)
+        vectors = _embed_texts(texts, embedder, self.cache_dir, bool(self.progress))
         out, start = [], 0
         for u in users:
             out.append(vectors[start : start + len(u.posts)])
@@ -856,18 +860,18 @@ def _jsonable(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
-def _embed_texts(texts: list[str], embedder, cache_dir: str | None) -> np.ndarray:
+def _embed_texts(texts: list[str], embedder, cache_dir: str | None, progress: bool = False) -> np.ndarray:
     """Embed ``texts`` (each distinct text once), through the on-disk cache when given."""
+    from ...embed.base import Embedder
+
     if not texts:
         return np.zeros((0, int(embedder.dim)), dtype=np.float32)
-    unique = list(dict.fromkeys(texts))
-    if cache_dir:
-        from ...embed import cache as embed_cache
+    if isinstance(embedder, Embedder):
+        from ...embed.cache import embed_corpus
 
-        vectors = embed_cache.embed_texts(unique, embedder, cache_dir=cache_dir)
-    else:
-        vectors = embedder.embed(unique)
-    vectors = np.asarray(vectors, dtype=np.float32)
+        return embed_corpus(texts, embedder, cache_dir=cache_dir, progress=progress).vectors
+    unique = list(dict.fromkeys(texts))  # a duck-typed embedder: no cache
+    vectors = np.asarray(embedder.embed(unique), dtype=np.float32)
     pos = {t: i for i, t in enumerate(unique)}
     return vectors[[pos[t] for t in texts]]
 
