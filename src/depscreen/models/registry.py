@@ -17,6 +17,7 @@ MODELS: dict[str, str] = {
     "mil-max": "depscreen.models.mil.estimator:MILMaxClassifier",
     "mil-noae": "depscreen.models.mil.estimator:MILNoAEClassifier",
     "mil-att-only": "depscreen.models.mil.estimator:MILAttentionOnlyClassifier",
+    "lmilatt-mhim": "depscreen.models.mhim.estimator:MHIMClassifier",
     "nb": "depscreen.models.feature_models:NaiveBayesFeatures",
     "dt": "depscreen.models.feature_models:DecisionTreeFeatures",
     "lr": "depscreen.models.feature_models:LogRegFeatures",

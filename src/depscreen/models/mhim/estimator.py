@@ -1,0 +1,378 @@
+"""MHIMClassifier: LMILAtt trained with masked hard instance mining (paper 001).
+
+Phase 1 trains an ordinary LMILAtt (the *donor*); phase 2 trains a *receiver* with the
+same parameters on the same users while, every epoch, the instances the donor finds
+easiest (``mhim_t`` drawn from its top ``2 * mhim_t``) and the ``mhim_b`` it ignores most
+are masked out of the receiver's attention. The receiver is the model that predicts and
+explains; the donor stays available as ``donor_`` (LMILAtt without MHIM, trained on the
+same data with the same seed, so one fit gives both sides of a comparison).
+
+``mhim_t = mhim_b = 0`` switches masking off (the fitted model is the donor itself).
+
+This is a screening and research tool, not a diagnosis.
+
+Example
+-------
+>>> from depscreen.corpus.synthetic import make_sample_corpus
+>>> corpus = make_sample_corpus(n_users=40, langs=("en",), seed=1)
+>>> model = MHIMClassifier(embedder="tfidf-svd", ae_epochs=2, epochs=3, mhim_t=2, mhim_b=1)  # doctest: +SKIP
+>>> model.fit(corpus.users).predict(corpus.users[:3])                                       # doctest: +SKIP
+array([...])
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from ...corpus.types import User, UserCorpus
+from ..base import SavableMixin, check_fitted
+from ..mil.bags import EmbeddedUsers
+from ..mil.estimator import LMILAttClassifier
+from .donor import DONORS
+from .masking import MODES, MaskingRule, check_count
+from .trainer import RECEIVER_INITS, embed_users, entropy_log, fit_donor, fit_receiver
+
+log = logging.getLogger("depscreen.mhim")
+
+DONOR_FOLDER = "donor"
+RECEIVER_FOLDER = "receiver"
+
+#: parameters that belong to MHIM, not to the wrapped LMILAtt
+MHIM_PARAMS = ("mhim_t", "mhim_b", "mhim_r_factor", "donor", "momentum", "masking", "soft_weight",
+               "min_keep", "receiver_init", "log_entropy", "keep_donor")
+
+
+class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
+    """LMILAtt with masked hard instance mining: scikit-learn API, user-level input.
+
+    Parameters
+    ----------
+    embedder, embedder_options, cache_dir, max_posts, long_timeline, autoencoder, encoder,
+    pooling, skip_embedding, freeze_encoder, ae_epochs, epochs, hidden_size,
+    attention_size, bidirectional, dropout, ae_noise, lr, ae_lr, weight_decay,
+    batch_size, head, label_order, class_weight, validation_split, patience,
+    checkpoint_dir, unlabelled, seed, device
+        As in :class:`~depscreen.models.mil.LMILAttClassifier`; donor and receiver share
+        them (``head``: binary, multiclass, ordinal -- e.g. C-SSRS levels 0-4 -- or
+        regression for a severity score). Posts are embedded once for both phases.
+    mhim_t : int or float
+        Instances masked from the donor's top attention per bag and epoch (a count, or a
+        share of the bag in (0, 1)); drawn at random from the top ``mhim_r_factor * t``.
+    mhim_b : int or float
+        Least-attended instances masked per bag and epoch (count or share).
+    mhim_r_factor : float
+        ``r = ceil(mhim_r_factor * t)``; 2 in the paper.
+    donor : {"frozen", "momentum"}
+        ``"frozen"``: the phase-1 model, never updated in phase 2 (the paper).
+        ``"momentum"``: an EMA of the receiver starting from the phase-1 weights, updated
+        before every step (MHIM-MIL).
+    momentum : float
+        EMA factor of the momentum donor (0.99 as in MHIM-MIL).
+    masking : {"hard", "soft"}
+        Hard: masked posts get zero attention. Soft: their unnormalised attention is
+        multiplied by ``soft_weight``.
+    soft_weight : float
+        Weight of masked posts in soft masking, in [0, 1).
+    min_keep : int
+        Posts that always stay visible in a bag.
+    receiver_init : {"scratch", "donor"}
+        Start the receiver's attention and head from the same initial weights as the
+        donor (``"scratch"``) or from the donor's trained weights (``"donor"``). The
+        donor's autoencoder is reused either way.
+    log_entropy : bool
+        Log the donor's and the receiver's attention entropy per epoch of phase 2.
+    keep_donor : bool
+        Save the donor with the model (``save`` writes ``donor/`` beside ``receiver/``).
+
+    Attributes
+    ----------
+    donor_ : LMILAttClassifier
+        The phase-1 model (LMILAtt without MHIM).
+    receiver_ : LMILAttClassifier
+        The phase-2 model that predicts (the donor itself when masking is off).
+    entropy_log_ : list of dict
+        Per-epoch attention entropy of both phases (``phase`` = donor / receiver).
+    rule_ : MaskingRule
+    """
+
+    input_level = "user"
+
+    #: fast settings used by ``depscreen demo`` and quick checks
+    demo_params = {
+        "embedder": "tfidf-svd",
+        "max_posts": 64,
+        "ae_epochs": 5,
+        "epochs": 15,
+        "hidden_size": 64,
+        "attention_size": 32,
+        "batch_size": 16,
+        "patience": 4,
+        "mhim_t": 2,
+        "mhim_b": 1,
+    }
+
+    def __init__(
+        self,
+        embedder: Any = "use",
+        embedder_options: dict | None = None,
+        cache_dir: str | None = None,
+        max_posts: int = 100,
+        long_timeline: str = "recent",
+        autoencoder: bool = True,
+        encoder: str = "lstm",
+        pooling: str = "attention",
+        skip_embedding: bool = True,
+        freeze_encoder: bool = True,
+        ae_epochs: int = 20,
+        epochs: int = 40,
+        hidden_size: int = 128,
+        attention_size: int = 64,
+        bidirectional: bool = False,
+        dropout: float = 0.1,
+        ae_noise: float = 0.1,
+        lr: float = 3e-3,
+        ae_lr: float = 3e-3,
+        weight_decay: float = 1e-4,
+        batch_size: int = 32,
+        head: str = "auto",
+        label_order: list | None = None,
+        class_weight: Any = None,
+        validation_split: float = 0.15,
+        patience: int = 6,
+        checkpoint_dir: str | None = None,
+        unlabelled: str | None = None,
+        seed: int = 13,
+        device: str = "cpu",
+        mhim_t: int | float = 2,
+        mhim_b: int | float = 1,
+        mhim_r_factor: float = 2.0,
+        donor: str = "frozen",
+        momentum: float = 0.99,
+        masking: str = "hard",
+        soft_weight: float = 0.1,
+        min_keep: int = 1,
+        receiver_init: str = "scratch",
+        log_entropy: bool = True,
+        keep_donor: bool = True,
+    ):
+        self.embedder = embedder
+        self.embedder_options = embedder_options
+        self.cache_dir = cache_dir
+        self.max_posts = max_posts
+        self.long_timeline = long_timeline
+        self.autoencoder = autoencoder
+        self.encoder = encoder
+        self.pooling = pooling
+        self.skip_embedding = skip_embedding
+        self.freeze_encoder = freeze_encoder
+        self.ae_epochs = ae_epochs
+        self.epochs = epochs
+        self.hidden_size = hidden_size
+        self.attention_size = attention_size
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.ae_noise = ae_noise
+        self.lr = lr
+        self.ae_lr = ae_lr
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.head = head
+        self.label_order = label_order
+        self.class_weight = class_weight
+        self.validation_split = validation_split
+        self.patience = patience
+        self.checkpoint_dir = checkpoint_dir
+        self.unlabelled = unlabelled
+        self.seed = seed
+        self.device = device
+        self.mhim_t = mhim_t
+        self.mhim_b = mhim_b
+        self.mhim_r_factor = mhim_r_factor
+        self.donor = donor
+        self.momentum = momentum
+        self.masking = masking
+        self.soft_weight = soft_weight
+        self.min_keep = min_keep
+        self.receiver_init = receiver_init
+        self.log_entropy = log_entropy
+        self.keep_donor = keep_donor
+
+    # ------------------------------------------------------------------ parameters
+    def lmilatt_params(self, phase: str | None = None) -> dict[str, Any]:
+        """The parameters handed to the wrapped LMILAtt models (those it accepts)."""
+        accepted = set(LMILAttClassifier().get_params(deep=False))
+        params = {k: v for k, v in self.get_params(deep=False).items() if k in accepted}
+        if phase and params.get("checkpoint_dir"):
+            params["checkpoint_dir"] = str(Path(params["checkpoint_dir"]) / phase)
+        return params
+
+    def masking_rule(self) -> MaskingRule:
+        """The :class:`MaskingRule` these parameters describe."""
+        return MaskingRule(t=self.mhim_t, b=self.mhim_b, r_factor=self.mhim_r_factor, mode=self.masking,
+                           soft_weight=self.soft_weight, min_keep=self.min_keep, seed=self.seed)
+
+    def _check_params(self) -> MaskingRule:
+        check_count(self.mhim_t, "mhim_t")
+        check_count(self.mhim_b, "mhim_b")
+        if self.donor not in DONORS:
+            raise ValueError(f"donor must be one of {DONORS}, got {self.donor!r}")
+        if self.masking not in MODES:
+            raise ValueError(f"masking must be one of {MODES}, got {self.masking!r}")
+        if self.receiver_init not in RECEIVER_INITS:
+            raise ValueError(f"receiver_init must be one of {RECEIVER_INITS}, got {self.receiver_init!r}")
+        if self.pooling in ("mean", "max") and (float(self.mhim_t) or float(self.mhim_b)):
+            log.warning("MHIM masks attention; with pooling=%r it only removes posts from the pool", self.pooling)
+        return self.masking_rule()
+
+    # ------------------------------------------------------------------ fit
+    def _embedded(self, X, donor: LMILAttClassifier | None) -> EmbeddedUsers:
+        if isinstance(X, EmbeddedUsers):
+            return X
+        users = list(X.users if isinstance(X, UserCorpus) else X)
+        for i, u in enumerate(users):
+            if not isinstance(u, User):
+                raise TypeError(f"MHIMClassifier takes users (input_level='user'); sample {i} is {type(u).__name__}")
+        if donor is not None:
+            emb = getattr(donor, "embedder_", None) or donor._load_embedder()
+            return embed_users(users, emb, cache_dir=self.cache_dir)
+        return embed_users(users, self.embedder, options=self.embedder_options, cache_dir=self.cache_dir)
+
+    def fit(self, X, y=None, *, donor: LMILAttClassifier | None = None):
+        """Phase 1 (donor) then phase 2 (receiver with masks) on users ``X``.
+
+        Parameters
+        ----------
+        X : list of User, UserCorpus or EmbeddedUsers
+        y : array-like, optional
+            Labels (``User.label`` when omitted): classes, ordinal levels or scores.
+        donor : LMILAttClassifier, optional
+            An already trained phase-1 model (e.g. loaded from disk, or shared by a sweep
+            over ``mhim_t`` / ``mhim_b``): phase 1 is skipped and this donor is used as
+            is (its weights are not modified). It must score the same users (same embedder and
+            long-timeline policy).
+        """
+        rule = self._check_params()
+        users = X.users if isinstance(X, (UserCorpus, EmbeddedUsers)) else list(X)
+        if y is None:
+            y = [u.label for u in users]
+        y = list(np.asarray(y, dtype=object).tolist())
+        if len(y) != len(users):
+            raise ValueError(f"X has {len(users)} users but y has {len(y)} labels")
+        if any(v is None for v in y):
+            raise ValueError("some users have no label (None); MHIM training needs every user labelled")
+        embedded = self._embedded(X, donor)
+        if donor is None:
+            donor = fit_donor(self.lmilatt_params("donor"), embedded, y)
+        else:
+            check_fitted(donor, "network_")
+        self.donor_ = donor
+        self.rule_ = rule
+        if rule.active:
+            result = fit_receiver(
+                donor, embedded, y, rule, params=self.lmilatt_params("receiver"), donor_kind=self.donor,
+                momentum=self.momentum, receiver_init=self.receiver_init, monitor=self.log_entropy,
+            )
+            self.receiver_ = result.receiver
+            self.donor_strategy_ = result.donor
+            self.mhim_log_ = result.log
+        else:
+            self.receiver_ = donor
+            self.donor_strategy_ = None
+            self.mhim_log_ = []
+        self.entropy_log_ = entropy_log(donor, self.mhim_log_)
+        self.head_ = self.receiver_.head_
+        if hasattr(self.receiver_, "classes_"):
+            self.classes_ = self.receiver_.classes_
+        return self
+
+    # ------------------------------------------------------------------ inference
+    def _model(self, which: str = "receiver") -> LMILAttClassifier:
+        check_fitted(self, "receiver_")
+        if which == "receiver":
+            return self.receiver_
+        if which == "donor":
+            if getattr(self, "donor_", None) is None:
+                raise ValueError("this model was saved without its donor (keep_donor=False)")
+            return self.donor_
+        raise ValueError(f"which must be 'receiver' or 'donor', got {which!r}")
+
+    def predict(self, X, *, which: str = "receiver") -> np.ndarray:
+        """Labels (or scores for a regression head) from the receiver (or the donor)."""
+        return self._model(which).predict(X)
+
+    def predict_proba(self, X, *, which: str = "receiver") -> np.ndarray:
+        return self._model(which).predict_proba(X)
+
+    def score_users(self, X, *, which: str = "receiver") -> np.ndarray:
+        return self._model(which).score_users(X)
+
+    def attention(self, X, attention_mask: Sequence[np.ndarray] | None = None, *, which: str = "receiver"):
+        """Per user, the attention weight of each post as the model sees it (time order)."""
+        return self._model(which).attention(X, attention_mask)
+
+    def explain(self, X, top_k: int = 5, *, which: str = "receiver") -> list[dict[str, Any]]:
+        """Per user: every post's attention weight, the top posts, the entropy (see
+        :meth:`LMILAttClassifier.explain`); ``model`` says which phase explained."""
+        out = self._model(which).explain(X, top_k=top_k)
+        for item in out:
+            item["model"] = "mhim-" + which
+        return out
+
+    def diagnostics(self, X, *, which: str = "receiver"):
+        return self._model(which).diagnostics(X)
+
+    def masks(self, X, epoch: int = 0) -> list[np.ndarray]:
+        """The masks phase 2 would draw for users ``X`` at ``epoch`` from the phase-1
+        donor's attention (True / 1 = visible): for inspecting the rule on real bags."""
+        check_fitted(self, "donor_")
+        att = self.donor_.attention(X)
+        return self.rule_.masks(att, epoch=epoch, rows=range(len(att)))
+
+    # ------------------------------------------------------------------ save / load
+    def save(self, folder):
+        """``config.json`` (parameters, masking rule, entropy log) + ``receiver/`` and
+        (with ``keep_donor``) ``donor/``, each an LMILAtt folder (config + safetensors)."""
+        check_fitted(self, "receiver_")
+        original = self.embedder
+        if not isinstance(original, str):
+            self.embedder = getattr(self.receiver_, "embedder_request_", None) or original.name
+        try:
+            return super().save(folder)
+        finally:
+            self.embedder = original
+
+    def _save_weights(self, folder: Path) -> dict[str, Any]:
+        same = self.receiver_ is self.donor_
+        self.receiver_.save(folder / RECEIVER_FOLDER)
+        if self.keep_donor and not same and getattr(self, "donor_", None) is not None:
+            self.donor_.save(folder / DONOR_FOLDER)
+        (folder / "entropy_log.json").write_text(json.dumps(self.entropy_log_, indent=1))
+        return {"mhim": {"rule": self.rule_.to_dict(), "masking_active": self.rule_.active,
+                         "receiver_is_donor": same, "donor_saved": bool(self.keep_donor and not same),
+                         "donor_strategy": None if self.donor_strategy_ is None else self.donor_strategy_.describe()}}
+
+    def _load_weights(self, folder: Path, config: dict[str, Any]) -> None:
+        if "mhim" not in config:
+            raise ValueError(f"{folder / 'config.json'}: missing field 'mhim'")
+        info = config["mhim"]
+        self.receiver_ = LMILAttClassifier.load(folder / RECEIVER_FOLDER)
+        if info.get("receiver_is_donor"):
+            self.donor_ = self.receiver_
+        elif (folder / DONOR_FOLDER / "config.json").exists():
+            self.donor_ = LMILAttClassifier.load(folder / DONOR_FOLDER)
+        else:
+            self.donor_ = None
+        self.rule_ = MaskingRule(**info["rule"])
+        self.donor_strategy_ = None
+        self.mhim_log_ = []
+        path = folder / "entropy_log.json"
+        self.entropy_log_ = json.loads(path.read_text()) if path.exists() else []
+        self.head_ = self.receiver_.head_
+        if hasattr(self.receiver_, "classes_"):
+            self.classes_ = self.receiver_.classes_

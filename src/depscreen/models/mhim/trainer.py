@@ -1,0 +1,332 @@
+"""Two-phase training of masked hard instance mining on top of LMILAtt.
+
+Phase 1 trains a *donor*: an ordinary :class:`~depscreen.models.mil.LMILAttClassifier`.
+Phase 2 trains a *receiver* (the same architecture and parameters) on the same bags,
+with, for every training batch, an attention mask drawn by a
+:class:`~depscreen.models.mhim.masking.MaskingRule` from the donor's attention (the
+LMILAtt ``attention_mask_fn`` hook). Validation and prediction are never masked.
+
+The receiver reuses the donor's trained autoencoder (phase A is unsupervised and would
+come out the same on the same data and seed) and, by default, starts its attention and
+head from the same initial weights the donor started from (``receiver_init="scratch"``);
+``receiver_init="donor"`` starts from the donor's trained weights instead.
+
+:class:`Phase2Masker` is the per-batch hook; it also logs, per epoch, the attention
+entropy of the donor and of the receiver (unmasked) over the training bags, so a user
+sees whether phase 2 spreads attention.
+
+Example
+-------
+>>> from depscreen.corpus.synthetic import make_sample_corpus      # doctest: +SKIP
+>>> users = make_sample_corpus(n_users=40, langs=("en",)).users    # doctest: +SKIP
+>>> emb = embed_users(users, "tfidf-svd")                           # doctest: +SKIP
+>>> donor = fit_donor({"ae_epochs": 2, "epochs": 3}, emb, [u.label for u in users])  # doctest: +SKIP
+>>> result = fit_receiver(donor, emb, [u.label for u in users], MaskingRule(t=2, b=1))  # doctest: +SKIP
+>>> result.log[-1]["receiver_entropy"] >= 0                         # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from ...corpus.types import User, UserCorpus
+from ..mil.bags import EmbeddedUsers
+from ..mil.estimator import LMILAttClassifier
+from ..mil.networks import attention_entropy
+from .donor import DONORS, Donor, FrozenDonor, MomentumDonor
+from .masking import MaskingRule
+
+log = logging.getLogger("depscreen.mhim")
+
+RECEIVER_INITS = ("scratch", "donor")
+
+
+# --------------------------------------------------------------------------- embedding
+
+
+def resolve_embedder(embedder: Any, options: dict | None, users: Sequence[User]):
+    """The embedder object for ``embedder`` (a backend name or an object), fitted on the
+    users' posts when the backend is corpus-fitted (``tfidf-svd``)."""
+    if isinstance(embedder, str):
+        from ...embed.registry import get_embedder
+
+        embedder = get_embedder(embedder, **(options or {}))
+    else:
+        for attr in ("name", "dim", "embed"):
+            if not hasattr(embedder, attr):
+                raise TypeError(f"embedder object lacks '{attr}' (needs .name, .dim, .embed)")
+    if hasattr(embedder, "fit") and not getattr(embedder, "is_fitted", True):
+        embedder.fit(list(dict.fromkeys(p.text for u in users for p in u.posts)))
+    return embedder
+
+
+def embed_users(users: Sequence[User] | UserCorpus, embedder: Any, *, options: dict | None = None,
+                cache_dir: str | None = None) -> EmbeddedUsers:
+    """Embed every post of ``users`` once (through the on-disk cache when ``cache_dir``)
+    and wrap them as :class:`~depscreen.models.mil.EmbeddedUsers` for donor and receiver."""
+    from ...embed.cache import embed_corpus
+
+    users = list(users.users if isinstance(users, UserCorpus) else users)
+    embedder = resolve_embedder(embedder, options, users)
+    emb = embed_corpus(users, embedder, cache_dir=cache_dir)
+    out = EmbeddedUsers(users, [np.asarray(e, dtype=np.float32) for e in emb.per_user()], embedder.name)
+    out.meta["embedder"] = embedder
+    return out
+
+
+# --------------------------------------------------------------------------- receiver
+
+
+class ReceiverLMILAtt(LMILAttClassifier):
+    """An LMILAtt that starts from given weights and may skip autoencoder training.
+
+    Used for the phase-2 receiver: :meth:`warm_start` hands it the donor's autoencoder
+    (and, for ``receiver_init="donor"``, every weight). Saved and loaded as a plain
+    :class:`LMILAttClassifier` (the warm start is training state, not a parameter).
+    """
+
+    def warm_start(self, state: dict[str, torch.Tensor] | None, *, skip_autoencoder: bool,
+                   autoencoder_history: list | None = None) -> "ReceiverLMILAtt":
+        self._warm_state = state
+        self._skip_autoencoder = skip_autoencoder
+        self._ae_history = list(autoencoder_history or [])
+        return self
+
+    def _build_network(self, input_dim: int):
+        net = super()._build_network(input_dim)
+        state = getattr(self, "_warm_state", None)
+        if state:
+            own = net.state_dict()
+            bad = [k for k, v in state.items() if k not in own or own[k].shape != v.shape]
+            if bad:
+                raise ValueError(
+                    "the donor's weights do not fit the receiver (different architecture): "
+                    f"{bad[:3]}; give donor and receiver the same model parameters"
+                )
+            net.load_state_dict(state, strict=False)
+        return net
+
+    def _train_autoencoder(self, train, valid) -> None:
+        if getattr(self, "_skip_autoencoder", False):
+            self.history_["autoencoder"] = list(getattr(self, "_ae_history", []))
+            log.info("receiver: reusing the donor's autoencoder (phase A skipped)")
+            return
+        super()._train_autoencoder(train, valid)
+
+
+def receiver_state(donor: LMILAttClassifier, receiver_init: str) -> tuple[dict | None, bool]:
+    """Weights the receiver starts from and whether it skips the autoencoder phase."""
+    if receiver_init not in RECEIVER_INITS:
+        raise ValueError(f"receiver_init must be one of {RECEIVER_INITS}, got {receiver_init!r}")
+    state = {k: v.detach().clone() for k, v in donor.network_.state_dict().items()}
+    has_ae = bool(donor.autoencoder and donor.encoder == "lstm")
+    if receiver_init == "donor":
+        return state, has_ae
+    if not has_ae:
+        return None, False
+    return {k: v for k, v in state.items() if k.startswith("autoencoder.")}, True
+
+
+# --------------------------------------------------------------------------- phase 2 hook
+
+
+@dataclass
+class _EpochStats:
+    donor: float = 0.0
+    donor_norm: float = 0.0
+    receiver: float = 0.0
+    receiver_norm: float = 0.0
+    masked: float = 0.0
+    masked_share: float = 0.0
+    n: int = 0
+
+
+class Phase2Masker:
+    """The receiver's ``attention_mask_fn``: donor attention -> masking rule -> mask.
+
+    Called before every training step of the receiver (``batch.rows`` index the
+    training users). With a :class:`MomentumDonor` it first moves the EMA towards the
+    receiver's current weights. With ``monitor`` it records, per epoch, the mean
+    attention entropy (nats, and normalised by ``log n``) of the donor and of the
+    receiver without masks over the training bags, the mean number of masked
+    instances per bag and their share.
+    """
+
+    def __init__(self, rule: MaskingRule, donor: Donor, receiver: LMILAttClassifier, *,
+                 init_state: dict | None = None, monitor: bool = True):
+        self.rule = rule
+        self.donor = donor
+        self.receiver = receiver
+        self.init_state = init_state
+        self.monitor = monitor
+        self.log: list[dict[str, float]] = []
+        self._epoch: int | None = None
+        self._stats = _EpochStats()
+        self._attached = False
+
+    def _forward(self, net, x, mask):
+        if self.receiver.precomputed_features_:
+            return net.pool(x, mask).attention
+        return net(x, mask).attention
+
+    def _attach(self) -> None:
+        if isinstance(self.donor, MomentumDonor):
+            self.donor.forward = self._forward
+            try:
+                self.donor.attach(self.receiver.network_, init_state=self.init_state)
+            except RuntimeError as exc:
+                raise ValueError(f"the momentum donor cannot start from the phase-1 weights: {exc}") from None
+        self._attached = True
+
+    def __call__(self, batch, epoch: int) -> torch.Tensor:
+        if not self._attached:
+            self._attach()
+        if self._epoch is not None and epoch != self._epoch:
+            self._close_epoch()
+        self._epoch = epoch
+        if self.donor is not None:
+            self.donor.update(self.receiver.network_)
+        donor_att = self.donor.batch_attention(batch)
+        amask = self.rule.batch_mask(donor_att, batch.mask, epoch=epoch, rows=batch.rows)
+        if self.monitor:
+            self._observe(batch, donor_att, amask)
+        return amask
+
+    @torch.no_grad()
+    def _observe(self, batch, donor_att: torch.Tensor, amask: torch.Tensor) -> None:
+        keep = batch.mask.bool()
+        with torch.random.fork_rng(devices=[]):
+            rec_att = self.receiver.forward_batch(batch.x, keep).attention.detach()
+        e_d, n_d = attention_entropy(donor_att, keep)
+        e_r, n_r = attention_entropy(rec_att, keep)
+        masked = ((amask < 1) if amask.dtype != torch.bool else ~amask) & keep
+        n_masked = masked.sum(dim=1).to(torch.float32)
+        share = n_masked / keep.sum(dim=1).clamp_min(1).to(torch.float32)
+        s = self._stats
+        s.donor += float(e_d.sum())
+        s.donor_norm += float(n_d.sum())
+        s.receiver += float(e_r.sum())
+        s.receiver_norm += float(n_r.sum())
+        s.masked += float(n_masked.sum())
+        s.masked_share += float(share.sum())
+        s.n += int(keep.shape[0])
+
+    def _close_epoch(self) -> None:
+        s = self._stats
+        if self.monitor and s.n:
+            rec = {
+                "epoch": int(self._epoch),
+                "donor_entropy": s.donor / s.n,
+                "donor_entropy_norm": s.donor_norm / s.n,
+                "receiver_entropy": s.receiver / s.n,
+                "receiver_entropy_norm": s.receiver_norm / s.n,
+                "masked_per_bag": s.masked / s.n,
+                "masked_share": s.masked_share / s.n,
+            }
+            self.log.append(rec)
+            log.info("mhim epoch %d: donor entropy %.4f, receiver entropy %.4f (unmasked), "
+                     "%.2f masked per bag", rec["epoch"], rec["donor_entropy"],
+                     rec["receiver_entropy"], rec["masked_per_bag"])
+        self._stats = _EpochStats()
+
+    def finish(self) -> list[dict[str, float]]:
+        """Close the last epoch and return the per-epoch log."""
+        if self._epoch is not None:
+            self._close_epoch()
+            self._epoch = None
+        return self.log
+
+
+# --------------------------------------------------------------------------- the phases
+
+
+@dataclass
+class MHIMResult:
+    """What phase 2 produced: the receiver, the donor strategy and the per-epoch log."""
+
+    receiver: LMILAttClassifier
+    donor: Donor
+    log: list[dict[str, Any]] = field(default_factory=list)
+
+
+def fit_donor(params: dict[str, Any], X: EmbeddedUsers, y: Sequence[Any]) -> LMILAttClassifier:
+    """Phase 1: an ordinary LMILAtt trained on ``X``; it can then score raw users too."""
+    donor = LMILAttClassifier(**params).fit(X, np.asarray(y, dtype=object if any(isinstance(v, str) for v in y) else None))
+    _give_embedder(donor, X)
+    return donor
+
+
+def _give_embedder(model: LMILAttClassifier, X: EmbeddedUsers) -> None:
+    emb = X.meta.get("embedder")
+    if emb is not None and emb.name == model.embedder_name_:
+        model.embedder_ = emb
+
+
+def make_donor(kind: str, donor: LMILAttClassifier, X: EmbeddedUsers, *, momentum: float = 0.99) -> Donor:
+    """The phase-2 donor strategy ``kind`` (``"frozen"`` or ``"momentum"``)."""
+    if kind == "frozen":
+        return FrozenDonor(donor.attention(X), network=donor.network_)
+    if kind == "momentum":
+        return MomentumDonor(momentum)
+    raise ValueError(f"donor must be one of {DONORS}, got {kind!r}")
+
+
+def fit_receiver(
+    donor: LMILAttClassifier,
+    X: EmbeddedUsers,
+    y: Sequence[Any],
+    rule: MaskingRule,
+    *,
+    params: dict[str, Any] | None = None,
+    donor_kind: str = "frozen",
+    momentum: float = 0.99,
+    receiver_init: str = "scratch",
+    monitor: bool = True,
+) -> MHIMResult:
+    """Phase 2: train a receiver on ``X`` with masks drawn from ``donor``'s attention.
+
+    ``params`` are the receiver's LMILAtt parameters (default: the donor's).
+    """
+    if not isinstance(X, EmbeddedUsers):
+        raise TypeError("fit_receiver takes EmbeddedUsers (embed once, train donor and receiver on them)")
+    if X.embedder != donor.embedder_name_:
+        raise ValueError(f"the donor was trained on '{donor.embedder_name_}' embeddings, X holds '{X.embedder}'")
+    params = dict(donor.get_params(deep=False) if params is None else params)
+    state, skip_ae = receiver_state(donor, receiver_init)
+    receiver = ReceiverLMILAtt(**params).warm_start(
+        state, skip_autoencoder=skip_ae, autoencoder_history=donor.history_.get("autoencoder")
+    )
+    strategy = make_donor(donor_kind, donor, X, momentum=momentum)
+    init = {k: v.detach().clone() for k, v in donor.network_.state_dict().items()}
+    masker = Phase2Masker(rule, strategy, receiver, init_state=init, monitor=monitor)
+    y = np.asarray(y, dtype=object if any(isinstance(v, str) for v in y) else None)
+    receiver.fit(X, y, attention_mask_fn=masker)
+    _give_embedder(receiver, X)
+    phase2 = masker.finish()
+    history = {r["epoch"]: r for r in receiver.history_.get("classifier", [])}
+    for rec in phase2:
+        h = history.get(rec["epoch"], {})
+        rec["train_loss"] = h.get("train_loss")
+        rec["masked_train_entropy"] = h.get("attention_entropy")
+        rec["valid_loss"] = h.get("valid_loss")
+        rec["valid_entropy_norm"] = h.get("valid_attention_entropy_norm")
+    return MHIMResult(receiver, strategy, phase2)
+
+
+def entropy_log(donor: LMILAttClassifier, phase2: Sequence[dict]) -> list[dict[str, Any]]:
+    """Per-epoch attention entropy of both phases in one list (``phase`` = donor/receiver)."""
+    out = []
+    for r in donor.history_.get("classifier", []):
+        out.append({"phase": "donor", "epoch": r["epoch"], "train_loss": r.get("train_loss"),
+                    "attention_entropy": r.get("attention_entropy"),
+                    "attention_entropy_norm": r.get("attention_entropy_norm"),
+                    "valid_entropy_norm": r.get("valid_attention_entropy_norm")})
+    for r in phase2:
+        out.append({"phase": "receiver", **r})
+    return out

@@ -1,0 +1,318 @@
+"""Masked hard instance mining: the masking rule, donors, two-phase training, heads,
+save / load, and the claim itself (masking the easy signal moves attention to the hard one).
+
+Everything runs on small generated bags of vectors (``EmbeddedUsers``), so no text
+embedding is involved and each fit takes a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from depscreen.corpus import Post, User
+from depscreen.models.mhim import MaskingRule, MHIMClassifier, parse_spec, resolve_count
+from depscreen.models.mhim.donor import FrozenDonor, MomentumDonor
+from depscreen.models.mhim.trainer import ReceiverLMILAtt, fit_donor
+from depscreen.models.mil.bags import EmbeddedUsers
+
+DIM = 8
+
+# tiny, fast LMILAtt settings: pool the vectors directly (no LSTM), a few epochs
+FAST = dict(embedder="synthetic", encoder="none", autoencoder=False, skip_embedding=False,
+            hidden_size=8, attention_size=8, epochs=25, batch_size=16, lr=1e-2, dropout=0.0,
+            validation_split=0.0, seed=3)
+
+
+def two_signal_bags(n_users: int = 80, seed: int = 0, bag: tuple[int, int] = (8, 12),
+                    y_kind: str = "binary", with_easy: bool = True) -> tuple[EmbeddedUsers, np.ndarray, list[dict]]:
+    """Bags of ``DIM``-d vectors with two kinds of positive evidence.
+
+    Every instance has noise on dims 2..7 and small noise on dims 0..1. A positive bag
+    holds one *easy* instance (dim 0 = 3, unmistakable) and one *hard* instance (dim 1 =
+    1, weaker), both marked ``Post.label = 1``; ``with_easy=False`` leaves the easy one
+    out (hard-only positives). ``info[i]`` gives the positions of the easy / hard
+    instances. ``y_kind="ordinal"``: levels 0..3, the evidence scaled by ``level / 3``;
+    ``"regression"``: the level plus noise.
+    """
+    rng = np.random.default_rng(seed)
+    users, embs, ys, info = [], [], [], []
+    for i in range(n_users):
+        n = int(rng.integers(bag[0], bag[1] + 1))
+        x = np.zeros((n, DIM), np.float32)
+        x[:, 2:] = rng.normal(0, 1, size=(n, DIM - 2))
+        x[:, :2] = rng.normal(0, 0.15, size=(n, 2))
+        labels = [0] * n
+        pos = rng.permutation(n)
+        if y_kind == "binary":
+            level = i % 2
+            easy, hard = ([int(pos[0])], [int(pos[1])]) if level else ([], [])
+            easy = easy if with_easy else []
+        else:
+            level = i % 4
+            easy, hard = ([int(pos[0])], [int(pos[1])]) if level else ([], [])
+        scale = 1.0 if y_kind == "binary" else level / 3
+        for p in easy:
+            x[p, 0] = 3.0 * scale
+            labels[p] = 1
+        for p in hard:
+            x[p, 1] = 1.0 * scale
+            labels[p] = 1
+        posts = [Post(text=f"post {i}-{j}", time=f"2024-01-{j + 1:02d}", id=f"{i}-{j}", label=labels[j])
+                 for j in range(n)]
+        users.append(User(f"u{i}", level, posts))
+        embs.append(x)
+        ys.append(level if y_kind != "regression" else level + float(rng.normal(0, 0.1)))
+        info.append({"easy": easy, "hard": hard})
+    return EmbeddedUsers(users, embs, "synthetic"), np.asarray(ys), info
+
+
+@pytest.fixture(scope="module")
+def binary_data():
+    return two_signal_bags(80, seed=0)
+
+
+@pytest.fixture(scope="module")
+def donor(binary_data):
+    X, y, _ = binary_data
+    return fit_donor(FAST, X, y)
+
+
+# --------------------------------------------------------------------------- the rule
+
+
+def test_counts_from_ints_and_shares_keep_one_instance():
+    assert resolve_count(2, 10) == 2 and resolve_count(0.25, 10) == 3 and resolve_count(0.04, 10) == 0
+    rule = MaskingRule(t=2, b=1)
+    assert rule.counts(10) == (2, 4, 1)
+    assert rule.counts(3) == (2, 3, 0)  # budget n - 1: b shrinks first
+    assert rule.counts(1) == (0, 0, 0)  # a single post is never masked
+    assert MaskingRule(t=0.2, b=0.1).counts(20) == (4, 8, 2)
+    assert MaskingRule(t=5, b=2).counts(4) == (3, 4, 0)
+
+
+def test_rule_draws_t_from_top_2t_and_masks_the_b_lowest():
+    rule = MaskingRule(t=2, b=2, seed=7)
+    att = np.array([0.02, 0.30, 0.05, 0.20, 0.01, 0.15, 0.12, 0.03, 0.10, 0.02])
+    top4 = set(np.argsort(-att)[:4].tolist())  # {1, 3, 5, 6}
+    seen = set()
+    for row in range(60):
+        top, bottom = rule.select(att, rule.rng(0, row))
+        assert len(top) == 2 and set(top.tolist()) <= top4
+        rest = np.setdiff1d(np.arange(len(att)), top)
+        assert sorted(bottom.tolist()) == sorted(rest[np.argsort(att[rest], kind="stable")[:2]].tolist())
+        assert sorted(bottom.tolist()) == [0, 4]  # the two least attended (0.01 and the first 0.02)
+        seen.update(top.tolist())
+    assert seen == top4  # the draw really is random over the whole top-2t pool
+
+
+def test_masks_are_seeded_per_bag_and_epoch_and_change_between_epochs():
+    rule = MaskingRule(t=2, b=1, seed=3)
+    att = np.linspace(1, 0, 12)
+    a = rule.mask_for(att, epoch=4, row=9)
+    assert np.array_equal(a, MaskingRule(t=2, b=1, seed=3).mask_for(att, epoch=4, row=9))
+    epochs = {tuple(rule.mask_for(att, epoch=e, row=9).tolist()) for e in range(10)}
+    assert len(epochs) > 1
+    assert a.dtype == bool and (~a).sum() == 3 and not a[-1]  # the least-attended one is masked
+
+
+def test_soft_mode_gives_weights_and_batch_masks_cover_real_instances_only():
+    rule = MaskingRule(t=1, b=1, mode="soft", soft_weight=0.25, seed=0)
+    w = rule.mask_for(np.array([0.1, 0.6, 0.2, 0.1]), epoch=0, row=0)
+    assert w.dtype == np.float32 and sorted(w.tolist()) == [0.25, 0.25, 1.0, 1.0]
+    att = torch.tensor([[0.5, 0.3, 0.2, 0.0, 0.0], [0.1, 0.2, 0.3, 0.2, 0.2]])
+    valid = torch.tensor([[True, True, True, False, False], [True] * 5])
+    hard = MaskingRule(t=1, b=1, seed=0).batch_mask(att, valid, epoch=0, rows=[0, 1])
+    assert hard.dtype == torch.bool
+    assert not hard[0, 3:].any()  # padding is never "visible"
+    assert int((~hard[0, :3]).sum()) == 2 and int((~hard[1]).sum()) == 2
+
+
+@pytest.mark.parametrize("kwargs", [dict(t=-1), dict(t=1.5), dict(b="2"), dict(mode="blur"),
+                                    dict(soft_weight=1.0), dict(r_factor=0.5), dict(min_keep=0)])
+def test_bad_rules_are_refused(kwargs):
+    with pytest.raises(ValueError):
+        MaskingRule(**kwargs)
+
+
+def test_parse_spec():
+    assert parse_spec("t=2,b=1") == {"t": 2, "b": 1}
+    assert parse_spec("t=0.1, b=0") == {"t": 0.1, "b": 0}
+    for bad in ("t=2,x=1", "t=two", "", "t=1.5"):
+        with pytest.raises(ValueError):
+            parse_spec(bad)
+
+
+# --------------------------------------------------------------------------- training
+
+
+def test_masked_instances_get_exactly_zero_attention_in_the_receiver(binary_data, donor, monkeypatch):
+    X, y, _ = binary_data
+    seen = []
+    original = ReceiverLMILAtt.forward_batch
+
+    def spy(self, x, mask, attention_mask=None):
+        out = original(self, x, mask, attention_mask)
+        if attention_mask is not None:
+            seen.append((mask.clone(), attention_mask.clone(), out.attention.detach().clone()))
+        return out
+
+    monkeypatch.setattr(ReceiverLMILAtt, "forward_batch", spy)
+    MHIMClassifier(**FAST, mhim_t=2, mhim_b=1).set_params(epochs=3).fit(X, y, donor=donor)
+    assert len(seen) == 3 * int(np.ceil(len(X) / FAST["batch_size"]))  # every training batch, masked
+    for mask, amask, att in seen:
+        masked = mask & ~amask
+        assert masked.sum(dim=1).eq(3).all()  # t + b per bag (bags have >= 8 posts)
+        assert torch.all(att[masked] == 0)
+        assert torch.allclose(att.sum(dim=1), torch.ones(att.shape[0]))
+        assert torch.all(att[mask & amask] > 0)
+
+
+def test_soft_masking_down_weights_instead_of_removing(binary_data, donor, monkeypatch):
+    X, y, _ = binary_data
+    seen = []
+    original = ReceiverLMILAtt.forward_batch
+
+    def spy(self, x, mask, attention_mask=None):
+        out = original(self, x, mask, attention_mask)
+        if attention_mask is not None:
+            plain = original(self, x, mask).attention.detach()
+            seen.append((mask, attention_mask.clone(), out.attention.detach(), plain))
+        return out
+
+    monkeypatch.setattr(ReceiverLMILAtt, "forward_batch", spy)
+    MHIMClassifier(**FAST, masking="soft", soft_weight=0.2).set_params(epochs=1).fit(X, y, donor=donor)
+    mask, amask, att, plain = seen[0]
+    assert amask.dtype == torch.float32
+    low = mask & (amask < 1)
+    assert torch.all(att[low] > 0)
+    # the odds between a down-weighted post and a visible one shrink by exactly soft_weight
+    j = int(torch.nonzero(low.any(dim=1))[0])
+    lo = int(torch.nonzero(low[j])[0])
+    hi = int(torch.nonzero(mask[j] & (amask[j] == 1))[0])
+    ratio = (att[j, lo] / att[j, hi]) / (plain[j, lo] / plain[j, hi])
+    assert float(ratio) == pytest.approx(0.2, rel=1e-4)
+
+
+def test_frozen_donor_is_not_updated_in_phase_2(binary_data, donor):
+    X, y, _ = binary_data
+    before = {k: v.clone() for k, v in donor.network_.state_dict().items()}
+    model = MHIMClassifier(**FAST, donor="frozen").set_params(epochs=5).fit(X, y, donor=donor)
+    after = donor.network_.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert isinstance(model.donor_strategy_, FrozenDonor) and model.donor_ is donor
+    # the receiver did train: its weights moved away from the donor's
+    rec = model.receiver_.network_.state_dict()
+    assert any(not torch.equal(rec[k], after[k]) for k in after)
+
+
+def test_momentum_donor_follows_the_receiver(binary_data, donor):
+    X, y, _ = binary_data
+    before = {k: v.clone() for k, v in donor.network_.state_dict().items()}
+    model = MHIMClassifier(**FAST, donor="momentum", momentum=0.9).set_params(epochs=5).fit(X, y, donor=donor)
+    ema = model.donor_strategy_
+    assert isinstance(ema, MomentumDonor) and ema.steps == 5 * int(np.ceil(len(X) / FAST["batch_size"]))
+    ema_state = ema.network.state_dict()
+    assert any(not torch.equal(before[k], ema_state[k]) for k in before)  # the masking donor moved
+    assert all(torch.equal(before[k], donor.network_.state_dict()[k]) for k in before)  # phase 1 kept
+    # and it moved towards the receiver: closer to it than the phase-1 weights are
+    rec = model.receiver_.network_.state_dict()
+    d_ema = sum(float((ema_state[k] - rec[k]).norm()) for k in rec)
+    d_phase1 = sum(float((before[k] - rec[k]).norm()) for k in rec)
+    assert d_ema < d_phase1
+
+
+def mean_weight(att, info, kind: str) -> float:
+    """Mean attention on the ``kind`` (easy / hard) instance over the bags that have one."""
+    return float(np.mean([a[i[kind][0]] for a, i in zip(att, info) if i[kind]]))
+
+
+def test_masking_the_easy_instance_moves_attention_to_the_hard_one():
+    X, y, _ = two_signal_bags(128, seed=1)
+    model = MHIMClassifier(**FAST, mhim_t=1, mhim_b=0).set_params(epochs=40, seed=1).fit(X, y)
+    Xt, yt, info_t = two_signal_bags(60, seed=101)
+    plain, mhim = model.attention(Xt, which="donor"), model.attention(Xt)
+    assert mean_weight(plain, info_t, "easy") > 0.8  # the plain model leans on the easy signal
+    assert mean_weight(plain, info_t, "hard") < 0.05
+    # in full bags the easy post still dominates, but the hard one gets many times more
+    assert mean_weight(mhim, info_t, "hard") > 5 * mean_weight(plain, info_t, "hard")
+    # where only the hard evidence is present, the receiver has learnt to find it
+    Xh, yh, info_h = two_signal_bags(60, seed=102, with_easy=False)
+    assert mean_weight(model.attention(Xh), info_h, "hard") > 0.8
+    assert mean_weight(model.attention(Xh, which="donor"), info_h, "hard") < 0.3
+    from sklearn.metrics import roc_auc_score
+
+    auc_plain = roc_auc_score(yh, model.predict_proba(Xh, which="donor")[:, 1])
+    auc_mhim = roc_auc_score(yh, model.predict_proba(Xh)[:, 1])
+    assert auc_mhim > 0.9 and auc_mhim > auc_plain + 0.15, (auc_plain, auc_mhim)
+    # the entropy log covers both phases, one masked post per bag in phase 2
+    assert {r["phase"] for r in model.entropy_log_} == {"donor", "receiver"}
+    assert all(r["masked_per_bag"] == pytest.approx(1.0) for r in model.mhim_log_)
+    assert len(model.mhim_log_) == len(model.receiver_.history_["classifier"])
+
+
+@pytest.mark.parametrize("head", ["ordinal", "regression"])
+def test_ordinal_and_regression_heads_beat_the_mean(head):
+    X, y, _ = two_signal_bags(96, seed=4, y_kind="ordinal" if head == "ordinal" else "regression")
+    Xt, yt, _ = two_signal_bags(48, seed=5, y_kind="ordinal" if head == "ordinal" else "regression")
+    model = MHIMClassifier(**FAST, head=head, mhim_t=1, mhim_b=1).set_params(epochs=40, pooling="attention")
+    model.fit(X, y)
+    pred = np.asarray(model.predict(Xt), dtype=float)
+    rmse = float(np.sqrt(np.mean((pred - yt) ** 2)))
+    mae = float(np.mean(np.abs(pred - yt)))
+    base_rmse = float(np.sqrt(np.mean((np.mean(y) - yt) ** 2)))
+    base_mae = float(np.mean(np.abs(np.median(y) - yt)))
+    assert model.receiver_.head_ == head
+    assert rmse < 0.8 * base_rmse and mae < 0.8 * base_mae, (rmse, base_rmse, mae, base_mae)
+
+
+def test_no_masking_means_the_donor_is_the_model(binary_data):
+    X, y, _ = binary_data
+    model = MHIMClassifier(**FAST, mhim_t=0, mhim_b=0).set_params(epochs=2).fit(X, y)
+    assert model.receiver_ is model.donor_ and model.mhim_log_ == []
+
+
+def test_save_load_roundtrip_and_explain(binary_data, donor, tmp_path):
+    X, y, _ = binary_data
+    model = MHIMClassifier(**FAST).set_params(epochs=3).fit(X, y, donor=donor)
+    folder = model.save(tmp_path / "m")
+    assert (folder / "config.json").exists() and (folder / "receiver" / "model.safetensors").exists()
+    assert (folder / "donor" / "model.safetensors").exists()
+    loaded = MHIMClassifier.load(folder)
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+    assert np.allclose(loaded.predict_proba(X), model.predict_proba(X))
+    assert np.array_equal(loaded.predict(X, which="donor"), donor.predict(X))
+    exp = loaded.explain(X[:2], top_k=3)
+    assert exp[0]["model"] == "mhim-receiver" and len(exp[0]["top"]) == 3
+    assert sum(p["weight"] for p in exp[0]["posts"]) == pytest.approx(1.0, abs=1e-5)
+    assert loaded.entropy_log_ == model.entropy_log_
+    from depscreen.models.base import load_model
+
+    assert type(load_model(folder)).__name__ == "MHIMClassifier"
+
+
+def test_masks_inspect_the_rule_on_real_bags(binary_data, donor):
+    X, y, _ = binary_data
+    model = MHIMClassifier(**FAST, mhim_t=2, mhim_b=1).set_params(epochs=1).fit(X, y, donor=donor)
+    masks = model.masks(X[:4], epoch=0)
+    att = donor.attention(X[:4])
+    for m, a in zip(masks, att):
+        assert len(m) == len(a) and (~m).sum() == 3
+        assert a[~m].max() >= np.sort(a)[-4]  # at least one masked post is in the donor's top 2t
+
+
+def test_bad_parameters_and_inputs():
+    X, y, _ = two_signal_bags(8)
+    with pytest.raises(ValueError, match="donor"):
+        MHIMClassifier(**FAST, donor="teacher").fit(X, y)
+    with pytest.raises(ValueError, match="masking"):
+        MHIMClassifier(**FAST, masking="blur").fit(X, y)
+    with pytest.raises(ValueError, match="labels"):
+        MHIMClassifier(**FAST).fit(X, y[:3])
+    with pytest.raises(TypeError, match="users"):
+        MHIMClassifier(**FAST).fit(["a text", "another"], [0, 1])
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        MHIMClassifier().predict(X)
