@@ -34,6 +34,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.metaestimators import available_if
 
 from ...corpus.types import User, UserCorpus
 from ..base import SavableMixin, check_fitted
@@ -288,7 +289,19 @@ class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
 
     def _embed_users(self, users: Sequence[User], embedder) -> list[np.ndarray]:
         texts = [p.text for u in users for p in u.posts]
-        vectors = _embed_texts(texts, embedder, self.cache_dir, bool(self.progress))
+        # predict, predict_proba and explain on the same users embed them once
+        digest = hashlib.sha256(str(getattr(embedder, "name", "")).encode())
+        for u in users:
+            digest.update(f"{len(u.posts)}\x00".encode())
+        for t in texts:
+            digest.update(t.encode("utf-8", "surrogatepass") + b"\x00")
+        key = digest.hexdigest()
+        memo = getattr(self, "_embedding_memo", None)
+        if memo is not None and memo[0] == key:
+            vectors = memo[1]
+        else:
+            vectors = _embed_texts(texts, embedder, self.cache_dir, bool(self.progress))
+            self._embedding_memo = (key, vectors)
         out, start = [], 0
         for u in users:
             out.append(vectors[start : start + len(u.posts)])
@@ -617,6 +630,7 @@ class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
                     recon[row] = err[j]
         return {"out": torch.as_tensor(np.stack(outs)) if n else torch.zeros(0), "attention": att, "recon": recon}
 
+    @available_if(lambda self: getattr(self, "head_", None) != "regression")
     @_threads
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities ``(n_users, n_classes)`` in the order of ``classes_``."""
