@@ -51,6 +51,7 @@ from .metrics import (
     _sort_key,
 )
 from .splits import DedupReport, SplitPlan, corpus_groups, deduplicate, make_splits
+from .explainability import fold_explainability
 
 DISCLAIMER = (
     "depscreen output for screening and research only: not a diagnosis. "
@@ -437,6 +438,7 @@ def _run(name: str, proto: Any, prep: _Prepared, advance) -> CVResult:
         fm = compute_metrics(
             y_te.tolist(), y_pred, proba=proba, classes=prep.classes, task=prep.task, pos_label=prep.pos_label
         )
+        fm.values.update(fold_explainability(est, X_te))  # attention models: entropy, Recall@k
         folds.append(
             FoldResult(fold.repeat, fold.fold, fold.n_train, fold.n_test, _counts(y_tr), _counts(y_te), fm, fit_s, pred_s)
         )
