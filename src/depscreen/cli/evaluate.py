@@ -25,7 +25,7 @@ from rich.table import Table
 
 from . import app
 from ..corpus.io import CorpusFormatError, read_jsonl
-from ..corpus.types import Corpus, PostCorpus, UserCorpus
+from ..corpus.types import Corpus, UserCorpus
 from ..evaluate.cv import DISCLAIMER, _check_level, compare as _compare
 from ..evaluate.metrics import TASKS, positive_label
 from ..evaluate.splits import deduplicate
