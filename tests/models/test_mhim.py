@@ -316,3 +316,55 @@ def test_bad_parameters_and_inputs():
 
     with pytest.raises(NotFittedError):
         MHIMClassifier().predict(X)
+
+
+# --------------------------------------------------------------------------- dialogue
+
+
+def test_dual_embedding_reads_the_prefix_and_the_sentence():
+    from depscreen.corpus.dialogue import Interview, Turn, interviews_to_users
+    from depscreen.embed import get_embedder
+    from depscreen.models.mhim.dialogue import DualTurnEmbedder
+
+    iv = Interview("a", [Turn("interviewer", "Do you sleep well at night?"), Turn("participant", "Yes, most days."),
+                         Turn("interviewer", "Do you have trouble sleeping?"), Turn("participant", "Yes, most days.")],
+                   score=3)
+    users = interviews_to_users([iv]).users
+    base = get_embedder("tfidf-svd", n_components=4, min_df=1).fit(
+        ["Do you sleep well at night? [SEP] Yes, most days.", "Do you have trouble sleeping? [SEP] Yes, most days.",
+         "Yes, most days.", "sleep well", "trouble sleeping at night"])
+    emb = DualTurnEmbedder(base, "pair").embed_users(users)
+    x = emb.embeddings[0]
+    assert x.shape == (2, 8) and emb.embedder == f"dual-pair:{base.name}"
+    assert not np.allclose(x[0, :4], x[1, :4])  # prefix side differs with the question
+    assert np.allclose(x[0, 4:], x[1, 4:])  # sentence side is the same answer
+    concat = DualTurnEmbedder(base, "concat").embed_users(users).embeddings[0]
+    assert np.allclose(concat[:, 4:], x[:, 4:]) and not np.allclose(concat[:, :4], x[:, :4])
+    with pytest.raises(ValueError, match="dual_mode"):
+        DualTurnEmbedder(base, "triple")
+
+
+def test_dual_encoder_with_mhim_scores_generated_interviews(tmp_path):
+    from depscreen.corpus.dialogue import make_sample_interviews
+    from depscreen.models.mhim.dialogue import DualEncoderMHIM
+
+    train, test = make_sample_interviews(64, seed=1), make_sample_interviews(32, seed=2)
+    y_test = np.array([iv.score for iv in test])
+    model = DualEncoderMHIM(embedder="tfidf-svd", embedder_options={"n_components": 24}, epochs=20,
+                            hidden_size=12, attention_size=12, validation_split=0.0, lr=1e-2, head="regression",
+                            mhim_t=1, mhim_b=1, seed=5).fit(train)
+    pred = model.predict(test)
+    rmse = float(np.sqrt(np.mean((pred - y_test) ** 2)))
+    base = float(np.sqrt(np.mean((y_test - np.mean([iv.score for iv in train])) ** 2)))
+    assert rmse < 0.85 * base, (rmse, base)
+    assert model.model_.receiver_ is not model.model_.donor_ and model.model_.mhim_log_
+    exp = model.explain(test[:3])
+    n_answers = [len(iv.participant_turns) for iv in test[:3]]
+    assert [len(e["posts"]) for e in exp] == n_answers
+    assert all(abs(sum(p["weight"] for p in e["posts"]) - 1) < 1e-5 for e in exp)
+    folder = model.save(tmp_path / "dual")
+    loaded = DualEncoderMHIM.load(folder)
+    assert np.allclose(loaded.predict(test), pred, atol=1e-5)
+    from depscreen.models.base import load_model
+
+    assert type(load_model(folder)).__name__ == "DualEncoderMHIM"

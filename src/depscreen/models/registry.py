@@ -18,6 +18,7 @@ MODELS: dict[str, str] = {
     "mil-noae": "depscreen.models.mil.estimator:MILNoAEClassifier",
     "mil-att-only": "depscreen.models.mil.estimator:MILAttentionOnlyClassifier",
     "lmilatt-mhim": "depscreen.models.mhim.estimator:MHIMClassifier",
+    "dual-mhim": "depscreen.models.mhim.dialogue:DualEncoderMHIM",
     "nb": "depscreen.models.feature_models:NaiveBayesFeatures",
     "dt": "depscreen.models.feature_models:DecisionTreeFeatures",
     "lr": "depscreen.models.feature_models:LogRegFeatures",

@@ -1,0 +1,345 @@
+"""The dual encoder of paper 001 for interviews, trainable with or without MHIM.
+
+Each participant turn is embedded twice by one sentence-embedding backend and the two
+vectors are concatenated:
+
+* ``dual_mode="pair"`` (default): ``embed(prefix + sep + sentence)`` -- the turn read
+  together with the interviewer question it answers (the *prefix encoder*) -- and
+  ``embed(sentence)`` (the *sentence encoder*);
+* ``dual_mode="concat"``: ``embed(prefix)`` and ``embed(sentence)``.
+
+The turn vectors of an interview then go through a Bi-LSTM, attention pooling and a
+score head (regression for a severity score, or binary / ordinal), as in the paper:
+that is an LMILAtt without autoencoder (``autoencoder=False``, ``bidirectional=True``),
+so MHIM (``mhim_t``, ``mhim_b``, ``donor``, ``masking``) works unchanged through
+:class:`~depscreen.models.mhim.MHIMClassifier`. ``mhim_t = mhim_b = 0`` trains the dual
+encoder alone (the paper's phase 1).
+
+Input: users built by :func:`depscreen.corpus.dialogue.interviews_to_users` (each post
+a participant turn with ``meta["prefix"]``), a list of
+:class:`~depscreen.corpus.dialogue.Interview`, or any user-level corpus (a post with no
+prefix is read with an empty one). This is a screening and research tool, not a
+diagnosis.
+
+Example
+-------
+>>> from depscreen.corpus.dialogue import make_sample_interviews
+>>> interviews = make_sample_interviews(n=30, seed=1)
+>>> model = DualEncoderMHIM(embedder="tfidf-svd", epochs=5, mhim_t=1, mhim_b=1)   # doctest: +SKIP
+>>> model.fit(interviews).predict(interviews[:2])                                  # doctest: +SKIP
+array([...])
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from ...corpus.dialogue import Interview, interviews_to_users
+from ...corpus.types import User, UserCorpus
+from ..base import SavableMixin, check_fitted
+from ..mil.bags import EmbeddedUsers
+from .estimator import MHIMClassifier
+
+DUAL_MODES = ("pair", "concat")
+EMBEDDER_FOLDER = "embedder"
+MHIM_FOLDER = "mhim"
+
+
+def turn_prefix(post) -> str:
+    prefix = post.meta.get("prefix") if post.meta else None
+    return prefix if isinstance(prefix, str) else ""
+
+
+class DualTurnEmbedder:
+    """Embeds each turn with its prefix and alone, and concatenates the two vectors.
+
+    Parameters
+    ----------
+    base : an embedder object (``name``, ``dim``, ``embed(texts)``), fitted if needed.
+    mode : ``"pair"`` or ``"concat"`` (see the module docstring).
+    sep : joins prefix and sentence in ``"pair"`` mode.
+    cache_dir : on-disk embedding cache for the base embedder.
+    """
+
+    def __init__(self, base, mode: str = "pair", sep: str = " [SEP] ", cache_dir: str | None = None):
+        if mode not in DUAL_MODES:
+            raise ValueError(f"dual_mode must be one of {DUAL_MODES}, got {mode!r}")
+        self.base = base
+        self.mode = mode
+        self.sep = sep
+        self.cache_dir = cache_dir
+
+    @property
+    def name(self) -> str:
+        return f"dual-{self.mode}:{self.base.name}"
+
+    @property
+    def dim(self) -> int:
+        return 2 * int(self.base.dim)
+
+    def texts(self, post) -> tuple[str, str]:
+        """The two texts a turn is embedded from: (prefix side, sentence)."""
+        prefix = turn_prefix(post)
+        first = (prefix + self.sep + post.text) if self.mode == "pair" else prefix
+        return first, post.text
+
+    def _embed_unique(self, texts: list[str]) -> np.ndarray:
+        unique = list(dict.fromkeys(texts))
+        if not unique:
+            return np.zeros((0, int(self.base.dim)), np.float32)
+        if self.cache_dir:
+            from ...embed.cache import CachedEmbedder
+
+            vecs = CachedEmbedder(self.base, self.cache_dir).embed(unique)
+        else:
+            vecs = self.base.embed(unique)
+        vecs = np.asarray(vecs, dtype=np.float32)
+        pos = {t: i for i, t in enumerate(unique)}
+        return vecs[[pos[t] for t in texts]]
+
+    def embed_users(self, users: Sequence[User]) -> EmbeddedUsers:
+        users = list(users)
+        firsts, seconds = [], []
+        for u in users:
+            for p in u.posts:
+                a, b = self.texts(p)
+                firsts.append(a)
+                seconds.append(b)
+        both = self._embed_unique(firsts + seconds)
+        n = len(firsts)
+        flat = np.concatenate([both[:n], both[n:]], axis=1) if n else np.zeros((0, self.dim), np.float32)
+        out, start = [], 0
+        for u in users:
+            out.append(flat[start : start + len(u.posts)])
+            start += len(u.posts)
+        return EmbeddedUsers(users, out, self.name)
+
+
+def as_users(X) -> list[User]:
+    """Users from interviews, a UserCorpus or a list of users."""
+    if isinstance(X, UserCorpus):
+        return list(X.users)
+    X = list(X)
+    if X and all(isinstance(x, Interview) for x in X):
+        return list(interviews_to_users(X).users)
+    for i, x in enumerate(X):
+        if not isinstance(x, User):
+            raise TypeError(f"DualEncoderMHIM takes interviews or users; sample {i} is {type(x).__name__}")
+    return X
+
+
+class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
+    """Paper 001's dual encoder (prefix + sentence -> Bi-LSTM -> attention -> score),
+    trained with masked hard instance mining (``mhim_t = mhim_b = 0``: without).
+
+    Parameters
+    ----------
+    embedder, embedder_options, cache_dir
+        Sentence-embedding backend (``"use"``, ``"e5"``, ``"tfidf-svd"``, ``"hf:PATH"``)
+        shared by the prefix and sentence sides; its options; the embedding cache.
+    dual_mode : {"pair", "concat"}
+    sep : str
+        Separator between prefix and sentence in ``"pair"`` mode.
+    max_turns : int
+        Most recent participant turns kept per interview.
+    hidden_size, attention_size, dropout, lr, weight_decay, epochs, batch_size, head,
+    label_order, class_weight, validation_split, patience, seed, device
+        Network and training settings (see :class:`~depscreen.models.mil.LMILAttClassifier`;
+        ``head="auto"`` picks regression for non-integer scores, ordinal for integer levels).
+    mhim_t, mhim_b, mhim_r_factor, donor, momentum, masking, soft_weight, min_keep, receiver_init
+        MHIM settings (see :class:`~depscreen.models.mhim.MHIMClassifier`).
+    """
+
+    input_level = "user"
+
+    demo_params = {"embedder": "tfidf-svd", "epochs": 15, "hidden_size": 32, "attention_size": 16,
+                   "batch_size": 16, "patience": 4, "mhim_t": 2, "mhim_b": 1}
+
+    def __init__(
+        self,
+        embedder: Any = "use",
+        embedder_options: dict | None = None,
+        cache_dir: str | None = None,
+        dual_mode: str = "pair",
+        sep: str = " [SEP] ",
+        max_turns: int = 200,
+        hidden_size: int = 64,
+        attention_size: int = 32,
+        dropout: float = 0.1,
+        lr: float = 3e-3,
+        weight_decay: float = 1e-4,
+        epochs: int = 40,
+        batch_size: int = 16,
+        head: str = "auto",
+        label_order: list | None = None,
+        class_weight: Any = None,
+        validation_split: float = 0.15,
+        patience: int = 6,
+        seed: int = 13,
+        device: str = "cpu",
+        mhim_t: int | float = 2,
+        mhim_b: int | float = 1,
+        mhim_r_factor: float = 2.0,
+        donor: str = "frozen",
+        momentum: float = 0.99,
+        masking: str = "hard",
+        soft_weight: float = 0.1,
+        min_keep: int = 1,
+        receiver_init: str = "scratch",
+    ):
+        self.embedder = embedder
+        self.embedder_options = embedder_options
+        self.cache_dir = cache_dir
+        self.dual_mode = dual_mode
+        self.sep = sep
+        self.max_turns = max_turns
+        self.hidden_size = hidden_size
+        self.attention_size = attention_size
+        self.dropout = dropout
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.head = head
+        self.label_order = label_order
+        self.class_weight = class_weight
+        self.validation_split = validation_split
+        self.patience = patience
+        self.seed = seed
+        self.device = device
+        self.mhim_t = mhim_t
+        self.mhim_b = mhim_b
+        self.mhim_r_factor = mhim_r_factor
+        self.donor = donor
+        self.momentum = momentum
+        self.masking = masking
+        self.soft_weight = soft_weight
+        self.min_keep = min_keep
+        self.receiver_init = receiver_init
+
+    def _inner(self, embedder_name: str) -> MHIMClassifier:
+        return MHIMClassifier(
+            embedder=embedder_name, max_posts=self.max_turns, long_timeline="recent", autoencoder=False,
+            encoder="lstm", pooling="attention", skip_embedding=False, bidirectional=True,
+            hidden_size=self.hidden_size, attention_size=self.attention_size, dropout=self.dropout,
+            lr=self.lr, weight_decay=self.weight_decay, epochs=self.epochs, batch_size=self.batch_size,
+            head=self.head, label_order=self.label_order, class_weight=self.class_weight,
+            validation_split=self.validation_split, patience=self.patience, seed=self.seed,
+            device=self.device, mhim_t=self.mhim_t, mhim_b=self.mhim_b, mhim_r_factor=self.mhim_r_factor,
+            donor=self.donor, momentum=self.momentum, masking=self.masking, soft_weight=self.soft_weight,
+            min_keep=self.min_keep, receiver_init=self.receiver_init,
+        )
+
+    def _turn_embedder(self, base) -> DualTurnEmbedder:
+        return DualTurnEmbedder(base, self.dual_mode, self.sep, self.cache_dir)
+
+    def fit(self, X, y=None):
+        """Train on interviews / users ``X`` with scores or labels ``y`` (default: the
+        users' labels, i.e. the interview scores)."""
+        from .trainer import resolve_embedder
+
+        users = as_users(X)
+        if y is None:
+            y = [u.label for u in users]
+        if self.dual_mode not in DUAL_MODES:
+            raise ValueError(f"dual_mode must be one of {DUAL_MODES}, got {self.dual_mode!r}")
+        # a corpus-fitted backend learns its vocabulary from both sides of every turn
+        base = resolve_embedder(self.embedder, self.embedder_options, _with_prefix_posts(users, self.sep))
+        self.turn_embedder_ = self._turn_embedder(base)
+        emb = self.turn_embedder_.embed_users(users)
+        self.model_ = self._inner(self.turn_embedder_.name).fit(emb, y)
+        self.head_ = self.model_.head_
+        if hasattr(self.model_, "classes_"):
+            self.classes_ = self.model_.classes_
+        return self
+
+    def _embedded(self, X) -> EmbeddedUsers:
+        check_fitted(self, "model_")
+        if isinstance(X, EmbeddedUsers):
+            return X
+        return self.turn_embedder_.embed_users(as_users(X))
+
+    def predict(self, X, *, which: str = "receiver"):
+        return self.model_.predict(self._embedded(X), which=which)
+
+    def predict_proba(self, X, *, which: str = "receiver"):
+        return self.model_.predict_proba(self._embedded(X), which=which)
+
+    def score_users(self, X, *, which: str = "receiver"):
+        return self.model_.score_users(self._embedded(X), which=which)
+
+    def attention(self, X, *, which: str = "receiver"):
+        return self.model_.attention(self._embedded(X), which=which)
+
+    def explain(self, X, top_k: int = 5, *, which: str = "receiver") -> list[dict[str, Any]]:
+        """Per interview: each participant turn's attention weight (``index`` into the
+        bag's posts, i.e. the participant turns in order), the top turns, the entropy."""
+        return self.model_.explain(self._embedded(X), top_k=top_k, which=which)
+
+    @property
+    def entropy_log_(self):
+        check_fitted(self, "model_")
+        return self.model_.entropy_log_
+
+    # ------------------------------------------------------------------ save / load
+    def save(self, folder):
+        check_fitted(self, "model_")
+        original = self.embedder
+        if not isinstance(original, str):
+            self.embedder = self.turn_embedder_.base.name
+        try:
+            return super().save(folder)
+        finally:
+            self.embedder = original
+
+    def _save_weights(self, folder: Path) -> dict[str, Any]:
+        base = self.turn_embedder_.base
+        saved = False
+        if hasattr(base, "fit") and hasattr(base, "save"):
+            base.save(folder / EMBEDDER_FOLDER)
+            saved = True
+        self.model_.save(folder / MHIM_FOLDER)
+        cfg = base.config() if hasattr(base, "config") else None
+        return {"dual": {"turn_embedder": self.turn_embedder_.name, "base_name": base.name,
+                         "embedder_folder": EMBEDDER_FOLDER if saved else None, "embedder_config": cfg}}
+
+    def _load_weights(self, folder: Path, config: dict[str, Any]) -> None:
+        from ...embed import registry
+
+        info = config.get("dual")
+        if not info:
+            raise ValueError(f"{folder / 'config.json'}: missing field 'dual'")
+        cfg = info.get("embedder_config") or {}
+        if info.get("embedder_folder"):
+            backend = cfg.get("backend") or self.embedder
+            base = registry.get_embedder(backend, path=str(folder / info["embedder_folder"]))
+        elif cfg.get("backend"):
+            base = registry.embedder_from_config(cfg, check_name=False)
+        else:
+            base = registry.get_embedder(self.embedder, **(self.embedder_options or {}))
+        self.turn_embedder_ = self._turn_embedder(base)
+        if self.turn_embedder_.name != info["turn_embedder"]:
+            raise ValueError(
+                f"the model was trained on '{info['turn_embedder']}' but the embedder available now "
+                f"gives '{self.turn_embedder_.name}'; refusing to mix vector spaces"
+            )
+        self.model_ = MHIMClassifier.load(folder / MHIM_FOLDER)
+        self.head_ = self.model_.head_
+        if hasattr(self.model_, "classes_"):
+            self.classes_ = self.model_.classes_
+
+
+def _with_prefix_posts(users: Sequence[User], sep: str) -> list[User]:
+    """Users whose posts also include each turn's prefix (to fit a corpus-fitted backend)."""
+    from ...corpus.types import Post
+
+    out = []
+    for u in users:
+        posts = list(u.posts) + [Post(turn_prefix(p)) for p in u.posts if turn_prefix(p)]
+        out.append(User(u.user_id, u.label, posts))
+    return out
