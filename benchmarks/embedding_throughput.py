@@ -188,6 +188,10 @@ def write_table(args, rows, fit_info, samples, load_start, load_end, started, th
         "same texts (sha256 + index look-up + read from memory-mapped shards). *hit / uncached*: "
         "speed-up of the cache-hit path over computing. Model load time is the first call, 16 posts.",
     ]
+    lines.append(
+        "- e5 embeds all of a long post (the engine windows texts over 512 tokens), so the long "
+        "English Reddit posts cost the most; `use` and tfidf-svd read the whole text too."
+    )
     if fit_info:
         lines.append(
             f"- tfidf-svd is corpus-fitted: fitted once on all {fit_info['texts']:,} sampled posts "
@@ -222,6 +226,15 @@ def write_table(args, rows, fit_info, samples, load_start, load_end, started, th
             "On a busy machine extra BLAS threads spin against the other work, which is why the `use` "
             "backend defaults to `threads=1`; on an idle machine raise it.",
         ]
+        same = [r for r in rows if r["backend"] == "use" and r["lang"] == "en"]
+        if same:
+            lines += [
+                "",
+                f"How noisy the shared machine was: `use` with 1 thread on `en` ran at "
+                f"{same[0]['uncached']:,.0f} posts/s in the main table and {thread_rows[0][2]:,.0f} posts/s "
+                "here, minutes apart on (a subset of) the same posts. Read the absolute rates as rough; "
+                "the cache-hit path is faster than computing by orders of magnitude either way.",
+            ]
     lines += [
         "",
         "Not measured: `hf:PATH` (no real model weights can be downloaded here; Qwen3-Embedding-0.6B "
