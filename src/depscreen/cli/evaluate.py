@@ -262,11 +262,17 @@ def train(
     out: Path = typer.Option(..., "--out", "-o", help="Model folder to write (config.json + weights)."),
     param: list[str] = typer.Option([], "--param", "-p", help="Model parameter KEY=VALUE (repeatable)."),
     dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Remove exact-duplicate texts first."),
+    mhim: Optional[str] = typer.Option(None, "--mhim", help="Masked hard instance mining, e.g. t=2,b=1 (lmilatt -> lmilatt-mhim)."),
 ) -> None:
     """Fit a model on a whole labelled corpus and save it to a folder."""
     from ..models.registry import available_models, make_model
 
     try:
+        if mhim is not None:  # --mhim t=2,b=1 == the MHIM model with --param mhim_t=2 --param mhim_b=1
+            from .mhim import mhim_route
+
+            model, extra = mhim_route(model, mhim)
+            param = list(param) + extra
         if model not in available_models():
             raise CliError(f"unknown model '{model}'; available: {', '.join(available_models())}")
         params = parse_params(param, [model])[model]

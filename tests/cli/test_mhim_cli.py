@@ -1,0 +1,79 @@
+"""``depscreen train --mhim t=..,b=..`` and the ``depscreen mhim`` commands."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from depscreen.cli import _register, app
+from depscreen.cli.mhim import mhim_route
+from depscreen.corpus import read_jsonl, write_jsonl
+from depscreen.corpus.dialogue import make_sample_interviews, write_dialogue_jsonl
+from depscreen.corpus.synthetic import make_sample_corpus
+
+_register()
+runner = CliRunner()
+TINY = ["embedder=tfidf-svd", 'embedder_options={"n_components": 16}', "encoder=none", "autoencoder=false",
+        "skip_embedding=false", "hidden_size=8", "attention_size=8", "epochs=3", "validation_split=0"]
+
+
+def params(items):
+    return [a for p in items for a in ("--param", p)]
+
+
+def test_route_maps_the_spec_to_parameters():
+    assert mhim_route("lmilatt", "t=2,b=1") == ("lmilatt-mhim", ["mhim_t=2", "mhim_b=1"])
+    assert mhim_route("dual-mhim", "t=0.1") == ("dual-mhim", ["mhim_t=0.1"])
+    with pytest.raises(ValueError, match="attention models"):
+        mhim_route("tfidf-lr", "t=2,b=1")
+    with pytest.raises(ValueError):
+        mhim_route("lmilatt", "t=2,q=1")
+
+
+def test_train_with_mhim_predict_explain_and_entropy(tmp_path):
+    data = write_jsonl(make_sample_corpus(n_users=30, langs=("en",), seed=2, posts_per_user=(8, 12)),
+                       tmp_path / "users.jsonl")
+    out = tmp_path / "model"
+    res = runner.invoke(app, ["train", "--model", "lmilatt", "--mhim", "t=1,b=1", "--data", str(data),
+                              "--out", str(out), *params(TINY)])
+    assert res.exit_code == 0, res.output
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"] == "lmilatt-mhim"
+    assert config["params"]["mhim_t"] == 1 and config["params"]["mhim_b"] == 1
+    res = runner.invoke(app, ["predict", str(out), str(data), "--out", str(tmp_path / "p.csv"), "--explain"])
+    assert res.exit_code == 0, res.output
+    exp = json.loads((tmp_path / "p.explanations.json").read_text())
+    assert exp["items"][0]["explanation"]["model"] == "mhim-receiver"
+    res = runner.invoke(app, ["mhim", "entropy", str(out), "--json", str(tmp_path / "ent.json")])
+    assert res.exit_code == 0, res.output
+    rows = json.loads((tmp_path / "ent.json").read_text())
+    assert {r["phase"] for r in rows} == {"donor", "receiver"} and "receiver" in res.output
+
+
+def test_mhim_flag_refuses_models_without_attention(tmp_path):
+    data = write_jsonl(make_sample_corpus(n_users=10, langs=("en",), seed=2), tmp_path / "users.jsonl")
+    res = runner.invoke(app, ["train", "--model", "tfidf-lr", "--mhim", "t=2,b=1", "--data", str(data),
+                              "--out", str(tmp_path / "m")])
+    assert res.exit_code == 2 and "attention models" in res.output
+
+
+def test_dialogue_to_corpus_then_train_the_dual_encoder(tmp_path):
+    src = write_dialogue_jsonl(make_sample_interviews(24, seed=3), tmp_path / "interviews.jsonl")
+    corpus_path = tmp_path / "corpus.jsonl"
+    res = runner.invoke(app, ["mhim", "dialogue-to-corpus", str(src), str(corpus_path)])
+    assert res.exit_code == 0, res.output
+    users = read_jsonl(corpus_path)
+    assert len(users) == 24 and all("prefix" in p.meta for u in users for p in u.posts)
+    out = tmp_path / "dual"
+    res = runner.invoke(app, ["train", "--model", "dual-mhim", "--mhim", "t=1,b=0", "--data", str(corpus_path),
+                              "--out", str(out), "--no-dedup", *params(
+                                  ["embedder=tfidf-svd", 'embedder_options={"n_components": 8}', "epochs=2",
+                                   "hidden_size=4", "attention_size=4", "validation_split=0", "head=regression"])])
+    assert res.exit_code == 0, res.output
+    assert json.loads((out / "config.json").read_text())["model"] == "dual-mhim"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"interview_id": "a", "turns": []}\n')
+    res = runner.invoke(app, ["mhim", "dialogue-to-corpus", str(bad), str(tmp_path / "x.jsonl")])
+    assert res.exit_code == 2 and "bad.jsonl:1" in res.output
