@@ -157,8 +157,7 @@ class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
 
     input_level = "user"
 
-    demo_params = {"embedder": "tfidf-svd", "epochs": 15, "hidden_size": 32, "attention_size": 16,
-                   "batch_size": 16, "patience": 4, "mhim_t": 2, "mhim_b": 1}
+    # no demo_params: the demo's sample is timelines of posts, not interviews with questions
 
     def __init__(
         self,
