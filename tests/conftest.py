@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# Rich wraps error panels at the terminal width, splitting long tmp paths across
+# lines; a wide virtual terminal keeps CLI messages on one line for assertions.
+os.environ["COLUMNS"] = "400"
+os.environ["TERMINAL_WIDTH"] = "400"
 
 from depscreen.corpus.locate import shared_data_dir
 
