@@ -210,6 +210,8 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         params = {k: v for k, v in self.get_params(deep=False).items() if k in accepted}
         if phase and params.get("checkpoint_dir"):
             params["checkpoint_dir"] = str(Path(params["checkpoint_dir"]) / phase)
+        if phase == "receiver":
+            params["unlabelled"] = None  # unlabelled users only train the autoencoder, reused from the donor
         return params
 
     def masking_rule(self) -> MaskingRule:
@@ -268,7 +270,10 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             raise ValueError("some users have no label (None); MHIM training needs every user labelled")
         embedded = self._embedded(X, donor)
         if donor is None:
-            donor = fit_donor(self.lmilatt_params("donor"), embedded, y)
+            params = self.lmilatt_params("donor")
+            if params.get("unlabelled") and embedded.meta.get("embedder") is not None:
+                params["embedder"] = embedded.meta["embedder"]  # embeds the unlabelled users in the same space
+            donor = fit_donor(params, embedded, y)
         else:
             check_fitted(donor, "network_")
         self.donor_ = donor
