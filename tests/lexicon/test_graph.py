@@ -67,3 +67,24 @@ def test_max_neighbors_keeps_strongest_edges_and_stays_symmetric():
     w = knn.words
     assert A[w.index("a"), w.index("sad")] > 0 or A[w.index("a"), w.index("b")] > 0
     assert A[w.index("d"), w.index("c")] > 0
+
+
+def test_postprocess_vectors_centers_and_removes_top_direction():
+    from depscreen.lexicon.graph import postprocess_vectors
+
+    rng = np.random.default_rng(0)
+    common = np.array([5.0, 0, 0, 0])
+    X = (rng.normal(size=(50, 4)) + common).astype(np.float32)
+    kv = KeyedVectors(vector_size=4)
+    kv.add_vectors([f"w{i}" for i in range(50)], X)
+    raw_mean_cos = float(np.mean(kv.get_normed_vectors() @ kv.get_normed_vectors().T))
+    centered = postprocess_vectors(kv, "center")
+    assert np.allclose(centered.vectors.mean(axis=0), 0, atol=1e-5)
+    cen_mean_cos = float(np.mean(centered.get_normed_vectors() @ centered.get_normed_vectors().T))
+    assert raw_mean_cos > 0.8 and abs(cen_mean_cos) < 0.1
+    abtt = postprocess_vectors(kv, "abtt", n_components=1)
+    _, _, vt = np.linalg.svd(centered.vectors - centered.vectors.mean(0), full_matrices=False)
+    assert np.allclose(abtt.vectors @ vt[0], 0, atol=1e-4)
+    assert postprocess_vectors(kv, "none") is kv
+    with pytest.raises(ValueError, match="postprocess"):
+        postprocess_vectors(kv, "whiten")

@@ -37,7 +37,7 @@ from sklearn.base import BaseEstimator
 
 from ..corpus.types import PostCorpus, PostRecord, User, UserCorpus
 from .baselines import so_pmi_scores, so_w2v_scores, w2v_scores
-from .graph import build_graph, candidate_words
+from .graph import VECTOR_POSTPROCESS, build_graph, candidate_words, postprocess_vectors
 from .lexicon import Lexicon, LexiconEntry
 from .propagation import propagate_labels
 from .seeds import SELF_DISCLOSURE_KEYWORDS, SeedSet, extract_seeds, is_wordlike, load_seeds
@@ -70,10 +70,15 @@ def majority_language(texts: Sequence[str], sample: int = 200) -> str:
 
 
 def language_stopwords(lang: str) -> set[str]:
-    """The stopword list :mod:`depscreen.text` keeps for ``lang`` (empty when it has none)."""
-    from ..text import stopwords as _stopwords
+    """Function words that are never lexicon words: the full stopword lists of
+    :mod:`depscreen.text` for ``lang`` (for Chinese the union of the four shared lists),
+    pronouns and negations included -- they carry signal as *features* (see the
+    first-person group of the user features), not as domain vocabulary."""
+    from ..text.stopwords import get_stopwords
 
-    return set(_stopwords.get_stopwords(lang))
+    if lang == "zh":
+        return set(get_stopwords(lang, keep_signal=False, zh_list="all"))
+    return set(get_stopwords(lang, keep_signal=False))
 
 
 def self_disclosure_keywords(lang: str) -> set[str]:
@@ -147,6 +152,10 @@ class LexiconBuilder(BaseEstimator):
     exclude_words : further words that may not be seeds.
     vectors : a word-vector file (word2vec text / binary); None trains Word2Vec.
     combine_vectors : with ``vectors``, also train on the corpus and concatenate both.
+    vector_postprocess : ``"center"`` (default: subtract the mean vector), ``"abtt"`` or
+        ``"none"`` before similarities are thresholded; see
+        :func:`~depscreen.lexicon.graph.postprocess_vectors` (small-corpus vectors make
+        every cosine high, so Tc would lose its meaning).
     vector_size, window, min_count, epochs : Word2Vec settings (skip-gram).
     hops : candidate-expansion rounds.
     candidate_edges : link candidates to each other in the LPA graph.
@@ -165,7 +174,8 @@ class LexiconBuilder(BaseEstimator):
     lexicon_ : Lexicon
     seeds_ : SeedSet used (after dropping seeds missing from the vectors)
     missing_seeds_ : seeds absent from the word vectors
-    vectors_ : gensim KeyedVectors
+    vectors_ : gensim KeyedVectors used for similarities (after ``vector_postprocess``)
+    raw_vectors_ : the trained / loaded vectors before post-processing
     candidates_ : candidate words reached from the seeds
     n_iter_, converged_ : label-propagation iterations and convergence (W2V-LPA only)
     graph_ : the word graph (W2V-LPA only)
@@ -185,6 +195,7 @@ class LexiconBuilder(BaseEstimator):
         exclude_words: Collection[str] | None = None,
         vectors: str | None = None,
         combine_vectors: bool = False,
+        vector_postprocess: str = "center",
         vector_size: int = 100,
         window: int = 5,
         min_count: int = 3,
@@ -213,6 +224,7 @@ class LexiconBuilder(BaseEstimator):
         self.exclude_words = exclude_words
         self.vectors = vectors
         self.combine_vectors = combine_vectors
+        self.vector_postprocess = vector_postprocess
         self.vector_size = vector_size
         self.window = window
         self.min_count = min_count
@@ -239,6 +251,10 @@ class LexiconBuilder(BaseEstimator):
             raise ValueError(f"pmi_unit must be 'document' or 'window', got {self.pmi_unit!r}")
         if self.combine_vectors and not self.vectors:
             raise ValueError("combine_vectors=True needs a vectors file")
+        if self.vector_postprocess not in VECTOR_POSTPROCESS:
+            raise ValueError(
+                f"vector_postprocess must be one of {VECTOR_POSTPROCESS}, got {self.vector_postprocess!r}"
+            )
         if self.min_score < 0:
             raise ValueError(f"min_score must be >= 0, got {self.min_score}")
 
@@ -298,7 +314,8 @@ class LexiconBuilder(BaseEstimator):
                 for i, t in zip(str_idx, toks):
                     raw[i] = t
             extra_tokens = [list(t) for t in raw]
-        self.vectors_ = self._word_vectors(tokens + extra_tokens, word_vectors)
+        self.raw_vectors_ = self._word_vectors(tokens + extra_tokens, word_vectors)
+        self.vectors_ = postprocess_vectors(self.raw_vectors_, self.vector_postprocess)
 
         seeds = self._seeds(d1, d2)
         self.seeds_, self.missing_seeds_ = seeds.restrict(self.vectors_.key_to_index)

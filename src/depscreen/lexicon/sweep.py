@@ -38,6 +38,7 @@ def sweep_lexicons(
     tcs: Sequence[float] = PAPER_TCS,
     builder_params: dict | None = None,
     extra_texts: Sequence[Any] | None = None,
+    word_vectors: Any = None,
     include_seeds: bool = True,
     on_row: Callable[[dict], None] | None = None,
 ) -> list[dict[str, Any]]:
@@ -52,15 +53,17 @@ def sweep_lexicons(
     builder_params : other :class:`LexiconBuilder` settings shared by every run
         (``seeds`` may name a seed file: then ``n_seeds`` takes its top entries).
     extra_texts : more text for Word2Vec only.
+    word_vectors : ready gensim vectors (skips training and ``extra_texts``).
     include_seeds : score the seeds too (False: only words each method found).
     on_row : called with each result row as it is ready (progress, logging).
 
     Returns
     -------
     list of dict
-        One row per run: method, n_seeds, tc, size, precision, recall, f1, coverage,
-        dep_precision, dep_recall, dep_f1, recall_reachable, candidates, n_iter,
-        converged, seconds.
+        One row per run: method, n_seeds, tc, the scores of
+        :class:`~depscreen.lexicon.evaluate.LexiconScores` (``include_seeds`` as given),
+        ``expanded_*`` scores of the words the method found itself (seeds left out),
+        candidates, n_iter, converged, seconds.
     """
     params = dict(builder_params or {})
     for key in ("method", "n_seeds", "tc"):
@@ -76,14 +79,14 @@ def sweep_lexicons(
     base.lang_ = lang
     params["lang"] = lang
     extra: list[list[str]] = []
-    if extra_texts:
+    if extra_texts and word_vectors is None:
         from .builder import tokenize_documents
 
         strs = [t for t in extra_texts if isinstance(t, str)]
         extra = [list(t) for t in extra_texts if not isinstance(t, str)]
         if strs:
             extra += tokenize_documents(strs, lang)[0]
-    vectors = base._word_vectors(tokens + extra, None)
+    vectors = base._word_vectors(tokens + extra, word_vectors)
     base.vectors_ = vectors
     d1 = [t for t, p in zip(tokens, is_d1) if p]
     d2 = [t for t, p in zip(tokens, is_d1) if not p]
@@ -105,11 +108,16 @@ def sweep_lexicons(
                 scores = evaluate_lexicon(
                     builder.lexicon_, gold, vocabulary=vocabulary, include_seeds=include_seeds
                 )
+                found = evaluate_lexicon(builder.lexicon_, gold, include_seeds=False)
                 row = {
                     "method": method,
                     "n_seeds": len(builder.seeds_),
                     "tc": tc,
                     **scores.to_dict(),
+                    "expanded_matched": found.matched,
+                    "expanded_correct": found.correct,
+                    "expanded_precision": found.precision,
+                    "expanded_f1": found.f1,
                     "candidates": len(builder.candidates_),
                     "n_iter": builder.n_iter_,
                     "converged": builder.converged_,
