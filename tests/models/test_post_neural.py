@@ -160,3 +160,151 @@ def test_sparse_rows_densify_per_batch():
     np.testing.assert_allclose(x.numpy(), X[[3, 1]].toarray(), rtol=1e-6)
     with pytest.raises(ValueError, match="targets"):
         SparseRows(X, np.zeros(3))
+
+
+# ---------------------------------------------------------------- estimators
+from depscreen.models import load_model, make_model  # noqa: E402
+from depscreen.models.post_neural import (  # noqa: E402
+    CNNClassifier,
+    CNNLSTMClassifier,
+    LSTMClassifier,
+    PostNeuralClassifier,
+)
+
+SAD = ["sad", "empty", "tired", "hopeless", "alone", "crying", "worthless", "numb"]
+FUN = ["game", "lunch", "friends", "sunny", "movie", "pizza", "beach", "concert"]
+FILL = ["today", "really", "the", "was", "so", "at", "my", "and"]
+
+
+def _posts(n=40, seed=0, positive_share=0.5):
+    """Realistic-shaped short posts; the class shows only in the topic words."""
+    rng = np.random.default_rng(seed)
+    texts, labels = [], []
+    for i in range(n):
+        label = int(rng.random() < positive_share)
+        words = list(rng.choice(SAD if label else FUN, 2)) + list(rng.choice(FILL, 4))
+        rng.shuffle(words)
+        texts.append(" ".join(words).capitalize() + rng.choice([".", "!", " :(", " https://t.co/x"]))
+        labels.append(label)
+    return texts, np.array(labels)
+
+
+TINY = dict(
+    preprocessing={"lang": "en"}, ft_epochs=3, ft_min_count=1, ft_vector_size=16, min_df=1,
+    filters=8, hidden_size=16, embed_dim=16, dropout=0.1, lr=0.01, batch_size=16,
+    validation_fraction=0.0, patience=0, max_epochs=25,
+)
+ESTIMATORS = [CNNClassifier, LSTMClassifier, CNNLSTMClassifier]
+
+
+@pytest.mark.parametrize("cls", ESTIMATORS)
+@pytest.mark.parametrize("input", ["tfidf", "tokens"])
+def test_each_model_overfits_a_tiny_separable_set(cls, input):
+    texts, y = _posts()
+    top_n = 1 if input == "tfidf" else 0
+    clf = cls(input=input, top_n=top_n, pool_size=2, **{**TINY, "max_epochs": 40}).fit(texts, y)
+    assert (clf.predict(texts) == y).mean() == 1.0
+    proba = clf.predict_proba(texts)
+    assert proba.shape == (len(texts), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    assert list(clf.classes_) == [0, 1]
+
+
+@pytest.mark.parametrize("name,input", [("cnn", "tfidf"), ("lstm", "tokens"), ("cnn-lstm", "tfidf")])
+def test_save_load_round_trip_gives_identical_predictions(tmp_path, name, input):
+    texts, y = _posts(seed=1)
+    clf = make_model(name, input=input, top_n=2, **{**TINY, "max_epochs": 3}).fit(texts, y)
+    folder = clf.save(tmp_path / name)
+    files = {p.name for p in folder.iterdir()}
+    assert {"config.json", "model.safetensors"} <= files
+    assert not any(f.endswith((".pkl", ".pickle", ".pt")) for f in files)
+    back = load_model(folder)
+    assert type(back) is type(clf)
+    new = ["Really tired and numb today", "Pizza at the beach!", "", "unknown words only"]
+    np.testing.assert_array_equal(back.predict_proba(texts + new), clf.predict_proba(texts + new))
+
+
+def test_saved_config_records_preprocessing_and_expansion(tmp_path):
+    import json
+
+    texts, y = _posts(seed=2)
+    clf = CNNClassifier(top_n=2, **{**TINY, "max_epochs": 2,
+                                     "preprocessing": {"lang": "en", "clean": False, "casefold": False}})
+    folder = clf.fit(texts, y).save(tmp_path / "m")
+    config = json.loads((folder / "config.json").read_text())
+    steps = config["preprocessing"]["steps"]
+    assert "clean" not in steps and "casefold" not in steps and "tokenize" in steps
+    assert config["preprocessing"]["params"]["clean"] is False
+    assert config["model"] == "cnn" and config["classes"] == [0, 1]
+    assert len(config["training"]["history"]) == 2
+    features = json.loads((folder / "features.json").read_text())
+    assert set(features["expansion_map"]) == set(features["vocabulary"])
+    # switched-off casefolding is visible in the learned vocabulary
+    assert any(w[:1].isupper() for w in features["vocabulary"])
+
+
+def test_paper_preset_removes_what_the_paper_removes():
+    texts, y = _posts(seed=3)
+    clf = LSTMClassifier(top_n=0, **{**TINY, "max_epochs": 1,
+                                      "preprocessing": {"preset": "paper003", "lang": "en"}})
+    clf.fit(texts, y)
+    vocab = clf.features_.vocabulary_
+    assert "<url>" not in vocab and "the" not in vocab and "!" not in vocab
+    with pytest.raises(ValueError, match="preset"):
+        LSTMClassifier(preprocessing={"preset": "mine"}).fit(texts, y)
+
+
+def test_early_stopping_stops_the_estimator():
+    texts, _ = _posts(n=60, seed=4)
+    noise = np.random.default_rng(5).integers(0, 2, len(texts))  # nothing to learn
+    clf = LSTMClassifier(top_n=0, **{**TINY, "validation_fraction": 0.3, "patience": 2,
+                                      "max_epochs": 60, "lr": 0.05})
+    clf.fit(texts, noise)
+    assert len(clf.history_) < 60
+    assert clf.n_valid_ == 18
+    assert clf.best_epoch_ == min(clf.history_, key=lambda h: h["valid_loss"])["epoch"]
+
+
+def test_class_weights_change_training():
+    texts, y = _posts(n=40, seed=6, positive_share=0.2)
+    plain = CNNClassifier(top_n=0, **{**TINY, "max_epochs": 1}).fit(texts, y)
+    weighted = CNNClassifier(top_n=0, class_weight="balanced", **{**TINY, "max_epochs": 1}).fit(texts, y)
+    assert plain.class_weight_ is None
+    counts = np.bincount(y)
+    np.testing.assert_allclose(weighted.class_weight_, len(y) / (2 * counts))
+    assert weighted.history_[0]["train_loss"] != pytest.approx(plain.history_[0]["train_loss"])
+    as_dict = CNNClassifier(top_n=0, class_weight={1: 3.0}, **{**TINY, "max_epochs": 1}).fit(texts, y)
+    np.testing.assert_allclose(as_dict.class_weight_, [1.0, 3.0])
+
+
+def test_fit_is_seeded():
+    texts, y = _posts(seed=7)
+    a = CNNLSTMClassifier(top_n=2, seed=3, **{**TINY, "max_epochs": 2}).fit(texts, y)
+    b = CNNLSTMClassifier(top_n=2, seed=3, **{**TINY, "max_epochs": 2}).fit(texts, y)
+    np.testing.assert_array_equal(a.predict_proba(texts), b.predict_proba(texts))
+
+
+def test_unlabelled_text_trains_the_vectors_only():
+    texts, y = _posts(seed=8)
+    extra = ["melancholy rainy evenings feel gloomy"] * 5
+    clf = CNNClassifier(top_n=2, **{**TINY, "max_epochs": 1}).fit(texts, y, unlabelled=extra)
+    assert "melancholy" not in clf.features_.vocabulary_
+
+
+def test_estimator_api_and_errors():
+    from sklearn.base import clone
+    from sklearn.exceptions import NotFittedError
+
+    texts, y = _posts(seed=9)
+    assert CNNClassifier.input_level == "post"
+    clone(CNNClassifier(top_n=5))  # parameters survive cloning
+    with pytest.raises(NotFittedError):
+        LSTMClassifier().predict(texts)
+    with pytest.raises(TypeError, match="shared base"):
+        PostNeuralClassifier().fit(texts, y)
+    with pytest.raises(ValueError, match="two classes"):
+        CNNClassifier(**TINY).fit(texts, np.zeros(len(texts)))
+    with pytest.raises(ValueError, match="labels"):
+        CNNClassifier(**TINY).fit(texts, y[:-1])
+    with pytest.raises(ValueError, match="input must be"):
+        CNNClassifier(input="chars").fit(texts, y)

@@ -12,6 +12,9 @@ from typing import Any
 MODELS: dict[str, str] = {
     "majority": "depscreen.models.baselines:MajorityBaseline",
     "tfidf-lr": "depscreen.models.baselines:TfidfLogReg",
+    "cnn": "depscreen.models.post_neural.estimators:CNNClassifier",
+    "lstm": "depscreen.models.post_neural.estimators:LSTMClassifier",
+    "cnn-lstm": "depscreen.models.post_neural.estimators:CNNLSTMClassifier",
     "lmilatt": "depscreen.models.mil.estimator:LMILAttClassifier",
     "mil-mean": "depscreen.models.mil.estimator:MILMeanClassifier",
     "mil-max": "depscreen.models.mil.estimator:MILMaxClassifier",

@@ -58,13 +58,32 @@ __all__ = ["PostNeuralClassifier", "CNNClassifier", "LSTMClassifier", "CNNLSTMCl
 
 
 def _make_preprocessor(config: dict[str, Any] | None):
+    """A :class:`~depscreen.text.pipeline.Preprocessor` from the ``preprocessing`` dict.
+
+    ``{"preset": "paper003", ...}`` starts from :meth:`Preprocessor.paper003` (the
+    paper's cleaning: links, mentions, hashtags, numbers, emoji and punctuation
+    removed, stopwords removed); any other key is a ``Preprocessor`` parameter.
+    Output is always token lists (``join`` is forced off).
+    """
     from ...text.pipeline import Preprocessor
 
-    return Preprocessor(**(config or {}))
+    params = dict(config or {})
+    if not isinstance(config, (dict, type(None))):
+        raise TypeError("preprocessing must be a dict of Preprocessor parameters or None")
+    preset = params.pop("preset", None)
+    params["join"] = False
+    if preset is None:
+        pre = Preprocessor(**params)
+    elif preset == "paper003":
+        pre = Preprocessor.paper003(**params)
+    else:
+        raise ValueError(f"unknown preprocessing preset {preset!r} (use 'paper003' or none)")
+    pre._check_params()
+    return pre
 
 
 def _tokenize(pre, texts: Sequence[str]) -> list[list[str]]:
-    return [list(pre(t)) for t in texts]
+    return pre.transform(list(texts))
 
 
 def _plain(value: Any) -> Any:
@@ -81,7 +100,9 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         Expanded TF-IDF vectors (the paper) or embedded token sequences.
     preprocessing : dict, optional
         Keyword arguments of :class:`depscreen.text.pipeline.Preprocessor` (language,
-        which steps run). ``None`` uses its defaults.
+        which steps run), optionally with ``"preset": "paper003"`` for the paper's
+        cleaning. ``None`` uses the Preprocessor's defaults (language detected per
+        post, signal-keeping cleaning).
     top_n : int, default 10
         FastText similar words per vocabulary word for feature expansion (1, 5, 10, 15
         in the paper); ``0`` = plain TF-IDF. Only for ``input="tfidf"``.

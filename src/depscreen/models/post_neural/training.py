@@ -30,8 +30,8 @@ Example
 >>> X = torch.randn(40, 3); y = (X[:, 0] > 0).long()
 >>> trainer = Trainer(nn.Linear(3, 2), max_epochs=5, callbacks=[EarlyStopping(patience=2)])
 >>> history = trainer.fit(Data(X, y), Data(X, y))
->>> sorted(history[0])[:3]
-['dur', 'epoch', 'train_loss']
+>>> sorted(history[0])
+['dur', 'epoch', 'train_dur', 'train_loss', 'valid_acc', 'valid_loss']
 """
 
 from __future__ import annotations
