@@ -368,3 +368,21 @@ def test_dual_encoder_with_mhim_scores_generated_interviews(tmp_path):
     from depscreen.models.base import load_model
 
     assert type(load_model(folder)).__name__ == "DualEncoderMHIM"
+
+
+def test_receiver_reuses_the_donor_autoencoder_and_can_start_from_the_donor():
+    X, y, _ = two_signal_bags(24, seed=6)
+    lstm = dict(FAST, encoder="lstm", autoencoder=True, hidden_size=4, ae_epochs=2, epochs=1, lr=1e-9)
+    donor = fit_donor(dict(lstm, lr=1e-2, epochs=3), X, y)
+    d = donor.network_.state_dict()
+    ae = [k for k in d if k.startswith("autoencoder.")]
+    head = [k for k in d if not k.startswith("autoencoder.")]
+    # lr ~ 0 in phase 2: the receiver's weights are the ones it started from
+    scratch = MHIMClassifier(**lstm, receiver_init="scratch").fit(X, y, donor=donor)
+    r = scratch.receiver_.network_.state_dict()
+    assert ae and all(torch.equal(d[k], r[k]) for k in ae)  # phase A is not repeated
+    assert scratch.receiver_.history_["autoencoder"] == donor.history_["autoencoder"]
+    assert any(not torch.allclose(d[k], r[k]) for k in head)  # attention + head start afresh
+    warm = MHIMClassifier(**lstm, receiver_init="donor").fit(X, y, donor=donor)
+    r2 = warm.receiver_.network_.state_dict()
+    assert all(torch.allclose(d[k], r2[k], atol=1e-6) for k in d)  # ... or from the donor's weights
