@@ -35,17 +35,23 @@ def test_candidates_edges_and_weights():
     assert g.clamped.tolist() == [True, True, False, False]
 
 
-def test_two_hops_and_candidate_edges_switch():
-    kv = _kv(ANGLES)
+def test_two_hops_expansion_edges_and_candidate_edges_switch():
+    from depscreen.lexicon.propagation import propagate_labels
+
+    kv = _kv({**ANGLES, "teal": 0.35})
     seeds = SeedSet(["sad"], ["happy"])
     _, cands, _ = candidate_words(kv, seeds, 0.9, hops=2)
-    assert "bluer" in cands  # blue -> bluer: cos(0.3) > 0.9
-    with_links = build_graph(kv, seeds, tc=0.9, hops=2)
-    without = build_graph(kv, seeds, tc=0.9, hops=2, candidate_edges=False)
-    b, bb = with_links.words.index("blue"), with_links.words.index("bluer")
-    assert with_links.adjacency[b, bb] > 0
-    assert without.adjacency[b, bb] == 0
-    assert without.n_edges < with_links.n_edges
+    assert "bluer" in cands  # blue -> bluer: cos(0.3) > 0.9, but sad -> bluer is not
+    paper = build_graph(kv, seeds, tc=0.9, hops=2)  # expansion edges only
+    full = build_graph(kv, seeds, tc=0.9, hops=2, candidate_edges=True)
+    w = paper.words
+    A, F = paper.adjacency.toarray(), full.adjacency.toarray()
+    assert A[w.index("sad"), w.index("blue")] > 0 and A[w.index("blue"), w.index("bluer")] > 0
+    assert A[w.index("blue"), w.index("teal")] == 0  # two hop-1 words: no expansion edge
+    assert F[w.index("blue"), w.index("teal")] > 0
+    assert paper.n_edges < full.n_edges
+    res = propagate_labels(paper.adjacency, paper.labels, paper.clamped)
+    assert res.converged and res.scores[w.index("bluer")] == pytest.approx(1.0, abs=1e-4)
 
 
 def test_no_usable_seed_is_a_clear_error():
@@ -58,8 +64,8 @@ def test_no_usable_seed_is_a_clear_error():
 
 def test_max_neighbors_keeps_strongest_edges_and_stays_symmetric():
     kv = _kv({"sad": 0.0, "a": 0.05, "b": 0.1, "c": 0.15, "d": 0.2, "happy": 1.57})
-    full = build_graph(kv, SeedSet(["sad"], ["happy"]), tc=0.5)
-    knn = build_graph(kv, SeedSet(["sad"], ["happy"]), tc=0.5, max_neighbors=1)
+    full = build_graph(kv, SeedSet(["sad"], ["happy"]), tc=0.5, candidate_edges=True)
+    knn = build_graph(kv, SeedSet(["sad"], ["happy"]), tc=0.5, candidate_edges=True, max_neighbors=1)
     A = knn.adjacency.toarray()
     assert np.allclose(A, A.T)
     assert knn.n_edges < full.n_edges

@@ -18,7 +18,7 @@ CTL_CONTEXTS = ["great {w} with friends", "the {w} this weekend was fun",
                 "lovely {w} in the sun", "{w} with the team today"]
 FAST = dict(
     vector_size=16, w2v_epochs=30, w2v_min_count=1, n_keywords=10, lexicon_n_seeds=4,
-    lexicon_tc=0.3, lexicon_seed_min_df=2, lexicon_max_neighbors=10, lang="en",
+    lexicon_tc=0.3, lexicon_seed_min_df=2, lang="en",
 )
 
 

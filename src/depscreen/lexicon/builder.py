@@ -158,7 +158,9 @@ class LexiconBuilder(BaseEstimator):
         every cosine high, so Tc would lose its meaning).
     vector_size, window, min_count, epochs : Word2Vec settings (skip-gram).
     hops : candidate-expansion rounds.
-    candidate_edges : link candidates to each other in the LPA graph.
+    candidate_edges : also link candidates to each other in the LPA graph (default: the
+        paper's graph, expansion edges only -- with ``hops=1`` propagation is then a
+        similarity-weighted vote of the seeds each word reaches).
     max_neighbors : keep each node's strongest edges only (None: all above ``tc``).
     min_score : W2V-LPA keeps candidates with ``|label| > min_score``.
     tol, max_iter : label-propagation convergence settings.
@@ -201,7 +203,7 @@ class LexiconBuilder(BaseEstimator):
         min_count: int = 3,
         epochs: int = 10,
         hops: int = 1,
-        candidate_edges: bool = True,
+        candidate_edges: bool = False,
         max_neighbors: int | None = None,
         min_score: float = 0.0,
         tol: float = 1e-6,

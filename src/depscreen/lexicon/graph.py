@@ -3,11 +3,12 @@
 Every vocabulary word whose cosine similarity to some seed exceeds ``tc`` becomes a
 candidate (``hops > 1`` repeats the expansion from the new candidates). The graph's
 nodes are the seeds and the candidates; an edge joins two nodes whose similarity
-exceeds ``tc`` and weighs that similarity. Seed-candidate edges are always kept;
-candidate-candidate edges are kept unless ``candidate_edges=False`` (the paper's
-graph has only seed-candidate edges; the candidate links let propagation smooth over
-clusters of related words). Seed-seed edges carry no information (seeds are
-clamped) and are left out.
+exceeds ``tc`` and weighs that similarity. By default (``candidate_edges=False``, the
+paper's graph) only *expansion* edges are kept: a word and the words it was expanded
+from (seed - candidate for ``hops=1``; hop h - hop h+1 beyond). ``candidate_edges=True``
+also links any two candidates above ``tc``, so propagation smooths over clusters of
+related words. Seed-seed edges carry no information (seeds are clamped) and are left
+out.
 
 Example
 -------
@@ -109,6 +110,19 @@ def candidate_words(
 ) -> tuple[SeedSet, list[str], list[str]]:
     """Seeds found in ``vectors``, the candidates they reach above ``tc`` (vocabulary
     order), and the seeds missing from ``vectors``."""
+    kept, levels, missing = _expand(vectors, seeds, tc, hops, word_filter, chunk)
+    return kept, list(levels), missing
+
+
+def _expand(
+    vectors: KeyedVectors,
+    seeds: SeedSet,
+    tc: float,
+    hops: int,
+    word_filter: Callable[[str], bool] | None,
+    chunk: int,
+) -> tuple[SeedSet, dict[str, int], list[str]]:
+    """Seeds kept, candidate -> hop at which it was reached, seeds missing."""
     if not -1.0 <= tc < 1.0:
         raise ValueError(f"tc must be a cosine similarity in [-1, 1), got {tc}")
     if hops < 1:
@@ -126,15 +140,16 @@ def candidate_words(
         allowed = np.fromiter((word_filter(w) for w in vocab), dtype=bool, count=len(vocab))
     seed_idx = np.array([vectors.key_to_index[w] for w in kept.order], dtype=np.int64)
     allowed[seed_idx] = False
-    found = np.zeros(len(vocab), dtype=bool)
+    level = np.zeros(len(vocab), dtype=np.int64)  # 0 = not reached, h = found at hop h
     frontier = seed_idx
-    for _ in range(hops):
-        new = _similar_to(normed, frontier, tc, allowed & ~found, chunk)
+    for hop in range(1, hops + 1):
+        new = _similar_to(normed, frontier, tc, allowed & (level == 0), chunk)
         if not len(new):
             break
-        found[new] = True
+        level[new] = hop
         frontier = new
-    return kept, [vocab[i] for i in np.flatnonzero(found)], missing
+    found = np.flatnonzero(level)
+    return kept, {vocab[i]: int(level[i]) for i in found}, missing
 
 
 def _strongest(r: np.ndarray, c: np.ndarray, v: np.ndarray, k: int):
@@ -155,7 +170,7 @@ def build_graph(
     tc: float = 0.5,
     *,
     hops: int = 1,
-    candidate_edges: bool = True,
+    candidate_edges: bool = False,
     max_neighbors: int | None = None,
     word_filter: Callable[[str], bool] | None = is_wordlike,
     chunk: int = 1024,
@@ -168,18 +183,18 @@ def build_graph(
     seeds : the labelled seeds; those missing from ``vectors`` are dropped and listed.
     tc : similarity threshold for candidates and edges (the paper's Tc).
     hops : expansion rounds (1 = words similar to a seed).
-    candidate_edges : also link candidates to each other above ``tc``.
+    candidate_edges : also link candidates to each other above ``tc`` (default: only
+        expansion edges, as in the paper).
     max_neighbors : keep at most this many strongest edges per node before the graph is
         made symmetric (a k-nearest-neighbour graph, as in Hamilton et al.'s SentProp);
         None keeps every edge above ``tc``. Bounds memory when small-corpus vectors make
         many words similar.
     word_filter : which vocabulary words may become candidates (default: word-like).
     """
-    kept, candidates, missing = candidate_words(
-        vectors, seeds, tc, hops=hops, word_filter=word_filter
-    )
-    words = list(kept.order) + candidates
+    kept, levels, missing = _expand(vectors, seeds, tc, hops, word_filter, 256)
+    words = list(kept.order) + list(levels)
     n_seeds = len(kept)
+    level = np.array([0] * n_seeds + list(levels.values()), dtype=np.int64)
     normed = vectors.get_normed_vectors()[[vectors.key_to_index[w] for w in words]]
     rows, cols, vals = [], [], []
     n = len(words)
@@ -189,8 +204,8 @@ def build_graph(
         r = r + start
         keep = r != c
         keep &= ~((r < n_seeds) & (c < n_seeds))  # no seed-seed edges
-        if not candidate_edges:
-            keep &= (r < n_seeds) | (c < n_seeds)
+        if not candidate_edges:  # expansion edges only: hop h to hop h + 1
+            keep &= np.abs(level[r] - level[c]) == 1
         r, c = r[keep], c[keep]
         v = block[r - start, c]
         if max_neighbors is not None and len(r):

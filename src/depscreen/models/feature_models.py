@@ -111,7 +111,7 @@ class FeatureClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
     n_keywords : topic keywords (paper: 30).
     vector_size, w2v_epochs, w2v_min_count : Word2Vec of the style group (its vectors are
         also used to build the lexicon).
-    lexicon_method, lexicon_n_seeds, lexicon_tc, lexicon_max_neighbors, lexicon_seed_min_df :
+    lexicon_method, lexicon_n_seeds, lexicon_tc, lexicon_seed_min_df :
         :class:`~depscreen.lexicon.LexiconBuilder` settings for the in-fold lexicon.
     lexicon_positive : labels of the users whose posts form the depressed corpus D1
         (default: 1 for 0/1 labels; every level above the lowest for numeric ordinal
@@ -134,7 +134,6 @@ class FeatureClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         "w2v_epochs": 3,
         "lexicon_n_seeds": 40,
         "lexicon_tc": 0.5,
-        "lexicon_max_neighbors": 10,
     }
 
     def __init__(
@@ -154,7 +153,6 @@ class FeatureClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         lexicon_method: str = "w2v-lpa",
         lexicon_n_seeds: int = 80,
         lexicon_tc: float = 0.5,
-        lexicon_max_neighbors: int | None = 20,
         lexicon_seed_min_df: int = 3,
         lexicon_positive: Sequence[Any] | None = None,
         lexicon_match: str = "auto",
@@ -174,7 +172,6 @@ class FeatureClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         self.lexicon_method = lexicon_method
         self.lexicon_n_seeds = lexicon_n_seeds
         self.lexicon_tc = lexicon_tc
-        self.lexicon_max_neighbors = lexicon_max_neighbors
         self.lexicon_seed_min_df = lexicon_seed_min_df
         self.lexicon_positive = lexicon_positive
         self.lexicon_match = lexicon_match
@@ -203,7 +200,6 @@ class FeatureClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
                 "method": self.lexicon_method,
                 "n_seeds": self.lexicon_n_seeds,
                 "tc": self.lexicon_tc,
-                "max_neighbors": self.lexicon_max_neighbors,
                 "seed_min_df": self.lexicon_seed_min_df,
                 "seed": self.seed,
             },
