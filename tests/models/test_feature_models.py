@@ -129,3 +129,14 @@ def test_errors_are_clear(corpus):
         LogRegFeatures().predict(corpus.users)
     with pytest.raises(ValueError, match="name the depressed labels"):
         LexiconLogReg(**FAST).fit(corpus.users, ["a", "b", "c"] * 8)
+
+
+def test_models_on_the_same_fold_share_vectors_and_lexicon(corpus):
+    users, y = corpus.users, corpus.labels
+    a = make_model("l-lr", **FAST).fit(users[:20], y[:20])
+    b = make_model("l-rf", **FAST).fit(users[:20], y[:20])
+    style = lambda m: dict(m.features_.transformers_)["style"].vectors_  # noqa: E731
+    assert style(a) is style(b)
+    assert a.lexicon_ is b.lexicon_
+    c = make_model("l-lr", **FAST).fit(users[2:22], y[2:22])  # another training set
+    assert style(c) is not style(a)

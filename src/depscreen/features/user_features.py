@@ -33,10 +33,11 @@ Example
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import weakref
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -134,6 +135,37 @@ def tokenize_users(X: Sequence[Any], lang: str = "auto") -> list[TokenizedUser]:
         _remember(x, lang, tokenized)
         out.append(tokenized)
     return out
+
+
+# Results of the two expensive fits (Word2Vec of the style group, the in-fold lexicon) are
+# kept for a few training sets: under cross-validation the ten feature classifiers see the
+# same training fold, and training is deterministic for given data and settings (seeded,
+# one thread), so the second model reuses the first one's vectors and lexicon.
+_FIT_CACHE: "OrderedDict[tuple, Any]" = OrderedDict()
+_FIT_CACHE_MAX = 8
+
+
+def fingerprint(users: Sequence[TokenizedUser]) -> str:
+    """A digest of the users' tokens and languages (identifies a training set)."""
+    h = hashlib.blake2b(digest_size=16)
+    for u in users:
+        h.update(u.lang.encode())
+        for post in u.tokens:
+            h.update("\x1f".join(post).encode("utf-8", "surrogatepass"))
+            h.update(b"\x1e")
+        h.update(b"\x1d")
+    return h.hexdigest()
+
+
+def _cached_fit(key: tuple, compute):
+    if key in _FIT_CACHE:
+        _FIT_CACHE.move_to_end(key)
+        return _FIT_CACHE[key]
+    value = compute()
+    _FIT_CACHE[key] = value
+    while len(_FIT_CACHE) > _FIT_CACHE_MAX:
+        _FIT_CACHE.popitem(last=False)
+    return value
 
 
 class _UserTransformer(TransformerMixin, BaseEstimator):
@@ -345,11 +377,13 @@ class LinguisticStyle(_UserTransformer):
             return
         from ..embed.wordvectors import train_word_vectors
 
+        settings = (self.vector_size, self.window, self.min_count, self.epochs, self.seed)
+        self.cache_key_ = ("style", fingerprint(users), settings)
         sentences = [post for u in users for post in u.tokens if post]
-        self.vectors_ = train_word_vectors(
+        self.vectors_ = _cached_fit(self.cache_key_, lambda: train_word_vectors(
             sentences, vector_size=self.vector_size, window=self.window,
             min_count=self.min_count, epochs=self.epochs, seed=self.seed,
-        )
+        ))
 
     def _names(self) -> list[str]:
         return [f"style:{i}" for i in range(self.vectors_.vector_size)]
@@ -408,10 +442,22 @@ class LexiconFeatures(_UserTransformer):
         else:
             if y is None:
                 raise ValueError("building a lexicon on fit needs the labels y")
-            self.lexicon_ = build_lexicon_from_users(
-                users, y, positive_labels=self.positive_labels,
-                builder_params=self.builder_params, word_vectors=self.word_vectors,
-            )
+            def build() -> Lexicon:
+                return build_lexicon_from_users(
+                    users, y, positive_labels=self.positive_labels,
+                    builder_params=self.builder_params, word_vectors=self.word_vectors,
+                )
+
+            vectors_key = getattr(self, "_vectors_key", None)
+            if self.word_vectors is not None and vectors_key is None:
+                self.lexicon_ = build()  # vectors of unknown origin: no caching
+            else:
+                key = (
+                    "lexicon", fingerprint(users), tuple(map(repr, y)),
+                    repr(self.positive_labels), repr(sorted((self.builder_params or {}).items())),
+                    vectors_key,
+                )
+                self.lexicon_ = _cached_fit(key, build)
         self._prepare()
 
     def _prepare(self) -> None:
@@ -587,6 +633,7 @@ class UserFeatureUnion(TransformerMixin, BaseEstimator):
             part = self._make(name)
             if name == "lexicon" and "style" in fitted and part.lexicon is None:
                 part.set_params(word_vectors=fitted["style"].vectors_)
+                part._vectors_key = getattr(fitted["style"], "cache_key_", None)
             fitted[name] = part.fit(users, y)
         self.transformers_ = [(name, fitted[name]) for name in groups]
 
