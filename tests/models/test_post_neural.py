@@ -308,3 +308,24 @@ def test_estimator_api_and_errors():
         CNNClassifier(**TINY).fit(texts, y[:-1])
     with pytest.raises(ValueError, match="input must be"):
         CNNClassifier(input="chars").fit(texts, y)
+
+
+@pytest.mark.parametrize("input", ["tfidf", "tokens"])
+def test_explain_names_the_words_that_decided(input, tmp_path):
+    texts, y = _posts(seed=10)
+    clf = CNNClassifier(input=input, top_n=0, pool_size=2, **TINY).fit(texts, y)
+    reasons = clf.explain(["Really hopeless and numb today", "Pizza with friends at the beach"])
+    assert [r["predicted"] for r in reasons] == [1, 0]
+    top_words = {f["feature"] for f in reasons[0]["top_features"][:2]}
+    assert top_words & set(SAD)
+    assert all(f["contribution"] > 0 for r in reasons for f in r["top_features"])
+
+
+def test_explain_marks_expanded_features():
+    texts, y = _posts(seed=11)
+    clf = LSTMClassifier(top_n=3, **TINY).fit(texts, y)
+    reasons = clf.explain(texts, top_k=50)
+    expanded = [f for r in reasons for f in r["top_features"] if f.get("expanded")]
+    assert expanded
+    for f in expanded:
+        assert f["via"] in clf.features_.expansion_map()[f["feature"]]

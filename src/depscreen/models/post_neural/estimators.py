@@ -401,6 +401,88 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)] if len(proba) else self.classes_[:0]
 
+    # --------------------------------------------------------------- explain
+    def explain(self, X, top_k: int = 10) -> list[dict[str, Any]]:
+        """Why each post got its label: gradient x input toward the predicted class.
+
+        Returns one dict per post: ``predicted``, ``score`` (its probability) and
+        ``top_features``, the words that pushed most toward the predicted class
+        (``feature``, ``contribution`` > 0). With ``input="tfidf"`` a feature filled in
+        by FastText expansion says so (``expanded: True``) and names the word of the
+        post it was copied from (``via``). Words are the post's own tokens; nothing
+        is logged.
+        """
+        check_fitted(self, "network_")
+        texts = as_documents(X)
+        tokens = _tokenize(self.preprocessor_, texts)
+        data = self._data(tokens)
+        plain = self.features_.transform_plain(tokens) if self.input == "tfidf" else None
+        out: list[dict[str, Any]] = []
+        net = self.network_
+        net.eval()
+        for start in range(0, len(data), self.batch_size):
+            idx = np.arange(start, min(start + self.batch_size, len(data)))
+            inputs, _ = data.batch(idx)
+            captured: dict[str, torch.Tensor] = {}
+            hook = None
+            if self.input == "tfidf":
+                inputs = (inputs[0].clone().requires_grad_(True),)
+            else:
+                def keep(_module, _inp, output):
+                    output.retain_grad()
+                    captured["emb"] = output
+
+                hook = net.embed.embedding.register_forward_hook(keep)
+            try:
+                with torch.enable_grad():
+                    logits = net(*inputs)
+                    pred = logits.argmax(dim=1)
+                    logits.gather(1, pred[:, None]).sum().backward()
+            finally:
+                if hook is not None:
+                    hook.remove()
+            proba = torch.softmax(logits.detach(), dim=1)
+            if self.input == "tfidf":
+                attr = (inputs[0].grad * inputs[0]).detach().numpy()
+            else:
+                emb = captured["emb"]
+                attr = (emb.grad * emb).sum(dim=2).detach().numpy()
+            for row, i in enumerate(idx):
+                item = {
+                    "predicted": _plain(self.classes_[int(pred[row])]),
+                    "score": float(proba[row, pred[row]]),
+                }
+                if self.input == "tfidf":
+                    item["top_features"] = self._tfidf_reasons(attr[row], inputs[0][row], plain[i], top_k)
+                else:
+                    item["top_features"] = self._token_reasons(attr[row], tokens[i], top_k)
+                out.append(item)
+        return out
+
+    def _tfidf_reasons(self, attr, x, plain_row, top_k) -> list[dict[str, Any]]:
+        present = np.flatnonzero(x.detach().numpy())
+        order = present[np.argsort(-attr[present], kind="stable")]
+        original = set(plain_row.indices)
+        vocab = self.features_.vocabulary_
+        reasons = []
+        for j in order[:top_k]:
+            if attr[j] <= 0:
+                break
+            reason: dict[str, Any] = {"feature": vocab[j], "contribution": float(attr[j])}
+            if j not in original:
+                via = next((s for s in self.features_.neighbours_[j] if s >= 0 and s in original), None)
+                reason["expanded"] = True
+                reason["via"] = vocab[via] if via is not None else None
+            reasons.append(reason)
+        return reasons
+
+    def _token_reasons(self, attr, tokens, top_k) -> list[dict[str, Any]]:
+        totals: dict[str, float] = {}
+        for pos, tok in enumerate(tokens[: self.max_len]):
+            totals[tok] = totals.get(tok, 0.0) + float(attr[pos])
+        ranked = sorted(totals.items(), key=lambda kv: -kv[1])
+        return [{"feature": w, "contribution": v} for w, v in ranked[:top_k] if v > 0]
+
     # ------------------------------------------------------------ save / load
     def _save_weights(self, folder: Path) -> dict[str, Any]:
         from safetensors.torch import save_file
