@@ -32,7 +32,6 @@ array([...])
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Sequence
 
