@@ -142,7 +142,7 @@ def tokenize_users(X: Sequence[Any], lang: str = "auto") -> list[TokenizedUser]:
 # same training fold, and training is deterministic for given data and settings (seeded,
 # one thread), so the second model reuses the first one's vectors and lexicon.
 _FIT_CACHE: "OrderedDict[tuple, Any]" = OrderedDict()
-_FIT_CACHE_MAX = 8
+_FIT_CACHE_MAX = 48  # style + lexicon for 24 folds (compare runs model by model)
 
 
 def fingerprint(users: Sequence[TokenizedUser]) -> str:
