@@ -456,3 +456,22 @@ def test_early_stopping_stops_and_restores_best(tmp_path):
     assert len(trainer.history) - 1 - es.best_epoch == 2
     best = min(r["valid_loss"] for r in trainer.history)
     assert trainer.evaluate(valid)["valid_loss"] == pytest.approx(best, abs=1e-6)
+
+
+def test_instance_dropout_hides_posts_but_keeps_one_per_bag():
+    from depscreen.models.mil.estimator import _drop_instances
+
+    torch.manual_seed(0)
+    mask = torch.zeros(50, 6, dtype=torch.bool)
+    mask[:, :3] = True
+    kept = _drop_instances(mask, None, 0.9)
+    assert torch.all(kept.sum(1) >= 1) and not torch.any(kept & ~mask)
+    assert kept.sum() < mask.sum()
+    amask = mask.clone()
+    amask[:, 0] = False
+    kept = _drop_instances(mask, amask, 0.5)
+    assert not torch.any(kept[:, 0])  # an extra mask is never undone
+    users = _users(n_users=8, lo=3, hi=6)
+    model = LMILAttClassifier(embedder=ToyEmbedder(), instance_dropout=0.5, **{**FAST, "epochs": 2}).fit(users)
+    a, b = model.predict_proba(users), model.predict_proba(users)
+    assert np.array_equal(a, b)  # no dropout at prediction

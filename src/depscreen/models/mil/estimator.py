@@ -138,6 +138,9 @@ class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         The order of the classes (for ordinal string labels); default sorted.
     class_weight : None, "balanced" or dict
         Per-class loss weights.
+    instance_dropout : float
+        Share of each bag's posts hidden from attention at random in every training
+        batch (an augmentation for small data sets; never at prediction).
     validation_split : float
         Share of training users held out (stratified) for early stopping; no
         validation when too few users (fewer than 2 per class in it).
@@ -199,6 +202,7 @@ class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         head: str = "auto",
         label_order: list | None = None,
         class_weight: Any = None,
+        instance_dropout: float = 0.0,
         validation_split: float = 0.15,
         patience: int = 6,
         checkpoint_dir: str | None = None,
@@ -232,6 +236,7 @@ class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         self.head = head
         self.label_order = label_order
         self.class_weight = class_weight
+        self.instance_dropout = instance_dropout
         self.validation_split = validation_split
         self.patience = patience
         self.checkpoint_dir = checkpoint_dir
@@ -552,6 +557,8 @@ class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
 
         def step(module, batch, epoch):
             amask = attention_mask_fn(batch, epoch) if (attention_mask_fn and module.training) else None
+            if module.training and self.instance_dropout > 0:
+                amask = _drop_instances(batch.mask, amask, self.instance_dropout)
             out = self.forward_batch(batch.x, batch.mask, amask)
             loss = head.loss(out.out, batch.y, class_weight)
             return StepOutput(loss, out.attention, out.keep, head.score(out.out))
@@ -837,6 +844,21 @@ class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _drop_instances(mask: torch.Tensor, amask, rate: float) -> torch.Tensor:
+    """Hide a random share ``rate`` of each bag's posts from attention (training-time
+    augmentation), keeping at least one post per bag; combined with ``amask``."""
+    keep = torch.rand(mask.shape) >= rate
+    base = mask if amask is None else (mask & (amask > 0) if amask.dtype != torch.bool else mask & amask)
+    kept = keep & base
+    empty = ~kept.any(dim=1) & base.any(dim=1)
+    if empty.any():  # give an emptied bag back one of its posts
+        first = torch.argmax(base[empty].to(torch.int8), dim=1)
+        kept[empty.nonzero(as_tuple=True)[0], first] = True
+    if amask is None or amask.dtype == torch.bool:
+        return kept
+    return torch.where(kept, amask, torch.zeros_like(amask))
 
 
 def _check_users(X) -> list[User]:
