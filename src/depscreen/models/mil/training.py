@@ -105,12 +105,31 @@ def iter_batches(
     chunk_len: int | None = None,
     y_dtype: torch.dtype = torch.float32,
     device: str | torch.device = "cpu",
+    bucket: int = 8,
 ):
-    """Yield padded :class:`Batch` es; padding is per batch (to its longest bag)."""
+    """Yield padded :class:`Batch` es; padding is per batch (to its longest bag).
+
+    With ``shuffle`` the order is random but *bucketed*: the shuffled bags are cut into
+    pools of ``bucket`` batches, each pool is sorted by bag length and cut into batches,
+    and the batches are shuffled. Bags of similar length share a batch, so little time
+    goes into padding (timelines are long-tailed), while every epoch still sees new
+    batch compositions. ``bucket=1`` gives plain shuffling.
+    """
     n = len(data)
-    order = torch.randperm(n, generator=generator).numpy() if shuffle else np.arange(n)
-    for start in range(0, n, batch_size):
-        idx = order[start : start + batch_size]
+    if shuffle:
+        order = torch.randperm(n, generator=generator).numpy()
+        batches = []
+        pool = max(1, bucket) * batch_size
+        lengths = np.array([len(b) for b in data.bags])
+        for start in range(0, n, pool):
+            part = order[start : start + pool]
+            part = part[np.argsort(lengths[part], kind="stable")]
+            batches += [part[i : i + batch_size] for i in range(0, len(part), batch_size)]
+        perm = torch.randperm(len(batches), generator=generator).numpy()
+        batches = [batches[i] for i in perm]
+    else:
+        batches = [np.arange(start, min(n, start + batch_size)) for start in range(0, n, batch_size)]
+    for idx in batches:
         x, mask = pad_bags([data.bags[i] for i in idx], chunk_len=chunk_len)
         y = None if data.y is None else torch.as_tensor(np.asarray(data.y)[idx], dtype=y_dtype)
         w = (
