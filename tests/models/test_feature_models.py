@@ -22,7 +22,10 @@ FAST = dict(
 )
 
 
-def make_users(n=24, seed=0, only_test_word=None):
+FILLERS = [f"{a}{b}" for a in ("ka", "lo", "mi", "ne", "su", "to") for b in ("ra", "vi", "po", "de", "gu")]
+
+
+def make_users(n=24, seed=0, unique=False):
     rng = random.Random(seed)
     users = []
     for i in range(n):
@@ -33,6 +36,8 @@ def make_users(n=24, seed=0, only_test_word=None):
             own = rng.random() < 0.75
             w = rng.choice(words) if own else rng.choice(CTL if label else DEP)
             text = rng.choice(DEP_CONTEXTS if w in DEP else CTL_CONTEXTS).format(w=w)
+            if unique:  # distinct texts survive the harness's duplicate removal
+                text += " " + " ".join(rng.sample(FILLERS, 3))
             posts.append(Post(text, f"2021-05-{1 + k % 28:02d}T{rng.randint(0, 23):02d}:00:00"))
         users.append(User(f"u{i}", label, posts))
     return UserCorpus(users)
@@ -140,3 +145,16 @@ def test_models_on_the_same_fold_share_vectors_and_lexicon(corpus):
     assert a.lexicon_ is b.lexicon_
     c = make_model("l-lr", **FAST).fit(users[2:22], y[2:22])  # another training set
     assert style(c) is not style(a)
+
+
+def test_runs_through_the_evaluation_harness():
+    from depscreen.evaluate import compare
+
+    users = make_users(n=30, seed=3, unique=True)
+    comp = compare([("lr", make_model("lr", **FAST)), ("l-lr", make_model("l-lr", **FAST))],
+                   users, cv=3, seed=13, progress=False)
+    assert comp.models == ["lr", "l-lr"]
+    for r in comp.results:
+        assert len(r.folds) == 3 and 0.0 <= r.mean("roc_auc") <= 1.0
+    # planted words make the L- variant's lexicon features informative on this sample
+    assert comp["l-lr"].mean("roc_auc") > 0.7
