@@ -73,6 +73,11 @@ def test_dialogue_to_corpus_then_train_the_dual_encoder(tmp_path):
                                    "hidden_size=4", "attention_size=4", "validation_split=0", "head=regression"])])
     assert res.exit_code == 0, res.output
     assert json.loads((out / "config.json").read_text())["model"] == "dual-mhim"
+    # a regression head has no class probabilities: predict writes scores only
+    res = runner.invoke(app, ["predict", str(out), str(corpus_path), "--out", str(tmp_path / "s.csv"), "--explain"])
+    assert res.exit_code == 0, res.output
+    header = [line for line in (tmp_path / "s.csv").read_text().splitlines() if not line.startswith("#")][0]
+    assert "predicted" in header and "proba" not in header
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"interview_id": "a", "turns": []}\n')
     res = runner.invoke(app, ["mhim", "dialogue-to-corpus", str(bad), str(tmp_path / "x.jsonl")])

@@ -37,6 +37,7 @@ from typing import Any, Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.metaestimators import available_if
 
 from ...corpus.dialogue import Interview, interviews_to_users
 from ...corpus.types import User, UserCorpus
@@ -130,6 +131,11 @@ def as_users(X) -> list[User]:
         if not isinstance(x, User):
             raise TypeError(f"DualEncoderMHIM takes interviews or users; sample {i} is {type(x).__name__}")
     return X
+
+
+def _has_proba(model) -> bool:
+    """Class probabilities exist for classification heads only (a regression head has none)."""
+    return getattr(model, "head_", None) != "regression"
 
 
 class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
@@ -265,6 +271,7 @@ class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
     def predict(self, X, *, which: str = "receiver"):
         return self.model_.predict(self._embedded(X), which=which)
 
+    @available_if(_has_proba)
     def predict_proba(self, X, *, which: str = "receiver"):
         return self.model_.predict_proba(self._embedded(X), which=which)
 

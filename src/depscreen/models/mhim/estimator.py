@@ -29,6 +29,7 @@ from typing import Any, Sequence
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.metaestimators import available_if
 
 from ...corpus.types import User, UserCorpus
 from ..base import SavableMixin, check_fitted
@@ -46,6 +47,11 @@ RECEIVER_FOLDER = "receiver"
 #: parameters that belong to MHIM, not to the wrapped LMILAtt
 MHIM_PARAMS = ("mhim_t", "mhim_b", "mhim_r_factor", "donor", "momentum", "masking", "soft_weight",
                "min_keep", "receiver_init", "log_entropy", "keep_donor")
+
+
+def _has_proba(model) -> bool:
+    """Class probabilities exist for classification heads only (a regression head has none)."""
+    return getattr(model, "head_", None) != "regression"
 
 
 class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
@@ -311,6 +317,7 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         """Labels (or scores for a regression head) from the receiver (or the donor)."""
         return self._model(which).predict(X)
 
+    @available_if(_has_proba)
     def predict_proba(self, X, *, which: str = "receiver") -> np.ndarray:
         return self._model(which).predict_proba(X)
 
