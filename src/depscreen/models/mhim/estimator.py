@@ -62,8 +62,8 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
     embedder, embedder_options, cache_dir, max_posts, long_timeline, autoencoder, encoder,
     pooling, skip_embedding, freeze_encoder, ae_epochs, epochs, hidden_size,
     attention_size, bidirectional, dropout, ae_noise, lr, ae_lr, weight_decay,
-    batch_size, head, label_order, class_weight, validation_split, patience,
-    checkpoint_dir, unlabelled, seed, device
+    batch_size, head, label_order, class_weight, instance_dropout, validation_split,
+    patience, checkpoint_dir, unlabelled, seed, device, n_threads, progress
         As in :class:`~depscreen.models.mil.LMILAttClassifier`; donor and receiver share
         them (``head``: binary, multiclass, ordinal -- e.g. C-SSRS levels 0-4 -- or
         regression for a severity score). Posts are embedded once for both phases.
@@ -149,12 +149,15 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         head: str = "auto",
         label_order: list | None = None,
         class_weight: Any = None,
+        instance_dropout: float = 0.0,
         validation_split: float = 0.15,
         patience: int = 6,
         checkpoint_dir: str | None = None,
         unlabelled: str | None = None,
         seed: int = 13,
         device: str = "cpu",
+        n_threads: int | None = 1,
+        progress: bool = False,
         mhim_t: int | float = 2,
         mhim_b: int | float = 1,
         mhim_r_factor: float = 2.0,
@@ -191,12 +194,15 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         self.head = head
         self.label_order = label_order
         self.class_weight = class_weight
+        self.instance_dropout = instance_dropout
         self.validation_split = validation_split
         self.patience = patience
         self.checkpoint_dir = checkpoint_dir
         self.unlabelled = unlabelled
         self.seed = seed
         self.device = device
+        self.n_threads = n_threads
+        self.progress = progress
         self.mhim_t = mhim_t
         self.mhim_b = mhim_b
         self.mhim_r_factor = mhim_r_factor
@@ -248,8 +254,9 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
                 raise TypeError(f"MHIMClassifier takes users (input_level='user'); sample {i} is {type(u).__name__}")
         if donor is not None:
             emb = getattr(donor, "embedder_", None) or donor._load_embedder()
-            return embed_users(users, emb, cache_dir=self.cache_dir)
-        return embed_users(users, self.embedder, options=self.embedder_options, cache_dir=self.cache_dir)
+            return embed_users(users, emb, cache_dir=self.cache_dir, progress=self.progress)
+        return embed_users(users, self.embedder, options=self.embedder_options, cache_dir=self.cache_dir,
+                           progress=self.progress)
 
     def fit(self, X, y=None, *, donor: LMILAttClassifier | None = None):
         """Phase 1 (donor) then phase 2 (receiver with masks) on users ``X``.

@@ -67,14 +67,14 @@ def resolve_embedder(embedder: Any, options: dict | None, users: Sequence[User])
 
 
 def embed_users(users: Sequence[User] | UserCorpus, embedder: Any, *, options: dict | None = None,
-                cache_dir: str | None = None) -> EmbeddedUsers:
+                cache_dir: str | None = None, progress: bool = False) -> EmbeddedUsers:
     """Embed every post of ``users`` once (through the on-disk cache when ``cache_dir``)
     and wrap them as :class:`~depscreen.models.mil.EmbeddedUsers` for donor and receiver."""
     from ...embed.cache import embed_corpus
 
     users = list(users.users if isinstance(users, UserCorpus) else users)
     embedder = resolve_embedder(embedder, options, users)
-    emb = embed_corpus(users, embedder, cache_dir=cache_dir)
+    emb = embed_corpus(users, embedder, cache_dir=cache_dir, progress=progress)
     out = EmbeddedUsers(users, [np.asarray(e, dtype=np.float32) for e in emb.per_user()], embedder.name)
     out.meta["embedder"] = embedder
     return out
