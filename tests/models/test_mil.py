@@ -124,15 +124,13 @@ def _net_inputs(seed=0, dim=6):
     return x, mask
 
 
-@pytest.mark.parametrize("pooling", ["attention", "gated", "mean", "max"])
+@pytest.mark.parametrize("pooling", ["attention", "gated", "attention+mean", "mean", "max"])
 @pytest.mark.parametrize("encoder,chunk,bidir", [("lstm", None, False), ("lstm", 4, True), ("none", None, False)])
 def test_huge_padding_values_change_nothing(pooling, encoder, chunk, bidir):
     torch.manual_seed(0)
-    net = MILNetwork(6, 5, head=MulticlassHead(5 + 6 if encoder == "lstm" else 6, 3), encoder=encoder,
-                     pooling=pooling, bidirectional=bidir, chunk_len=chunk, skip_embedding=True)
-    if bidir:  # the skip adds the embedding to a doubled LSTM state
-        net = MILNetwork(6, 5, head=MulticlassHead(10 + 6, 3), encoder=encoder, pooling=pooling,
-                         bidirectional=True, chunk_len=chunk, skip_embedding=True)
+    net = MILNetwork(6, 5, encoder=encoder, pooling=pooling, bidirectional=bidir, chunk_len=chunk,
+                     skip_embedding=True)
+    net.head = MulticlassHead(net.pooled_dim, 3)
     net.eval()
     x, mask = _net_inputs()
     clean = net(x, mask)
@@ -166,10 +164,10 @@ def test_padding_does_not_leak_into_the_autoencoder_loss():
     assert all(torch.isfinite(p.grad).all() for p in ae.parameters() if p.grad is not None)
 
 
-@pytest.mark.parametrize("pooling", ["attention", "gated", "mean", "max"])
+@pytest.mark.parametrize("pooling", ["attention", "gated", "attention+mean", "mean", "max"])
 def test_extra_attention_mask_gives_exactly_zero_weight(pooling):
     torch.manual_seed(1)
-    net = MILNetwork(6, 5, head=BinaryHead(11), pooling=pooling, skip_embedding=True).eval()
+    net = MILNetwork(6, 5, pooling=pooling, skip_embedding=True).eval()
     x, mask = _net_inputs()
     amask = torch.ones_like(mask)
     amask[0, [0, 3]] = False

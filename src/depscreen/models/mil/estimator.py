@@ -106,7 +106,8 @@ class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
     encoder : {"lstm", "none"}
         ``"none"`` pools the post embeddings directly (no temporal context, no
         autoencoder): an ablation.
-    pooling : {"attention", "gated", "mean", "max"}
+    pooling : {"attention", "gated", "attention+mean", "mean", "max"}
+        ``"attention+mean"`` concatenates the attention-pooled and the mean vector.
     skip_embedding : bool
         Post feature = ``[encoder state, post embedding]`` (default) rather than the
         encoder state alone (the paper's form, ``False``). The reconstruction
@@ -254,8 +255,8 @@ class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(f"encoder must be 'lstm' or 'none', got {self.encoder!r}")
         if self.encoder == "none" and self.autoencoder:
             raise ValueError("encoder='none' has no autoencoder: set autoencoder=False")
-        if self.pooling not in ("attention", "gated", "mean", "max"):
-            raise ValueError(f"pooling must be attention, gated, mean or max, got {self.pooling!r}")
+        if self.pooling not in ("attention", "gated", "attention+mean", "mean", "max"):
+            raise ValueError(f"pooling must be attention, gated, attention+mean, mean or max, got {self.pooling!r}")
         if self.head not in ("auto", "binary", "multiclass", "ordinal", "regression"):
             raise ValueError(f"unknown head {self.head!r}")
         if not (isinstance(self.max_posts, int) and self.max_posts >= 1):
@@ -380,6 +381,8 @@ class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         feat_dim = input_dim if self.encoder == "none" else self.hidden_size * (2 if self.bidirectional else 1)
         if self.encoder == "lstm" and self.skip_embedding:
             feat_dim += input_dim
+        if self.pooling == "attention+mean":
+            feat_dim *= 2
         return MILNetwork(
             input_dim,
             self.hidden_size,

@@ -256,8 +256,25 @@ class MaxPooling(nn.Module):
         return pooled, weights
 
 
+class AttentionMeanPooling(AttentionPooling):
+    """Attention pooling and mean pooling side by side: ``[sum a_i h_i, mean_i h_i]``.
+
+    The attention half can focus on a few posts while the mean half keeps the overall
+    tone of the timeline; the returned weights are the attention's (for explanations
+    and masking; the mean is taken over the same kept posts).
+    """
+
+    output_factor = 2
+
+    def forward(self, h, mask, attention_mask=None):
+        pooled, weights = super().forward(h, mask, attention_mask)
+        mean, _ = MeanPooling()(h, mask, attention_mask)
+        return torch.cat([pooled, mean], dim=-1), weights
+
+
 POOLINGS = {
     "attention": AttentionPooling,
+    "attention+mean": AttentionMeanPooling,
     "gated": GatedAttentionPooling,
     "mean": MeanPooling,
     "max": MaxPooling,
@@ -267,7 +284,7 @@ POOLINGS = {
 def make_pooling(kind: str, input_dim: int, attention_size: int = 64) -> nn.Module:
     if kind not in POOLINGS:
         raise ValueError(f"unknown pooling '{kind}' (use one of {sorted(POOLINGS)})")
-    if kind in ("attention", "gated"):
+    if kind in ("attention", "gated", "attention+mean"):
         return POOLINGS[kind](input_dim, attention_size)
     return POOLINGS[kind]()
 
@@ -453,7 +470,7 @@ class MILNetwork(nn.Module):
     hidden_size : LSTM size (post features have this size, twice when bidirectional).
     encoder : ``"lstm"`` (an :class:`LSTMAutoencoder`'s encoder) or ``"none"``
         (pool the post embeddings themselves: an ablation without temporal context).
-    pooling : ``"attention"``, ``"gated"``, ``"mean"`` or ``"max"``.
+    pooling : ``"attention"``, ``"gated"``, ``"attention+mean"``, ``"mean"`` or ``"max"``.
     head : a head module; built by the estimator from the labels.
     chunk_len : restart the LSTM every ``chunk_len`` posts (``"chunks"`` policy).
     skip_embedding : post feature = ``[LSTM state, post embedding]`` instead of the
@@ -491,8 +508,9 @@ class MILNetwork(nn.Module):
         self.skip_embedding = bool(skip_embedding and encoder == "lstm")
         self.feature_dim = feat_dim
         self.pooling = make_pooling(pooling, feat_dim, attention_size)
+        self.pooled_dim = feat_dim * getattr(self.pooling, "output_factor", 1)
         self.dropout = nn.Dropout(dropout)
-        self.head = head if head is not None else BinaryHead(feat_dim)
+        self.head = head if head is not None else BinaryHead(self.pooled_dim)
         self.encoder_frozen = False
 
     def freeze_encoder(self, frozen: bool = True) -> "MILNetwork":
