@@ -386,3 +386,12 @@ def test_receiver_reuses_the_donor_autoencoder_and_can_start_from_the_donor():
     warm = MHIMClassifier(**lstm, receiver_init="donor").fit(X, y, donor=donor)
     r2 = warm.receiver_.network_.state_dict()
     assert all(torch.allclose(d[k], r2[k], atol=1e-6) for k in d)  # ... or from the donor's weights
+
+
+def test_every_lmilatt_parameter_is_an_mhim_parameter():
+    from depscreen.models.mil import LMILAttClassifier
+
+    lmil = LMILAttClassifier().get_params(deep=False)
+    mhim = MHIMClassifier().get_params(deep=False)
+    assert set(lmil) <= set(mhim)
+    assert {k: mhim[k] for k in lmil} == lmil  # same defaults: without masking it is LMILAtt
