@@ -72,3 +72,10 @@ def test_seed_file_round_trip_and_errors(tmp_path):
 def test_wordlike():
     assert is_wordlike("抑郁") and is_wordlike("sad") and is_wordlike("b2b")
     assert not is_wordlike("<url>") and not is_wordlike("2019") and not is_wordlike("!!")
+
+
+def test_non_strict_extraction_uses_the_seeds_that_exist():
+    d1, d2 = _corpora()
+    seeds = extract_seeds(d1, d2, n_seeds=400, min_df=1, strict=False)
+    assert 0 < len(seeds.depressive) < 200 and 0 < len(seeds.control) < 200
+    assert seeds.depressive[0] == "sad"

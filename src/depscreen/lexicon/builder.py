@@ -144,6 +144,8 @@ class LexiconBuilder(BaseEstimator):
     seeds : a seed file (see :func:`~depscreen.lexicon.seeds.load_seeds`) or a
         :class:`SeedSet`; None extracts seeds by TF-IDF contrast.
     seed_min_df : an extracted seed occurs in at least this many posts of its corpus.
+    strict_seeds : raise when fewer than ``n_seeds`` seeds can be extracted (False: use
+        the ones found, logging a warning).
     stopwords : keep stopwords (of ``depscreen.text``, which keeps negations and
         first-person pronouns) out of seeds and candidates, and self-disclosure keywords
         out of the seeds.
@@ -192,6 +194,7 @@ class LexiconBuilder(BaseEstimator):
         tc: float = 0.5,
         seeds: str | SeedSet | None = None,
         seed_min_df: int = 3,
+        strict_seeds: bool = True,
         stopwords: bool = True,
         stopword_langs: Sequence[str] | None = None,
         exclude_words: Collection[str] | None = None,
@@ -221,6 +224,7 @@ class LexiconBuilder(BaseEstimator):
         self.tc = tc
         self.seeds = seeds
         self.seed_min_df = seed_min_df
+        self.strict_seeds = strict_seeds
         self.stopwords = stopwords
         self.stopword_langs = stopword_langs
         self.exclude_words = exclude_words
@@ -424,6 +428,7 @@ class LexiconBuilder(BaseEstimator):
         return extract_seeds(
             d1, d2, n_seeds=self.n_seeds, stopwords=self._blocked_words(),
             vocabulary=self.vectors_.key_to_index, min_df=self.seed_min_df,
+            strict=self.strict_seeds,
         )
 
     def _lexicon(self, scores: dict[str, float], threshold: float) -> Lexicon:

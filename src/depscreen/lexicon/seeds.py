@@ -21,6 +21,7 @@ Example
 from __future__ import annotations
 
 import csv
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,8 @@ SELF_DISCLOSURE_KEYWORDS: dict[str, tuple[str, ...]] = {
     "zh": ("确诊", "诊断", "抑郁症", "被诊断", "确诊为"),
     "id": ("didiagnosis", "didiagnosa", "terdiagnosis", "terdiagnosa", "divonis", "depresi"),
 }
+
+log = logging.getLogger(__name__)
 
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
@@ -172,6 +175,7 @@ def extract_seeds(
     exclude: Collection[str] = (),
     vocabulary: Collection[str] | None = None,
     min_df: int = 3,
+    strict: bool = True,
 ) -> SeedSet:
     """Pick ``n_seeds`` seeds (half depressive, half not) by TF-IDF contrast.
 
@@ -184,11 +188,15 @@ def extract_seeds(
     vocabulary : when given (the word-vector vocabulary), seeds must be in it, so every
         seed can take part in expansion.
     min_df : a seed occurs in at least this many documents of its own corpus.
+    strict : raise when fewer seeds than asked for pass the filters; with False, use
+        those that do (at least one per side) and log a warning -- for lexicons built
+        automatically inside small training folds.
 
     Raises
     ------
     ValueError
-        When either corpus is empty or fewer seeds than asked for can be found.
+        When either corpus is empty, or fewer seeds than asked for can be found
+        (``strict``), or no seed at all on one side.
     """
     if n_seeds < 2:
         raise ValueError(f"n_seeds must be at least 2, got {n_seeds}")
@@ -213,7 +221,13 @@ def extract_seeds(
     # ties broken by the word itself so the choice is deterministic
     dep = [w for w, s in sorted(contrast_dep.items(), key=lambda kv: (-kv[1], kv[0])) if s > 0][:n_dep]
     ctl = [w for w, s in sorted(contrast_ctl.items(), key=lambda kv: (-kv[1], kv[0])) if s > 0][:n_ctl]
-    if len(dep) < n_dep or len(ctl) < n_ctl:
+    short = len(dep) < n_dep or len(ctl) < n_ctl
+    if short and not strict and dep and ctl:
+        log.warning(
+            "asked for %d + %d seeds, only %d + %d pass the filters: using those",
+            n_dep, n_ctl, len(dep), len(ctl),
+        )
+    elif short:
         raise ValueError(
             f"asked for {n_dep} + {n_ctl} seeds but only {len(dep)} depressive and {len(ctl)} "
             "non-depressive words pass the filters; lower n_seeds or min_df, or supply a seed file"

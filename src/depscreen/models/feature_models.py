@@ -201,6 +201,7 @@ class FeatureClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
                 "n_seeds": self.lexicon_n_seeds,
                 "tc": self.lexicon_tc,
                 "seed_min_df": self.lexicon_seed_min_df,
+                "strict_seeds": False,  # small training folds: use the seeds that exist
                 "seed": self.seed,
             },
             lexicon_positive=self.lexicon_positive,
