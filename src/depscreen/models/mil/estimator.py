@@ -168,13 +168,15 @@ class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
     #: fast settings used by ``depscreen demo`` and quick checks
     demo_params = {
         "embedder": "tfidf-svd",
+        "embedder_options": {"n_components": 128, "max_char_features": 20000, "max_word_features": 20000},
         "max_posts": 64,
-        "ae_epochs": 5,
-        "epochs": 15,
+        "ae_epochs": 3,
+        "epochs": 30,
+        "lr": 1e-2,
         "hidden_size": 64,
         "attention_size": 32,
         "batch_size": 16,
-        "patience": 4,
+        "patience": 6,
     }
 
     def __init__(
@@ -934,7 +936,9 @@ def _variant(name: str, doc: str, **defaults: Any) -> type:
         LMILAttClassifier.__init__(self, **{**defaults, **kwargs})
 
     __init__.__signature__ = base_sig.replace(parameters=params)  # what get_params reads
-    cls = type(name, (LMILAttClassifier,), {"__init__": __init__, "__doc__": doc, "__module__": __name__})
+    # ablations stay out of ``depscreen demo`` (it runs every model with demo_params)
+    cls = type(name, (LMILAttClassifier,), {"__init__": __init__, "__doc__": doc, "__module__": __name__,
+                                              "demo_params": None})
     return cls
 
 
