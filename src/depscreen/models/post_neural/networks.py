@@ -117,8 +117,10 @@ class CNN(nn.Module):
         self.input = input
         kernel_sizes = [int(k) for k in kernel_sizes]
         if input == "tfidf":
+            # no bias: a word absent from the post (TF-IDF 0) then gives exactly 0, so the
+            # mostly-zero vector does not flood the dense layer with constant activations
             self.convs = nn.ModuleList(
-                nn.Conv1d(1, filters, k, padding=k // 2) for k in kernel_sizes
+                nn.Conv1d(1, filters, k, padding=k // 2, bias=False) for k in kernel_sizes
             )
             self.pool = nn.MaxPool1d(pool_size, ceil_mode=True)
             with torch.no_grad():
