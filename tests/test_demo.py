@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from depscreen.corpus import read_jsonl
 from depscreen.corpus.synthetic import make_sample_corpus
-from depscreen.demo import DEMO_BASELINES, TOOL_NOTICE, demo_models, run_demo, sample_stats
+from depscreen.demo import DEMO_BASELINES, DEMO_HEADLINE, TOOL_NOTICE, demo_models, run_demo, sample_stats
 from depscreen.models import registry
 
 
@@ -105,7 +105,13 @@ def test_demo_model_selection(monkeypatch):
     monkeypatch.setitem(registry.MODELS, "zz-nodemo", "fake_demo_models:NoDemo")
     monkeypatch.setitem(registry.MODELS, "zz-broken", "fake_demo_models_missing:Nothing")
 
-    selected, skipped = demo_models()
+    default, default_skipped = demo_models()
+    default_names = [n for n, _ in default]
+    assert default_names[: len(DEMO_BASELINES)] == list(DEMO_BASELINES)
+    assert set(default_names[len(DEMO_BASELINES):]) == {n for n in DEMO_HEADLINE if n in registry.MODELS}
+    assert "--all-models" in default_skipped["zz-fast"]
+
+    selected, skipped = demo_models(all_models=True)
     names = [n for n, _ in selected]
     assert names[: len(DEMO_BASELINES)] == list(DEMO_BASELINES)
     assert ("zz-fast", {"epochs": 1}) in selected

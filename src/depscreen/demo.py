@@ -22,7 +22,9 @@ every model on the same folds) and writes to ``out_dir``:
 
 Which models run
 ----------------
-The two reference baselines (``majority``, ``tfidf-lr``) always run. Any other model in
+The two reference baselines (``majority``, ``tfidf-lr``) always run, and by default the
+:data:`DEMO_HEADLINE` models beside them (one per method). With ``all_models=True``
+(``depscreen demo --all-models``) any other model in
 :data:`depscreen.models.registry.MODELS` joins the demo by declaring, on its class, a
 ``demo_params`` dict of keyword parameters that make it fast on the sample (a few epochs,
 a small network) and accepting user-level input (``input_level`` ``"user"`` or ``"any"``)::
@@ -69,6 +71,11 @@ SYNTHETIC_NOTICE = (
 )
 
 DEMO_BASELINES: dict[str, dict[str, Any]] = {"majority": {}, "tfidf-lr": {"class_weight": "balanced"}}
+
+#: The default demo's models beside the baselines: one per method the papers describe
+#: (user features without / with the lexicon, LMILAtt, LMILAtt + MHIM). The other
+#: demo-able models are variants or ablations of these; ``all_models=True`` adds them.
+DEMO_HEADLINE: tuple[str, ...] = ("lr", "l-lr", "lmilatt", "lmilatt-mhim")
 """The reference baselines, always in the demo (registry name -> demo parameters).
 
 ``tfidf-lr`` runs with balanced class weights: the sample has 40% positive users, and an
@@ -80,13 +87,18 @@ USER_LEVELS = ("user", "any")
 _SCORES_NOTE = "Scores describe text patterns, not a person's health."
 
 
-def demo_models(models: Sequence[str] | None = None) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, str]]:
+def demo_models(
+    models: Sequence[str] | None = None, *, all_models: bool = False
+) -> tuple[list[tuple[str, dict[str, Any]]], dict[str, str]]:
     """The models the demo runs, with their parameters, and the registered ones it skips.
 
     Parameters
     ----------
-    models : registry names to run, or None for the default: the baselines plus every
-        registered model whose class has a ``demo_params`` dict and accepts users.
+    models : registry names to run, or None for the default: the baselines plus the
+        :data:`DEMO_HEADLINE` models (one per method), so the demo stays within a few
+        minutes on 2 cores.
+    all_models : with ``models=None``, run every registered model whose class has a
+        ``demo_params`` dict and accepts users (variants and ablations included).
 
     Returns
     -------
@@ -137,6 +149,8 @@ def demo_models(models: Sequence[str] | None = None) -> tuple[list[tuple[str, di
             skipped[name] = "no demo_params on the class"
         elif level not in USER_LEVELS:
             skipped[name] = f"post-level model (input_level={level!r})"
+        elif not all_models and name not in DEMO_HEADLINE:
+            skipped[name] = "a variant or ablation: add it with --model, or run with --all-models"
         else:
             selected.append((name, dict(params)))
     return selected, skipped
@@ -202,6 +216,7 @@ def run_demo(
     seed: int = 13,
     cv: int = 5,
     models: Sequence[str] | None = None,
+    all_models: bool = False,
     progress: bool = True,
 ) -> dict[str, Any]:
     """Generate the sample, compare the demo models on it and write the reports.
@@ -214,6 +229,7 @@ def run_demo(
     cv : number of folds (user-level, stratified).
     models : registry names to compare, or None for the default selection
         (see :func:`demo_models`).
+    all_models : with ``models=None``, every demo-able model, variants and ablations included.
     progress : show the steps and a progress bar over folds (on stderr).
 
     Returns
@@ -232,7 +248,7 @@ def run_demo(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
 
-    selected, skipped = demo_models(models)
+    selected, skipped = demo_models(models, all_models=all_models)
     _say(console, f"[1/4] generating the synthetic sample: {n_users} users, seed {seed}")
     corpus = make_sample_corpus(n_users=n_users, seed=seed)
     stats = sample_stats(corpus)

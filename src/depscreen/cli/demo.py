@@ -27,8 +27,12 @@ def demo(
     cv: int = typer.Option(5, "--cv", min=2, help="Cross-validation folds (user level, stratified)."),
     model: Optional[List[str]] = typer.Option(
         None, "--model", "-m",
-        help="Model to compare (repeat for several); default: the baselines and every "
-        "registered model that declares demo settings.",
+        help="Model to compare (repeat for several); default: the baselines and one model "
+        "per method (lr, l-lr, lmilatt, lmilatt-mhim).",
+    ),
+    all_models: bool = typer.Option(
+        False, "--all-models",
+        help="Run every registered model that declares demo settings (variants and ablations too; slower).",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output; still prints the table."),
 ) -> None:
@@ -41,7 +45,8 @@ def demo(
     from ..demo import run_demo
 
     try:
-        summary = run_demo(out, n_users=users, seed=seed, cv=cv, models=model or None, progress=not quiet)
+        summary = run_demo(out, n_users=users, seed=seed, cv=cv, models=model or None,
+                           all_models=all_models, progress=not quiet)
     except ValueError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(code=2) from None
