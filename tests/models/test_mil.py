@@ -473,3 +473,25 @@ def test_instance_dropout_hides_posts_but_keeps_one_per_bag():
     model = LMILAttClassifier(embedder=ToyEmbedder(), instance_dropout=0.5, **{**FAST, "epochs": 2}).fit(users)
     a, b = model.predict_proba(users), model.predict_proba(users)
     assert np.array_equal(a, b)  # no dropout at prediction
+
+
+def test_unlabelled_users_join_the_autoencoder_phase_only(tmp_path, monkeypatch):
+    from depscreen.corpus import UserCorpus, write_jsonl
+
+    users = _users(n_users=6, lo=3, hi=5)
+    extra = _users(n_users=5, lo=3, hi=5, seed=3)
+    for u in extra:
+        u.user_id, u.label = "x" + u.user_id, None
+    path = write_jsonl(UserCorpus(extra[:2]), tmp_path / "unlabelled.jsonl")
+    sizes = []
+    original = LMILAttClassifier._train_autoencoder
+
+    def spy(self, train, valid):
+        sizes.append(len(train))
+        return original(self, train, valid)
+
+    monkeypatch.setattr(LMILAttClassifier, "_train_autoencoder", spy)
+    model = LMILAttClassifier(embedder=ToyEmbedder(), unlabelled=str(path), **{**FAST, "epochs": 1, "ae_epochs": 1})
+    model.fit(users, unlabelled=extra[2:])
+    assert sizes == [6 + 3 + 2]  # labelled + in-memory + file
+    assert model.n_train_ == 6  # the classifier saw the labelled users only
