@@ -45,6 +45,7 @@ class SadWordAttention(ClassifierMixin, BaseEstimator):
     """A stand-in attention model: weight of a post ~ exp(sharpness * sad words)."""
 
     input_level = "user"
+    explains_posts = True
 
     def __init__(self, sharpness: float = 2.0):
         self.sharpness = sharpness
@@ -70,6 +71,15 @@ class SadWordAttention(ClassifierMixin, BaseEstimator):
 class NoWeights(SadWordAttention):
     def explain(self, X):
         return [{"user_id": u.user_id, "features": ["sad"]} for u in X]
+
+
+class FeatureExplainer(SadWordAttention):
+    """explain() says which n-grams or features mattered, not which posts."""
+
+    explains_posts = False
+
+    def explain(self, X):
+        raise AssertionError("the harness must not ask a model without per-post weights")
 
 
 def test_attention_on_the_truth_gives_full_recall_and_low_entropy():
@@ -103,6 +113,7 @@ def test_models_that_cannot_explain_are_refused_or_skipped():
     with pytest.raises(TypeError, match="users"):
         explainability_metrics(SadWordAttention(), ["a post"])
     assert fold_explainability(NoWeights(), users) == {}
+    assert fold_explainability(FeatureExplainer(), users) == {}
     assert fold_explainability(SadWordAttention(), ["text"]) == {}
     assert set(fold_explainability(SadWordAttention(), users)) >= set(EXPLAIN_METRICS)
 

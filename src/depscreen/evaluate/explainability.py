@@ -55,8 +55,15 @@ def has_instance_truth(users: Sequence[Any]) -> bool:
 
 
 def can_explain(model: Any, X: Sequence[Any]) -> bool:
-    """A fitted model with ``explain`` scoring users (the measures need bags of posts)."""
-    return callable(getattr(model, "explain", None)) and len(X) > 0 and all(isinstance(u, User) for u in X)
+    """A fitted attention model scoring users: its class sets ``explains_posts = True``
+    (``explain`` returns per-post weights) and the measures need bags of posts. Models
+    whose ``explain`` says something else (n-gram or feature weights) are not asked."""
+    return (
+        getattr(model, "explains_posts", False)
+        and callable(getattr(model, "explain", None))
+        and len(X) > 0
+        and all(isinstance(u, User) for u in X)
+    )
 
 
 def explainability_metrics(

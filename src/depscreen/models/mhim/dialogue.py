@@ -161,6 +161,8 @@ class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
     """
 
     input_level = "user"
+    #: explain() gives per-post attention weights, so the harness reports entropy and Recall@k
+    explains_posts = True
 
     # no demo_params: the demo's sample is timelines of posts, not interviews with questions
 

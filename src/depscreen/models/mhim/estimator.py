@@ -108,6 +108,8 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
     """
 
     input_level = "user"
+    #: explain() gives per-post attention weights, so the harness reports entropy and Recall@k
+    explains_posts = True
 
     #: fast settings used by ``depscreen demo`` and quick checks
     demo_params = {

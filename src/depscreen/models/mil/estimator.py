@@ -164,6 +164,8 @@ class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
     """
 
     input_level = "user"
+    #: explain() gives per-post attention weights, so the harness reports entropy and Recall@k
+    explains_posts = True
 
     #: fast settings used by ``depscreen demo`` and quick checks
     demo_params = {
