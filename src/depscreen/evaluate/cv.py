@@ -342,21 +342,9 @@ def _resolve(spec: ModelSpec, params: Mapping[str, Any] | None) -> tuple[str, An
 
 
 def _check_level(name: str, model: Any, corpus: Corpus) -> None:
-    level = getattr(model, "input_level", "any")
-    if level == "user" and isinstance(corpus, PostCorpus):
-        raise ValueError(
-            f"model '{name}' scores users (input_level='user') but corpus '{corpus.name}' is "
-            "post-level (one labelled post per line); give it a user-level corpus "
-            '({"user_id", "label", "posts": [...]}) or pick a post-level model'
-        )
-    if level == "post" and isinstance(corpus, UserCorpus):
-        raise ValueError(
-            f"model '{name}' scores single posts (input_level='post') but corpus "
-            f"'{corpus.name}' is user-level; evaluate it on a post-level corpus, or score "
-            "each post of the users with `depscreen predict --per-post`"
-        )
-    if level not in ("user", "post", "any"):
-        raise ValueError(f"model '{name}' has an unknown input_level {level!r}")
+    from ..models.base import check_input_level
+
+    check_input_level(model, corpus, name)
 
 
 def _params_of(model: Any) -> dict[str, Any]:

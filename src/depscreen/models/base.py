@@ -13,12 +13,14 @@ version, anything needed to rebuild) plus weights in safetensors (torch) or skop
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
 from sklearn.exceptions import NotFittedError
 
-from ..corpus.types import User
+from ..corpus.types import PostCorpus, User, UserCorpus
 
 CONFIG_NAME = "config.json"
 
@@ -42,6 +44,109 @@ def check_fitted(model: Any, attribute: str) -> None:
         raise NotFittedError(
             f"{type(model).__name__} is not fitted yet: call fit(X, y) before using it"
         )
+
+
+@dataclass
+class Forward:
+    """Everything one pass of a fitted model over a batch gives.
+
+    ``predict``, ``predict_proba``, ``explain`` and :func:`depscreen.score` all read
+    from it, so a model runs its network (or its vectoriser) once per batch.
+
+    Attributes
+    ----------
+    predictions : labels in the training label space (values for a regression head).
+    proba : ``(n, len(classes_))`` class probabilities in ``classes_`` order, or None
+        (regression heads).
+    scores : one number per sample that grows with risk: P(positive class) for a
+        binary task, the expected level for ordinal / multiclass levels, the value for
+        regression; None when a model cannot say.
+    explanations : one dict per sample when asked (``explain=True``), else None. Every
+        model uses the same schema (``docs/explanations.md``): ``prediction``, ``score``,
+        and, where the model can say, ``top_features`` (``feature``, ``contribution``),
+        ``top_posts`` (``index``, ``weight``) and ``posts`` (every post: ``index``,
+        ``id``, ``time``, ``weight``, ``used``). Never post text.
+    """
+
+    predictions: np.ndarray
+    proba: np.ndarray | None = None
+    scores: np.ndarray | None = None
+    explanations: list[dict[str, Any]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.predictions)
+
+
+def forward(model: Any, X: Sequence[Any], *, explain: bool = False, top_k: int = 5) -> Forward:
+    """Run ``model`` once over ``X``: predictions, probabilities, scores, explanations.
+
+    Models implement ``_forward(X, explain=..., top_k=...) -> Forward``; for any other
+    scikit-learn style estimator this falls back to ``predict`` / ``predict_proba`` /
+    ``explain`` (separate passes).
+    """
+    own = getattr(model, "_forward", None)
+    if callable(own):
+        return own(list(X), explain=explain, top_k=top_k)
+    X = list(X)
+    preds = np.asarray(model.predict(X))
+    proba = np.asarray(model.predict_proba(X), dtype=float) if hasattr(model, "predict_proba") else None
+    scores = risk_scores(proba, getattr(model, "classes_", None)) if proba is not None else None
+    explanations = None
+    if explain:
+        if not callable(getattr(model, "explain", None)):
+            raise ValueError(f"{type(model).__name__} cannot explain its predictions (no explain method)")
+        explanations = model.explain(X, top_k=top_k)
+    return Forward(preds, proba, scores, explanations)
+
+
+def risk_scores(proba: np.ndarray, classes: Sequence[Any] | None) -> np.ndarray:
+    """One risk number per row of ``proba``: P(positive) for two classes, else the
+    expected class index (classes sorted, so an ordinal level's expectation)."""
+    proba = np.asarray(proba, dtype=float)
+    if proba.ndim != 2 or proba.shape[1] == 0:
+        return np.full(len(proba), np.nan)
+    if proba.shape[1] == 2:
+        return proba[:, 1]
+    return proba @ np.arange(proba.shape[1], dtype=float)
+
+
+def check_input_level(model: Any, data: Any, name: str | None = None) -> None:
+    """Refuse a corpus the model cannot read, with a message that says what to do.
+
+    ``data`` is a :class:`UserCorpus`, a :class:`PostCorpus`, or the level itself
+    (``"user"`` / ``"post"``). A model with ``input_level = "user"`` refuses posts and one
+    with ``"post"`` refuses users; ``"any"`` (the default) takes both.
+    """
+    name = name or _model_label(model)
+    level = getattr(model, "input_level", "any")
+    if isinstance(data, UserCorpus):
+        data_level, what = "user", f"corpus '{data.name}'"
+    elif isinstance(data, PostCorpus):
+        data_level, what = "post", f"corpus '{data.name}'"
+    elif data in ("user", "post"):
+        data_level, what = data, "the input"
+    else:
+        raise TypeError(f"expected a UserCorpus, PostCorpus, 'user' or 'post', got {type(data).__name__}")
+    if level not in ("user", "post", "any"):
+        raise ValueError(f"model '{name}' has an unknown input_level {level!r}")
+    if level == "user" and data_level == "post":
+        raise ValueError(
+            f"model '{name}' scores users (input_level='user') but {what} is "
+            "post-level (one labelled post per line); give it a user-level corpus "
+            '({"user_id", "label", "posts": [...]}) or pick a post-level model'
+        )
+    if level == "post" and data_level == "user":
+        raise ValueError(
+            f"model '{name}' scores single posts (input_level='post') but {what} "
+            "is user-level; evaluate it on a post-level corpus, or score each post of the "
+            "users with `depscreen predict --per-post`"
+        )
+
+
+def _model_label(model: Any) -> str:
+    from .registry import registered_name
+
+    return registered_name(model) or type(model).__name__
 
 
 class SavableMixin:
