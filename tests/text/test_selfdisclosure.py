@@ -120,7 +120,7 @@ def _corpus():
 
 def test_filter_report_counts_per_label_and_keeps_emptied_users():
     corpus = _corpus()
-    filtered, report = filter_self_disclosure(corpus)
+    filtered, report = filter_self_disclosure(corpus, scope="narrow")
     assert [u.user_id for u in filtered] == ["a", "b", "c", "d"]
     assert [len(u.posts) for u in filtered] == [1, 0, 2, 1]
     assert filtered.users[0].posts[0].text == "nice walk today"
@@ -138,11 +138,22 @@ def test_filter_report_counts_per_label_and_keeps_emptied_users():
     assert "removed 4 of 8 posts from 3 of 4 users (1 left with no posts, kept)" in report.summary()
 
 
+def test_default_scope_removes_every_diagnosis_or_depression_mention():
+    filtered, report = filter_self_disclosure(_corpus())
+    assert report.scope == "mention"
+    # "depression is awful" and the friend's diagnosis go too (the peer's /diagnos|depress/i)
+    assert [len(u.posts) for u in filtered] == [1, 0, 0, 1]
+    assert report.posts_removed == 6 and report.per_pattern["mention:en"] == 2
+    assert "(mention)" in report.summary()
+    with pytest.raises(ValueError, match="scope"):
+        filter_self_disclosure(_corpus(), scope="wide")
+
+
 def test_filter_restricted_to_one_language_and_post_corpus():
-    _, report = filter_self_disclosure(_corpus(), lang="en")
+    _, report = filter_self_disclosure(_corpus(), lang="en", scope="narrow")
     assert report.posts_removed == 2
     posts = PostCorpus([PostRecord("1", "I have clinical depression", 1), PostRecord("2", "so tired", 0)])
-    kept, report = filter_self_disclosure(posts)
+    kept, report = filter_self_disclosure(posts, scope="narrow")
     assert [r.id for r in kept] == ["2"] and report.posts_removed == 1 and report.users_total == 0
     with pytest.raises(TypeError):
         filter_self_disclosure([Post("x")])
@@ -157,7 +168,7 @@ def test_mental_health_twitter_diagnosis_tweets_are_removed(shared_data):
         User(str(uid), int(group["label"].iloc[0]), [Post(str(t)) for t in group["post_text"]])
         for uid, group in frame.groupby("user_id", sort=True)
     ]
-    _, report = filter_self_disclosure(UserCorpus(users))
+    _, report = filter_self_disclosure(UserCorpus(users), scope="narrow")
     depressed, control = report.per_label["1"], report.per_label["0"]
     print(f"\nMental-Health-Twitter: {report.summary()}")
     # the depressed users' own diagnosis tweets are caught (quoted speech and retweets

@@ -51,6 +51,8 @@ __all__ = [
     "is_self_disclosure",
     "match_self_disclosure",
     "filter_self_disclosure",
+    "match_mention",
+    "SCOPES",
 ]
 
 DISCLOSURE_LANGS = ("en", "zh", "id")
@@ -308,6 +310,45 @@ def _is_question(text: str, end: int, lang: str) -> bool:
     return bool(stop and stop.group(0) == "?")
 
 
+# Any mention of a diagnosis or of depression, in the three languages: the filter a
+# careful peer applies to Mental-Health-Twitter (/diagnos|depress/i). Broader than the
+# first-person patterns above: it also removes "depression is awful" and other people's
+# diagnoses, so no depression word a labeller could have keyed on stays in a timeline.
+_MENTION_PATTERNS = {
+    "en": re.compile(r"diagnos|depress", _I),
+    "id": re.compile(r"diagnos|depresi|depres", _I),
+    "zh": re.compile(r"抑郁|确诊|诊断"),
+}
+#: Filter scopes: ``"mention"`` (any diagnosis / depression word; the default) and
+#: ``"narrow"`` (first-person statements of one's own diagnosis only).
+SCOPES = ("mention", "narrow")
+
+
+def match_mention(text: str, lang: str | None = None) -> str | None:
+    """``"mention:<lang>"`` when ``text`` mentions a diagnosis or depression at all.
+
+    >>> match_mention("depression is awful"), match_mention("nice walk"), match_mention("我很抑郁")
+    ('mention:en', None, 'mention:zh')
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"expected a str, got {type(text).__name__}")
+    if lang is not None and lang not in DISCLOSURE_LANGS:
+        raise ValueError(f"self-disclosure patterns exist for {DISCLOSURE_LANGS}, not {lang!r}")
+    langs = DISCLOSURE_LANGS if lang is None else (lang,)
+    for code in langs:
+        if _MENTION_PATTERNS[code].search(text):
+            return f"mention:{code}"
+    return None
+
+
+def _matcher(scope: str):
+    if scope == "mention":
+        return lambda text, lang: match_self_disclosure(text, lang) or match_mention(text, lang)
+    if scope == "narrow":
+        return match_self_disclosure
+    raise ValueError(f"scope must be one of {SCOPES}, got {scope!r}")
+
+
 def is_self_disclosure(text: str, lang: str | None = None) -> bool:
     """True when ``text`` states the writer's own depression-spectrum diagnosis.
 
@@ -340,6 +381,7 @@ class DisclosureReport:
     per_pattern: Counter = field(default_factory=Counter)
     removed: dict[str, list[int]] = field(default_factory=dict)
     lang: str | None = None
+    scope: str = "narrow"
 
     def _bucket(self, label: Any) -> dict[str, int]:
         return self.per_label.setdefault(
@@ -357,12 +399,13 @@ class DisclosureReport:
             "per_pattern": dict(self.per_pattern),
             "removed": self.removed,
             "lang": self.lang,
+            "scope": self.scope,
             "note": "users whose every post was removed are kept with an empty timeline",
         }
 
     def summary(self) -> str:
         parts = [
-            f"self-disclosure filter: removed {self.posts_removed} of {self.posts_total} posts",
+            f"self-disclosure filter ({self.scope}): removed {self.posts_removed} of {self.posts_total} posts",
             f"from {self.users_touched} of {self.users_total} users",
             f"({self.users_emptied} left with no posts, kept)",
         ]
@@ -374,7 +417,7 @@ class DisclosureReport:
 
 
 def filter_self_disclosure(
-    corpus: UserCorpus | PostCorpus, lang: str | None = None
+    corpus: UserCorpus | PostCorpus, lang: str | None = None, *, scope: str = "mention"
 ) -> tuple[UserCorpus | PostCorpus, DisclosureReport]:
     """Remove self-disclosure posts from every user (or every record of a post corpus).
 
@@ -384,6 +427,11 @@ def filter_self_disclosure(
         Not modified; a new corpus is returned.
     lang : {"en", "zh", "id"} or None
         Restrict the patterns to one language; None tries all three.
+    scope : {"mention", "narrow"}
+        ``"mention"`` (default) removes every post that mentions a diagnosis or
+        depression at all (``/diagnos|depress/i``, ``抑郁|确诊|诊断``, ``depresi``), which
+        covers what a careful peer removes; ``"narrow"`` removes only first-person
+        statements of one's own diagnosis (the patterns of :func:`is_self_disclosure`).
 
     Returns
     -------
@@ -401,14 +449,15 @@ def filter_self_disclosure(
     >>> [len(u.posts) for u in filtered], report.posts_removed, report.users_touched
     ([1, 1], 1, 1)
     """
-    report = DisclosureReport(lang=lang)
+    match = _matcher(scope)
+    report = DisclosureReport(lang=lang, scope=scope)
     if isinstance(corpus, PostCorpus):
         kept = []
         for i, rec in enumerate(corpus.records):
             bucket = report._bucket(rec.label)
             bucket["posts"] += 1
             report.posts_total += 1
-            name = match_self_disclosure(rec.text, lang)
+            name = match(rec.text, lang)
             if name:
                 report.posts_removed += 1
                 bucket["posts_removed"] += 1
@@ -428,7 +477,7 @@ def filter_self_disclosure(
         report.posts_total += len(user.posts)
         kept_posts, removed = [], []
         for i, post in enumerate(user.posts):
-            name = match_self_disclosure(post.text, lang or _post_lang(post))
+            name = match(post.text, lang or _post_lang(post))
             if name:
                 removed.append(i)
                 report.per_pattern[name] += 1
