@@ -79,7 +79,7 @@ def test_dedup_counts_reach_the_result(make_posts):
 def test_estimator_is_cloned_and_params_applied(post_corpus):
     est = TfidfLogReg(C=0.5)
     res = cross_validate(est, post_corpus, cv=3, progress=False, params={"class_weight": "balanced"})
-    assert not hasattr(est, "pipeline_")  # the caller's estimator stays unfitted
+    assert not hasattr(est, "classifier_")  # the caller's estimator stays unfitted
     assert est.class_weight is None
     assert res.params["class_weight"] == "balanced" and res.params["C"] == 0.5
     assert res.model == "tfidf-lr"

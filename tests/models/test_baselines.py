@@ -91,7 +91,7 @@ def test_tfidf_options_change_features():
     word = TfidfLogReg(analyzer="word", word_ngram_max=1).fit(X, y)
     both = TfidfLogReg(analyzer="both").fit(X, y)
     capped = TfidfLogReg(max_features=5).fit(X, y)
-    n = lambda m: len(m.pipeline_.named_steps["tfidf"].get_feature_names_out())  # noqa: E731
+    n = lambda m: len(m.feature_names_)  # noqa: E731
     assert n(both) > n(word) and n(capped) == 5
     with pytest.raises(ValueError, match="analyzer"):
         TfidfLogReg(analyzer="bytes").fit(X, y)
@@ -104,7 +104,7 @@ def test_tfidf_options_change_features():
 def test_clone_keeps_params():
     m = TfidfLogReg(C=3.0, analyzer="char")
     c = clone(m)
-    assert c.get_params() == m.get_params() and not hasattr(c, "pipeline_")
+    assert c.get_params() == m.get_params() and not hasattr(c, "classifier_")
 
 
 @pytest.mark.parametrize("name", ["majority", "tfidf-lr"])
@@ -115,8 +115,13 @@ def test_save_load_round_trip_identical(tmp_path, name):
     model.fit(users, y)
     folder = model.save(tmp_path / name)
     config = json.loads((folder / "config.json").read_text())
-    assert config["model"] == name and config["weights"] == "model.skops"
+    expected = "model.skops" if name == "majority" else "arrays.safetensors"
+    assert config["model"] == name and config["weights"] == expected
     assert not list(folder.glob("*.pkl")) and not list(folder.glob("*.joblib"))
+    if name == "tfidf-lr":  # the vectoriser is saved as data, without the dead stop_words_ set
+        assert not list(folder.glob("*.skops"))
+        assert set(config["vectorizers"]) == {"word", "char"}
+        assert "stop_words_" not in json.dumps(config)
     loaded = load_model(folder)
     assert type(loaded) is type(model)
     assert loaded.get_params() == model.get_params()
@@ -146,11 +151,35 @@ def test_explain_posts_and_users():
     m = TfidfLogReg().fit(X, y)
     sad_doc = "hopeless empty coffee"
     exp = m.explain([sad_doc], top_k=3)[0]
-    assert exp["predicted"] == 1
+    assert exp["prediction"] == 1
     feats = [f["feature"] for f in exp["top_features"]]
     assert feats and all(f["contribution"] > 0 for f in exp["top_features"])
     assert any("hopeless" in f or "empty" in f for f in feats[:2])
     users = [User("u", 1, [Post("coffee match"), Post("hopeless worthless empty"), Post("music book")])]
     uexp = m.explain(users, top_k=2)[0]
-    assert uexp["top_posts"][0]["post_index"] == 1
+    assert uexp["top_posts"][0]["index"] == 1
     assert "text" not in json.dumps(uexp)
+
+
+def test_max_features_cut_is_not_saved(tmp_path):
+    """The n-grams cut by max_features (stop_words_) are dropped at fit and never written."""
+    X, y = _texts(40)
+    m = TfidfLogReg(max_features=5).fit(X, y)
+    assert all(vec.stop_words_ is None for _, vec in m.vectorizers_)
+    folder = m.save(tmp_path / "m")
+    assert len(json.loads((folder / "word.vocab.json").read_text())) == 5
+    np.testing.assert_array_equal(load_model(folder).predict_proba(X), m.predict_proba(X))
+
+
+def test_chinese_is_segmented_into_words():
+    """Word features on Chinese are jieba words, not whole clauses."""
+    sad = ["我今天很难过，晚上又失眠了", "觉得自己很没用，好想哭", "每天都很累，什么都不想做", "心里好难受，没有人懂我"]
+    fun = ["今天和朋友去吃火锅，好开心", "周末去爬山，风景很美", "新买的手机很好用", "晚上看了一场精彩的比赛"]
+    X = sad * 3 + fun * 3
+    y = [1] * 12 + [0] * 12
+    m = TfidfLogReg(word_ngram_max=1).fit(X, y)
+    feats = [f["feature"] for f in m.explain(["我好难过，晚上失眠"], top_k=5)[0]["top_features"]]
+    assert feats, "an unseen Chinese post must get an explanation"
+    assert all(len(f) <= 4 for f in feats), feats  # words, not clauses
+    assert {"难过", "失眠"} & set(feats)
+    assert m.predict(["我好难过，晚上失眠"])[0] == 1

@@ -27,14 +27,16 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 import skops.io as sio
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.dummy import DummyClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
 
 from ..corpus.types import User
-from .base import SavableMixin, as_documents, check_fitted
+from ..text.segment import TOKEN_PATTERN, segment_cjk
+from .base import Forward, SavableMixin, as_documents, check_fitted, risk_scores
+from .tfidf_io import load_linear, load_tfidf, read_arrays, save_linear, save_tfidf, write_arrays
 
 WEIGHTS_NAME = "model.skops"
 
@@ -118,17 +120,36 @@ class MajorityBaseline(_SkopsSaved, ClassifierMixin, BaseEstimator):
         self.classes_ = self.dummy_.classes_
         return self
 
-    def predict(self, X: Sequence[Any]) -> np.ndarray:
+    def _forward(self, X: Sequence[Any], *, explain: bool = False, top_k: int = 5) -> Forward:
+        """The training priors for every sample; an explanation says only that."""
         check_fitted(self, "dummy_")
-        return self.dummy_.predict(np.zeros((len(X), 1)))
+        Z = np.zeros((len(X), 1))
+        preds = self.dummy_.predict(Z)
+        proba = self.dummy_.predict_proba(Z)
+        scores = risk_scores(proba, self.classes_)
+        explanations = (
+            [{"prediction": _plain(p), "score": float(s), "top_features": []} for p, s in zip(preds, scores)]
+            if explain else None
+        )
+        return Forward(preds, proba, scores, explanations)
+
+    def predict(self, X: Sequence[Any]) -> np.ndarray:
+        return self._forward(X).predictions
 
     def predict_proba(self, X: Sequence[Any]) -> np.ndarray:
-        check_fitted(self, "dummy_")
-        return self.dummy_.predict_proba(np.zeros((len(X), 1)))
+        return self._forward(X).proba
+
+    def explain(self, X: Sequence[Any], top_k: int = 5) -> list[dict[str, Any]]:
+        """Nothing in the input moved the prediction: ``prediction`` and ``score`` only."""
+        return self._forward(X, explain=True, top_k=top_k).explanations
 
 
-class TfidfLogReg(_SkopsSaved, ClassifierMixin, BaseEstimator):
+class TfidfLogReg(SavableMixin, ClassifierMixin, BaseEstimator):
     """TF-IDF n-grams + logistic regression, on posts or on users (posts joined).
+
+    Chinese text is segmented into jieba words before the word analyzer sees it
+    (:func:`depscreen.text.segment.segment_cjk`), so features are words, not clauses;
+    other scripts are unchanged.
 
     Parameters
     ----------
@@ -139,10 +160,15 @@ class TfidfLogReg(_SkopsSaved, ClassifierMixin, BaseEstimator):
     max_features : vocabulary cap per analyzer (most frequent n-grams); None for no cap.
     min_df : drop n-grams seen in fewer documents.
     sublinear_tf : use 1 + log(tf), which tames users with thousands of posts.
+    segment_chinese : split Chinese runs into jieba words for the word analyzer.
     C : inverse regularisation strength of the logistic regression.
     class_weight : None or ``"balanced"`` (reweights rare classes).
     max_iter, random_state : solver settings (lbfgs; multinomial for more than two classes).
     sep : joins a user's posts into one document.
+
+    The saved folder holds ``config.json``, each vectoriser's vocabulary as JSON and the
+    idf and coefficients in ``arrays.safetensors`` (plain data: fast, and nothing to
+    unpickle).
 
     Example
     -------
@@ -154,7 +180,6 @@ class TfidfLogReg(_SkopsSaved, ClassifierMixin, BaseEstimator):
     """
 
     input_level = "any"
-    _fitted_attr = "pipeline_"
 
     def __init__(
         self,
@@ -167,6 +192,7 @@ class TfidfLogReg(_SkopsSaved, ClassifierMixin, BaseEstimator):
         min_df: int = 1,
         sublinear_tf: bool = True,
         lowercase: bool = True,
+        segment_chinese: bool = True,
         C: float = 1.0,
         class_weight: str | None = None,
         max_iter: int = 1000,
@@ -181,13 +207,15 @@ class TfidfLogReg(_SkopsSaved, ClassifierMixin, BaseEstimator):
         self.min_df = min_df
         self.sublinear_tf = sublinear_tf
         self.lowercase = lowercase
+        self.segment_chinese = segment_chinese
         self.C = C
         self.class_weight = class_weight
         self.max_iter = max_iter
         self.random_state = random_state
         self.sep = sep
 
-    def _features(self):
+    # ------------------------------------------------------------------ fitting
+    def _vectorizers(self) -> list[tuple[str, TfidfVectorizer]]:
         common = dict(
             max_features=self.max_features,
             min_df=self.min_df,
@@ -195,16 +223,18 @@ class TfidfLogReg(_SkopsSaved, ClassifierMixin, BaseEstimator):
             lowercase=self.lowercase,
             dtype=np.float32,
         )
-        word = TfidfVectorizer(analyzer="word", ngram_range=(1, int(self.word_ngram_max)), **common)
+        word = TfidfVectorizer(
+            analyzer="word", ngram_range=(1, int(self.word_ngram_max)), token_pattern=TOKEN_PATTERN, **common
+        )
         char = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(int(self.char_ngram_min), int(self.char_ngram_max)), **common
         )
         if self.analyzer == "word":
-            return FeatureUnion([("word", word)])
+            return [("word", word)]
         if self.analyzer == "char":
-            return FeatureUnion([("char", char)])
+            return [("char", char)]
         if self.analyzer == "both":
-            return FeatureUnion([("word", word), ("char", char)])
+            return [("word", word), ("char", char)]
         raise ValueError(f"analyzer must be 'word', 'char' or 'both', got {self.analyzer!r}")
 
     def _check_params(self) -> None:
@@ -219,6 +249,20 @@ class TfidfLogReg(_SkopsSaved, ClassifierMixin, BaseEstimator):
         if self.C <= 0:
             raise ValueError(f"C must be positive, got {self.C}")
 
+    def _word_docs(self, docs: list[str]) -> list[str]:
+        return [segment_cjk(d) for d in docs] if self.segment_chinese else docs
+
+    def _transform(self, docs: list[str]):
+        parts = []
+        word_docs = None
+        for name, vec in self.vectorizers_:
+            if name == "word":
+                word_docs = self._word_docs(docs) if word_docs is None else word_docs
+                parts.append(vec.transform(word_docs))
+            else:
+                parts.append(vec.transform(docs))
+        return parts[0].tocsr() if len(parts) == 1 else sparse.hstack(parts, format="csr")
+
     def fit(self, X: Sequence[Any], y: Sequence[Any]) -> "TfidfLogReg":
         self._check_params()
         docs = as_documents(X, sep=self.sep)
@@ -227,54 +271,68 @@ class TfidfLogReg(_SkopsSaved, ClassifierMixin, BaseEstimator):
             raise ValueError(f"X has {len(docs)} samples but y has {len(y)} labels")
         if len(np.unique(y)) < 2:
             raise ValueError("TfidfLogReg needs at least two classes in the training labels")
-        clf = LogisticRegression(
+        vectorizers = self._vectorizers()
+        parts = []
+        for name, vec in vectorizers:
+            parts.append(vec.fit_transform(self._word_docs(docs) if name == "word" else docs))
+            vec.stop_words_ = None  # every n-gram cut by max_features: never read again
+        V = parts[0].tocsr() if len(parts) == 1 else sparse.hstack(parts, format="csr")
+        self.vectorizers_ = vectorizers
+        self.classifier_ = LogisticRegression(
             C=self.C,
             class_weight=self.class_weight,
             max_iter=self.max_iter,
             random_state=self.random_state,
-        )
-        self.pipeline_ = Pipeline([("tfidf", self._features()), ("lr", clf)]).fit(docs, y)
-        self.classes_ = self.pipeline_.classes_
+        ).fit(V, y)
+        self.classes_ = self.classifier_.classes_
         return self
 
+    # ------------------------------------------------------------------ scoring
+    def _forward(self, X: Sequence[Any], *, explain: bool = False, top_k: int = 10) -> Forward:
+        """One pass: vectorise once; labels, probabilities, scores and explanations."""
+        check_fitted(self, "classifier_")
+        X = list(X)
+        docs = as_documents(X, sep=self.sep)
+        V = self._transform(docs)
+        proba = self.classifier_.predict_proba(V) if len(docs) else np.zeros((0, len(self.classes_)))
+        preds = self.classes_[np.argmax(proba, axis=1)] if len(docs) else np.asarray([], dtype=self.classes_.dtype)
+        scores = risk_scores(proba, self.classes_)
+        explanations = self._explanations(X, V, proba, preds, scores, top_k) if explain else None
+        return Forward(preds, proba, scores, explanations)
+
     def predict(self, X: Sequence[Any]) -> np.ndarray:
-        check_fitted(self, "pipeline_")
-        return self.pipeline_.predict(as_documents(X, sep=self.sep))
+        return self._forward(X).predictions
 
     def predict_proba(self, X: Sequence[Any]) -> np.ndarray:
-        check_fitted(self, "pipeline_")
-        return self.pipeline_.predict_proba(as_documents(X, sep=self.sep))
+        return self._forward(X).proba
 
     def decision_function(self, X: Sequence[Any]) -> np.ndarray:
-        check_fitted(self, "pipeline_")
-        return self.pipeline_.decision_function(as_documents(X, sep=self.sep))
+        check_fitted(self, "classifier_")
+        return self.classifier_.decision_function(self._transform(as_documents(X, sep=self.sep)))
 
     def explain(self, X: Sequence[Any], top_k: int = 10) -> list[dict[str, Any]]:
         """Why each sample got its label: the n-grams that pushed most toward the
         predicted class (TF-IDF value x coefficient), and for a user the posts that score
         highest for that class on their own (by index, never by text).
 
-        Returns one dict per sample: ``predicted``, ``top_features`` (feature, contribution),
-        and for users ``top_posts`` (post index, decision score).
+        Returns one dict per sample in the shared explanation schema: ``prediction``,
+        ``score``, ``top_features`` (feature, contribution) and for users ``top_posts``
+        (post index, weight = the post's own decision score for the predicted class).
         """
-        check_fitted(self, "pipeline_")
-        X = list(X)
-        docs = as_documents(X, sep=self.sep)
-        feats = self.pipeline_.named_steps["tfidf"]
-        lr = self.pipeline_.named_steps["lr"]
-        names = feats.get_feature_names_out()
-        V = feats.transform(docs).tocsr()
-        preds = self.pipeline_.predict(docs)
+        return self._forward(X, explain=True, top_k=top_k).explanations
+
+    def _explanations(self, X, V, proba, preds, scores, top_k: int) -> list[dict[str, Any]]:
+        names = self.feature_names_
         classes = list(self.classes_)
         out = []
         for i, x in enumerate(X):
-            c = classes.index(preds[i])
-            w = self._class_weights(lr, c)
+            w = self._class_weights(classes.index(preds[i]))
             row = V.getrow(i)
             contrib = row.data * w[row.indices]
             order = np.argsort(-contrib)[:top_k]
             item: dict[str, Any] = {
-                "predicted": _plain(preds[i]),
+                "prediction": _plain(preds[i]),
+                "score": float(scores[i]),
                 "top_features": [
                     {"feature": str(names[row.indices[j]]), "contribution": float(contrib[j])}
                     for j in order
@@ -282,19 +340,50 @@ class TfidfLogReg(_SkopsSaved, ClassifierMixin, BaseEstimator):
                 ],
             }
             if isinstance(x, User) and x.posts:
-                P = feats.transform(x.texts)
-                scores = P @ w
-                top = np.argsort(-scores)[:top_k]
-                item["top_posts"] = [{"post_index": int(j), "score": float(scores[j])} for j in top]
+                post_scores = self._transform(x.texts) @ w
+                top = np.argsort(-post_scores)[:top_k]
+                item["top_posts"] = [{"index": int(j), "weight": float(post_scores[j])} for j in top]
             out.append(item)
         return out
 
-    @staticmethod
-    def _class_weights(lr: LogisticRegression, c: int) -> np.ndarray:
-        coef = lr.coef_
+    @property
+    def feature_names_(self) -> np.ndarray:
+        check_fitted(self, "vectorizers_")
+        if not hasattr(self, "_feature_names"):
+            terms = []
+            for name, vec in self.vectorizers_:
+                terms.append(np.asarray([f"{name}__{t}" if len(self.vectorizers_) > 1 else t
+                                         for t in vec.get_feature_names_out()], dtype=object))
+            self._feature_names = np.concatenate(terms)
+        return self._feature_names
+
+    def _class_weights(self, c: int) -> np.ndarray:
+        coef = self.classifier_.coef_
         if coef.shape[0] == 1:  # binary: one row pointing to classes_[1]
             return coef[0] if c == 1 else -coef[0]
         return coef[c]
+
+    # ------------------------------------------------------------------ save / load
+    def _save_weights(self, folder: Path) -> dict[str, Any]:
+        check_fitted(self, "classifier_")
+        arrays: dict[str, np.ndarray] = {}
+        vectorizers = {name: save_tfidf(vec, folder, name, arrays) for name, vec in self.vectorizers_}
+        classifier = save_linear(self.classifier_, "lr", arrays)
+        return {"format": "tfidf-data", "weights": write_arrays(arrays, folder),
+                "vectorizers": vectorizers, "classifier": classifier}
+
+    def _load_weights(self, folder: Path, config: dict[str, Any]) -> None:
+        if config.get("format") != "tfidf-data":
+            raise ValueError(
+                f"{folder}: saved by an older depscreen (format {config.get('format')!r}); "
+                "retrain it with `depscreen train`"
+            )
+        arrays = read_arrays(folder, config["weights"])
+        self.vectorizers_ = [
+            (name, load_tfidf(folder, entry, arrays, prefix=name)) for name, entry in config["vectorizers"].items()
+        ]
+        self.classifier_ = load_linear(config["classifier"], arrays, "lr", folder)
+        self.classes_ = self.classifier_.classes_
 
 
 def _plain(v: Any) -> Any:
