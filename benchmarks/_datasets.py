@@ -50,6 +50,9 @@ class DatasetSpec:
     proxy: str | None = None  # set when the label is not depression
     self_disclosure_filter: bool = False
     label_names: dict[Any, str] = field(default_factory=dict)
+    self_disclosure_scope: str = "narrow"  # "mention" (any diagnos / depress) or "narrow"
+    normalise_links: bool = False  # URLs, @handles, e-mails -> one placeholder each
+    sample: int | None = None  # stratified, seeded sample after pooling + dedup
 
 
 DATASETS: dict[str, DatasetSpec] = {
@@ -87,6 +90,52 @@ DATASETS: dict[str, DatasetSpec] = {
         metrics=("accuracy", "f1", "f1_macro", "roc_auc", "pr_auc"),
         description="Mental-Health-Twitter, English tweets grouped per user, self-disclosure posts removed",
         self_disclosure_filter=True,
+    ),
+    "mht-controlled": DatasetSpec(
+        name="mht-controlled",
+        fmt="mental-health-twitter",
+        folder="en/mental-health-twitter",
+        level="user",
+        task="binary",
+        cv=4,
+        repeats=5,
+        metrics=("accuracy", "f1", "f1_macro", "roc_auc", "pr_auc"),
+        description="Mental-Health-Twitter, English tweets grouped per user, confound-controlled: "
+        "links / handles replaced by one placeholder each (depressed users post http://, controls "
+        "https://), every post mentioning a diagnosis or depression removed (/diagnos|depress/i); "
+        "no model sees post times",
+        self_disclosure_filter=True,
+        self_disclosure_scope="mention",
+        normalise_links=True,
+    ),
+    "mht-controlled-narrow": DatasetSpec(
+        name="mht-controlled-narrow",
+        fmt="mental-health-twitter",
+        folder="en/mental-health-twitter",
+        level="user",
+        task="binary",
+        cv=4,
+        repeats=5,
+        metrics=("accuracy", "f1", "f1_macro", "roc_auc", "pr_auc"),
+        description="Mental-Health-Twitter as mht-controlled, but only first-person diagnosis "
+        "statements removed (the narrow self-disclosure filter)",
+        self_disclosure_filter=True,
+        self_disclosure_scope="narrow",
+        normalise_links=True,
+    ),
+    "weibo-sadness": DatasetSpec(
+        name="weibo-sadness",
+        fmt="weibo-sadness",
+        folder="zh/weibo-emotion-nlpcc-mix",
+        level="post",
+        task="binary",
+        cv=5,
+        repeats=1,
+        metrics=("accuracy", "precision", "recall", "f1", "f1_macro", "roc_auc"),
+        description="Chinese Weibo posts (NLPCC 2013 + simplifyweibo, pooled, deduplicated), "
+        "sadness 1 / every other emotion 0; a stratified sample of 10,000 posts (seed 13)",
+        proxy="sadness emotion, not depression: a low-mood proxy",
+        sample=10_000,
     ),
     "cssrs-5": DatasetSpec(
         name="cssrs-5",
@@ -183,14 +232,27 @@ def load_benchmark_corpus(name: str, *, filter_fn: Callable | None = None) -> Be
     root = data_dir()
     if not (root / spec.folder).exists():
         raise FileNotFoundError(f"{root / spec.folder}: data set '{name}' is missing")
-    corpus = read_source(None, spec.fmt)
-    corpus.name = name
-    summary = corpus.report.summary() if corpus.report else "read"
-    summary = summary.replace(str(root) + "/", "")
     pre: dict[str, Any] = {}
+    if spec.fmt == "weibo-sadness":
+        corpus, summary = _read_weibo_sadness(spec, seed=13)
+    else:
+        corpus = read_source(None, spec.fmt)
+        summary = corpus.report.summary() if corpus.report else "read"
+    corpus.name = name
+    summary = summary.replace(str(root) + "/", "")
+    if spec.normalise_links:
+        corpus, changed = normalise_links(corpus)
+        pre["link normalisation"] = (
+            f"link normalisation: URLs, @handles and e-mails replaced by <url> / <user> / <email> "
+            f"in {changed} posts before any model sees them"
+        )
     if spec.self_disclosure_filter:
         if filter_fn is None:
-            from depscreen.text.selfdisclosure import filter_self_disclosure as filter_fn
+            from functools import partial
+
+            from depscreen.text.selfdisclosure import filter_self_disclosure
+
+            filter_fn = partial(filter_self_disclosure, scope=spec.self_disclosure_scope)
         n_posts = sum(len(u.posts) for u in corpus)
         corpus, report = filter_fn(corpus)
         removed = n_posts - sum(len(u.posts) for u in corpus)
@@ -205,3 +267,52 @@ def load_benchmark_corpus(name: str, *, filter_fn: Callable | None = None) -> Be
             )
         corpus.name = name
     return BenchmarkCorpus(spec, corpus, summary, pre)
+
+
+def normalise_links(corpus: UserCorpus) -> tuple[UserCorpus, int]:
+    """Every post's links, @handles and e-mails replaced by one placeholder each
+    (:func:`depscreen.text.normalise.redact`); returns the new corpus and how many posts
+    changed. On Mental-Health-Twitter the link scheme alone (http:// for the depressed
+    users' 2009-2016 timelines, https:// for the 2016-2017 controls) gives the label away.
+    """
+    from dataclasses import replace
+
+    from depscreen.corpus import User
+    from depscreen.text.normalise import redact
+
+    changed = 0
+    users = []
+    for user in corpus.users:
+        posts = []
+        for post in user.posts:
+            text = redact(post.text)
+            changed += text != post.text
+            posts.append(replace(post, text=text))
+        users.append(User(user.user_id, user.label, posts, dict(user.meta)))
+    return UserCorpus(users, name=corpus.name, report=corpus.report), changed
+
+
+def _read_weibo_sadness(spec: DatasetSpec, seed: int) -> tuple[Corpus, str]:
+    """NLPCC 2013 + simplifyweibo pooled (sadness = 1), deduplicated, stratified sample."""
+    import numpy as np
+
+    from depscreen.corpus import PostCorpus
+    from depscreen.corpus.readers import read_source
+    from depscreen.evaluate.splits import deduplicate
+
+    records, reads = [], []
+    for fmt in ("nlpcc", "simplifyweibo"):
+        part = read_source(None, fmt, lang="zh", positive=["sadness"])
+        reads.append(f"{fmt}: {part.report.summary() if part.report else len(part)}")
+        records += part.records
+    corpus, report = deduplicate(PostCorpus(records, name=spec.name))
+    y = np.asarray(corpus.labels)
+    if spec.sample and len(corpus) > spec.sample:
+        from sklearn.model_selection import train_test_split
+
+        keep, _ = train_test_split(np.arange(len(y)), train_size=spec.sample, stratify=y, random_state=seed)
+        corpus = corpus.subset(sorted(keep.tolist()))
+    note = "; ".join(reads) + f"; pooled dedup: {report.items_before} -> {report.items_after}"
+    if spec.sample:
+        note += f"; stratified sample of {len(corpus)} (seed {seed})"
+    return corpus, note
