@@ -34,6 +34,14 @@ MODELS: dict[str, str] = {
     "l-svm": "depscreen.models.feature_models:LexiconSVM",
 }
 
+#: What ``depscreen train`` and :func:`depscreen.train` fit when no model is named.
+DEFAULT_MODEL = "depscreen-default"
+
+
+def default_model_name() -> str:
+    """The registry name of the default model (:data:`DEFAULT_MODEL`)."""
+    return DEFAULT_MODEL
+
 
 def available_models() -> list[str]:
     return sorted(MODELS)
