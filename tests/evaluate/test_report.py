@@ -59,3 +59,80 @@ def test_single_result_html(post_corpus, tmp_path):
     res = cross_validate("majority", post_corpus, cv=2, progress=False)
     page = res.to_html(tmp_path / "r.html").read_text()
     assert "majority" in page and "predicted a single class" in page
+
+
+# -- tables that fit the terminal --------------------------------------------------------
+from depscreen.evaluate.fit_table import Cell, FitTable  # noqa: E402
+from depscreen.evaluate.report import compact_summary  # noqa: E402
+
+LONG = "tfidf-lr-with-a-rather-long-label"
+
+
+@pytest.fixture
+def three_models(post_corpus):
+    return compare(["majority", "tfidf-lr", (LONG, "tfidf-lr")], post_corpus, cv=3, seed=13, progress=False)
+
+
+def _render(renderable, width: int) -> str:
+    console = Console(record=True, width=width, color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+def _words(text: str) -> set[str]:
+    # cells are separated by box characters or runs of spaces
+    return {w for w in re.split(r"[│┃║|]|\s{2,}|^\s+|\s+$", text, flags=re.M) for w in [w.strip()] if w}
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_rich_table_never_cuts_a_name_or_a_number(three_models, width):
+    text = _render(three_models.to_rich(), width)
+    assert "…" not in text
+    assert all(len(line) <= width for line in text.splitlines())
+    cells = _words(text)
+    for r in three_models.results:
+        assert r.model in cells, f"{r.model} cut at width {width}"
+        for metric in metric_columns(three_models.results):
+            s = r.summary[metric]
+            assert {s.format(3), compact_summary(s, 2)} & cells, f"{r.model} {metric} cut at width {width}"
+
+
+def test_rich_table_uses_the_room_it_has(three_models):
+    table = three_models.to_rich()
+    wide = Console(width=400)
+    assert table.choose(wide)[0] == "wide"  # full precision when there is room
+    name, _ = table.choose(Console(width=80))
+    assert name != "wide"
+
+
+def test_fit_table_splits_then_stacks_without_dropping_cells():
+    models = [f"model-number-{i}" for i in range(8)]
+    cols = ["model"] + [f"metric_{j}" for j in range(9)]
+    rows = [[m] + [Cell(f"0.{i}{j}0 ± 0.011", f"0.{i}{j}±0.01") for j in range(9)] for i, m in enumerate(models)]
+    table = FitTable(cols, rows, title="t", caption="c")
+    console = Console(width=80)
+    assert table.choose(console)[0] == "split"
+    text = _render(table, 80)
+    cells = _words(text)
+    assert set(models) <= cells and "…" not in text
+    assert {f"0.{i}{j}±0.01" for i in range(8) for j in range(9)} <= cells
+    parts = text.count("metric_0") + text.count("metric_8")
+    assert parts == 2 and all(text.count(m) == 2 for m in models)  # key column repeated per part
+    # narrower than one key + one value column: a plain list, still whole
+    narrow = _render(table, 24)
+    assert table.choose(Console(width=24))[0] == "stacked"
+    assert all(m in narrow for m in models) and "…" not in narrow
+
+
+def test_fit_table_rejects_ragged_rows():
+    with pytest.raises(ValueError, match="row 1 has 1 cells for 2 columns"):
+        FitTable(["a", "b"], [["x"]])
+
+
+def test_one_row_of_scores_transposes_when_narrow():
+    keys = ["size", "gold_size", "matched", "correct", "precision", "recall", "f1", "coverage",
+            "dep_precision", "dep_recall", "dep_f1"]
+    table = FitTable(keys, [[f"{0.1 + i / 100:.3f}" for i in range(len(keys))]], key_columns=0)
+    assert table.choose(Console(width=80))[0] == "transposed"
+    text = _render(table, 80)
+    assert all(k in _words(text) for k in keys) and "0.200" in text

@@ -84,13 +84,12 @@ def _floats(text: str) -> list[float]:
     raise AssertionError
 
 
-def _scores_table(title: str, rows: list[dict[str, Any]], keys: list[str]) -> Table:
-    table = Table(title=title)
-    for key in keys:
-        table.add_column(key, justify="right" if key not in {"method"} else "left")
-    for row in rows:
-        table.add_row(*[f"{row[k]:.3f}" if isinstance(row[k], float) else str(row[k]) for k in keys])
-    return table
+def _scores_table(title: str, rows: list[dict[str, Any]], keys: list[str], key_columns: int = 0):
+    """Scores as a table that fits the terminal (transposed or split when narrow, never cut)."""
+    from ..evaluate.fit_table import FitTable
+
+    cells = [[f"{row[k]:.3f}" if isinstance(row[k], float) else str(row[k]) for k in keys] for row in rows]
+    return FitTable(keys, cells, key_columns=key_columns, title=title)
 
 
 _CORPUS_OPTS = dict(
@@ -237,5 +236,5 @@ def sweep(
         writer.writeheader()
         writer.writerows(rows)
     summary = [{"method": m, **{k: v for k, v in s.items()}} for m, s in stability(rows).items()]
-    console.print(_scores_table("F1 across the sweep", summary, ["method", "mean", "std", "min", "max", "runs"]))
+    console.print(_scores_table("F1 across the sweep", summary, ["method", "mean", "std", "min", "max", "runs"], key_columns=1))
     console.print(f"wrote {out}")

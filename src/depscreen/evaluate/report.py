@@ -31,6 +31,7 @@ from .metrics import HEADLINE, LOWER_IS_BETTER
 
 if TYPE_CHECKING:  # pragma: no cover
     from .cv import CVResult
+    from .metrics import MetricSummary
 
 
 def metric_columns(results: Sequence["CVResult"], metrics: Sequence[str] | None = None) -> list[str]:
@@ -49,14 +50,25 @@ def metric_columns(results: Sequence["CVResult"], metrics: Sequence[str] | None 
     return list(metrics)
 
 
-def _cells(r: "CVResult", cols: list[str], digits: int) -> list[str]:
+def _cells(r: "CVResult", cols: list[str], digits: int, compact: bool = False) -> list[str]:
     t = r.timings
     n_folds = len(r.folds)
     ips = t["predict_items_per_second"]
+    sep = "/" if compact else " / "
     return (
-        [r.summary[m].format(digits) for m in cols]
-        + [f"{r.single_class_folds} / {n_folds}", f"{t['fit_seconds_mean']:.2f}", "n/a" if math.isnan(ips) else f"{ips:,.0f}"]
+        [compact_summary(r.summary[m], digits) if compact else r.summary[m].format(digits) for m in cols]
+        + [f"{r.single_class_folds}{sep}{n_folds}", f"{t['fit_seconds_mean']:.2f}", "n/a" if math.isnan(ips) else f"{ips:,.0f}"]
     )
+
+
+def compact_summary(s: "MetricSummary", digits: int = 2) -> str:
+    """``0.62±0.03`` (no spaces, fewer digits) for narrow terminals; ``n/a`` when undefined."""
+    if math.isnan(s.mean):
+        return "n/a"
+    txt = f"{s.mean:.{digits}f}" + ("" if math.isnan(s.std) else f"±{s.std:.{digits}f}")
+    if s.n_nan:
+        txt += f" ({s.n_nan} NaN)"
+    return txt
 
 
 _EXTRA = ["single-class folds", "fit s / fold", "predict items / s"]
@@ -73,27 +85,35 @@ def markdown_table(results: Sequence["CVResult"], metrics: Sequence[str] | None 
 
 
 def rich_table(results: Sequence["CVResult"], metrics: Sequence[str] | None = None, digits: int = 3):
-    """A :class:`rich.table.Table` of the results; the best mean per metric is bold."""
-    from rich.table import Table
+    """The results as a terminal table that fits the console it is printed on.
+
+    Returns a :class:`~depscreen.evaluate.fit_table.FitTable`: one row per model when
+    there is room, else compact numbers (``0.62±0.03``), a transposed table, or the
+    columns split over several tables; a model name or a number is never cut. The best
+    mean per metric is bold. The full-precision table is :func:`markdown_table`.
+    """
+    from .fit_table import Cell, FitTable
 
     cols = metric_columns(results, metrics)
     first = results[0]
-    table = Table(
+    best = {c: _best(results, c) for c in cols}
+    rows = []
+    for r in results:
+        full = _cells(r, cols, digits)
+        short = _cells(r, cols, max(1, digits - 1), compact=True)
+        rows.append(
+            [r.model]
+            + [Cell(f, s, bold=i < len(cols) and r.model == best[cols[i]]) for i, (f, s) in enumerate(zip(full, short))]
+        )
+    return FitTable(
+        ["model"] + cols + _EXTRA,
+        rows,
         title=(
             f"{first.corpus.get('name') or 'corpus'}: {first.split.n_splits}-fold x "
             f"{first.split.repeats}, seed {first.seed} ({first.task})"
         ),
         caption="mean ± std over folds; screening / research output, not a diagnosis",
     )
-    table.add_column("model", style="cyan", no_wrap=True)
-    for c in cols + _EXTRA:
-        table.add_column(c, justify="right", no_wrap=True)
-    best = {c: _best(results, c) for c in cols}
-    for r in results:
-        cells = _cells(r, cols, digits)
-        styled = [f"[bold]{v}[/bold]" if i < len(cols) and r.model == best[cols[i]] else v for i, v in enumerate(cells)]
-        table.add_row(r.model, *styled)
-    return table
 
 
 def _best(results, metric: str) -> str | None:
