@@ -12,6 +12,7 @@ from typing import Any
 MODELS: dict[str, str] = {
     "majority": "depscreen.models.baselines:MajorityBaseline",
     "tfidf-lr": "depscreen.models.baselines:TfidfLogReg",
+    "depscreen-default": "depscreen.models.default:DefaultClassifier",
     "cnn": "depscreen.models.post_neural.estimators:CNNClassifier",
     "lstm": "depscreen.models.post_neural.estimators:LSTMClassifier",
     "cnn-lstm": "depscreen.models.post_neural.estimators:CNNLSTMClassifier",

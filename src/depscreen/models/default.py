@@ -1,0 +1,455 @@
+"""``depscreen-default``: the model :func:`depscreen.train` uses when none is named.
+
+A strong, general recipe with nothing tuned to any one data set:
+
+1. **Text.** A user is one document (their posts joined); links, @handles and e-mail
+   addresses become one placeholder each (:func:`depscreen.text.normalise.redact`), so a
+   link scheme or a handle cannot stand in for the label. Chinese runs are segmented into
+   jieba words for the word features (:func:`depscreen.text.segment.segment_cjk`).
+2. **Two TF-IDF blocks** (sublinear tf, ``min_df`` 2): word 1-2 grams, and character
+   2-5 grams within word boundaries -- or, when most training documents are Chinese,
+   character 1-4 grams over the raw text (a Chinese clause has no word boundaries).
+3. **Logistic regression** with balanced class weights, its ``C`` chosen by an inner
+   stratified cross-validation on the training data only (macro-F1 of the out-of-fold
+   predictions), so nothing is tuned on the data the model is later scored on.
+4. **Optional stacking** with a sentence-embedding model (``embedder="use"`` by default:
+   the multilingual Universal Sentence Encoder; a user is the mean of their post
+   vectors): a second logistic regression on the embeddings (``C`` chosen the same way),
+   and a small balanced logistic regression that combines the two models' out-of-fold
+   log-probabilities. When the embedder cannot be loaded the model says so (a warning,
+   and ``embedder_used_ = None``) and uses the TF-IDF model alone.
+
+Explanations come from the TF-IDF model: the n-grams that pushed most toward the
+predicted class (TF-IDF value x coefficient) and, for a user, the posts the TF-IDF model
+scores highest for that class (by index, never by text).
+
+Saving writes ``config.json``, the vocabularies as JSON and every array (idf, weights) in
+one safetensors file (:mod:`depscreen.models.tfidf_io`): nothing is unpickled on load.
+
+Example
+-------
+>>> X = ["so tired and sad", "great match today", "i feel empty", "lovely dinner out"] * 3
+>>> y = [1, 0, 1, 0] * 3
+>>> model = DefaultClassifier(embedder=None).fit(X, y)
+>>> model.predict(["sad and empty"]).tolist()
+[1]
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold
+
+from ..corpus.types import User
+from .base import Forward, SavableMixin, check_fitted, risk_scores
+
+_EPS = 1e-6
+
+
+class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
+    """Word + character TF-IDF with a nested-CV logistic regression, optionally stacked
+    with a sentence-embedding model. Users or posts (``input_level = "any"``).
+
+    Parameters
+    ----------
+    word_ngram_max : int
+        Longest word n-gram (1..``word_ngram_max``).
+    char_ngram_range : tuple of int
+        Character n-gram lengths within word boundaries (``char_wb``) for alphabetic text.
+    zh_char_ngram_range : tuple of int
+        Character n-gram lengths over the raw text when most documents are Chinese.
+    min_df : int
+        Drop n-grams seen in fewer training documents.
+    max_features : int or None
+        Vocabulary cap per TF-IDF block (most frequent n-grams); None for no cap.
+    Cs : sequence of float
+        Candidate ``C`` of the TF-IDF logistic regression (chosen by inner CV).
+    embed_Cs : sequence of float
+        Candidate ``C`` of the embedding logistic regression.
+    inner_cv : int
+        Folds of the inner cross-validation on the training data (fewer when a class is
+        smaller; with fewer than two members in a class no selection or stacking is done).
+    class_weight : ``"balanced"`` or None
+        Class weights of every logistic regression.
+    embedder : str or None
+        Sentence-embedding backend to stack with (``"use"``, ``"e5"``, ``"hf:PATH"``), or
+        None for the TF-IDF model alone.
+    cache_dir : str or None
+        Embedding cache folder (vectors keyed by text hash), or None for no cache.
+    redact : bool
+        Replace links, @handles, e-mails and phone numbers with placeholders first.
+    max_iter, random_state : solver iterations and the seed of the inner folds.
+    sep : str
+        Joins a user's posts into one document.
+    """
+
+    input_level = "any"
+
+    def __init__(
+        self,
+        *,
+        word_ngram_max: int = 2,
+        char_ngram_range: Sequence[int] = (2, 5),
+        zh_char_ngram_range: Sequence[int] = (1, 4),
+        min_df: int = 2,
+        max_features: int | None = None,
+        Cs: Sequence[float] = (1.0, 3.0, 10.0, 30.0),
+        embed_Cs: Sequence[float] = (0.3, 1.0, 3.0, 10.0),
+        inner_cv: int = 3,
+        class_weight: str | None = "balanced",
+        embedder: str | None = "use",
+        cache_dir: str | None = None,
+        redact: bool = True,
+        max_iter: int = 2000,
+        random_state: int = 13,
+        sep: str = "\n",
+    ):
+        self.word_ngram_max = word_ngram_max
+        self.char_ngram_range = char_ngram_range
+        self.zh_char_ngram_range = zh_char_ngram_range
+        self.min_df = min_df
+        self.max_features = max_features
+        self.Cs = Cs
+        self.embed_Cs = embed_Cs
+        self.inner_cv = inner_cv
+        self.class_weight = class_weight
+        self.embedder = embedder
+        self.cache_dir = cache_dir
+        self.redact = redact
+        self.max_iter = max_iter
+        self.random_state = random_state
+        self.sep = sep
+
+    # ------------------------------------------------------------------ checks / text --
+
+    def _check_params(self) -> None:
+        if int(self.word_ngram_max) < 1:
+            raise ValueError(f"word_ngram_max must be at least 1, got {self.word_ngram_max}")
+        for name in ("char_ngram_range", "zh_char_ngram_range"):
+            lo, hi = getattr(self, name)
+            if not 1 <= int(lo) <= int(hi):
+                raise ValueError(f"{name} must be (low, high) with 1 <= low <= high, got {getattr(self, name)}")
+        for name in ("Cs", "embed_Cs"):
+            values = list(getattr(self, name))
+            if not values or any(float(c) <= 0 for c in values):
+                raise ValueError(f"{name} must be a non-empty list of positive numbers, got {values}")
+        if self.class_weight not in (None, "balanced"):
+            raise ValueError(f"class_weight must be None or 'balanced', got {self.class_weight!r}")
+        if int(self.inner_cv) < 2:
+            raise ValueError(f"inner_cv must be at least 2, got {self.inner_cv}")
+        if int(self.min_df) < 1:
+            raise ValueError(f"min_df must be at least 1, got {self.min_df}")
+
+    def _texts(self, X: Sequence[Any]) -> tuple[list[str], list[list[str]] | None]:
+        """Documents (posts joined for users) and, for users, each user's post texts."""
+        from ..text.normalise import redact
+
+        clean = redact if self.redact else (lambda t: t)
+        docs: list[str] = []
+        posts: list[list[str]] = []
+        users = False
+        for x in X:
+            if isinstance(x, User):
+                users = True
+                texts = [clean(t) for t in x.texts]
+                posts.append(texts)
+                docs.append(self.sep.join(texts))
+            elif isinstance(x, str):
+                text = clean(x)
+                posts.append([text])
+                docs.append(text)
+            else:
+                raise TypeError(f"expected User or str samples, got {type(x).__name__}")
+        return docs, (posts if users else None)
+
+    @staticmethod
+    def _word_docs(docs: list[str]) -> list[str]:
+        from ..text.segment import segment_cjk
+
+        return [segment_cjk(d) for d in docs]
+
+    # ------------------------------------------------------------------ features --------
+
+    def _vectorizers(self, zh: bool) -> tuple[TfidfVectorizer, TfidfVectorizer]:
+        from ..text.segment import TOKEN_PATTERN
+
+        common = dict(min_df=int(self.min_df), max_features=self.max_features, sublinear_tf=True, dtype=np.float32)
+        word = TfidfVectorizer(
+            analyzer="word", ngram_range=(1, int(self.word_ngram_max)), token_pattern=TOKEN_PATTERN, **common
+        )
+        lo, hi = self.zh_char_ngram_range if zh else self.char_ngram_range
+        char = TfidfVectorizer(analyzer="char" if zh else "char_wb", ngram_range=(int(lo), int(hi)), **common)
+        return word, char
+
+    def _tfidf(self, docs: list[str]) -> sp.csr_matrix:
+        return sp.hstack(
+            [self.word_.transform(self._word_docs(docs)), self.char_.transform(docs)], format="csr"
+        )
+
+    def _embedder(self):
+        if self.embedder is None:
+            return None
+        if getattr(self, "_embedder_obj", None) is None:
+            from ..embed import CachedEmbedder, get_embedder
+
+            emb = get_embedder(self.embedder)
+            self._embedder_obj = CachedEmbedder(emb, self.cache_dir) if self.cache_dir else emb
+        return self._embedder_obj
+
+    def _embed(self, docs: list[str], posts: list[list[str]] | None) -> np.ndarray:
+        emb = self._embedder()
+        if posts is None:
+            return np.asarray(emb.embed(docs), dtype=np.float32)
+        flat = [t for texts in posts for t in texts]
+        vectors = np.asarray(emb.embed(flat), dtype=np.float32) if flat else np.zeros((0, emb.dim), np.float32)
+        out = np.zeros((len(posts), vectors.shape[1] if len(vectors) else emb.dim), dtype=np.float32)
+        start = 0
+        for i, texts in enumerate(posts):
+            if texts:
+                out[i] = vectors[start : start + len(texts)].mean(axis=0)
+            start += len(texts)
+        return out
+
+    # ------------------------------------------------------------------ fitting ---------
+
+    def _lr(self, C: float) -> LogisticRegression:
+        return LogisticRegression(
+            C=float(C), class_weight=self.class_weight, max_iter=int(self.max_iter),
+            random_state=int(self.random_state), warm_start=True,
+        )
+
+    def _select_C(self, Z, y: np.ndarray, Cs: Sequence[float], folds) -> tuple[float, np.ndarray | None, dict]:
+        """Inner CV over ``Cs`` (ascending, warm-started): the C with the best out-of-fold
+        macro-F1 and its out-of-fold probabilities."""
+        Cs = sorted(float(c) for c in Cs)
+        if folds is None:
+            return Cs[len(Cs) // 2], None, {}
+        oof = {c: np.zeros((len(y), len(self.classes_))) for c in Cs}
+        for tr, va in folds:
+            lr = self._lr(Cs[0])
+            for c in Cs:
+                lr.set_params(C=c)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    lr.fit(Z[tr], y[tr])
+                oof[c][va] = _aligned(lr.predict_proba(Z[va]), lr.classes_, self.classes_)
+        scores = {c: float(f1_score(y, self.classes_[oof[c].argmax(1)], average="macro")) for c in Cs}
+        best = max(Cs, key=lambda c: (scores[c], -c))
+        return best, oof[best], scores
+
+    def fit(self, X: Sequence[Any], y: Sequence[Any]) -> "DefaultClassifier":
+        """Fit on users or posts ``X`` with labels ``y`` (at least two classes)."""
+        self._check_params()
+        X = list(X)
+        y = np.asarray(y)
+        if len(X) != len(y):
+            raise ValueError(f"X has {len(X)} samples but y has {len(y)} labels")
+        self.classes_, counts = np.unique(y, return_counts=True)
+        if len(self.classes_) < 2:
+            raise ValueError("DefaultClassifier needs at least two classes in the training labels")
+        docs, posts = self._texts(X)
+        from ..text.segment import has_cjk
+
+        self.zh_ = bool(np.mean([has_cjk(d) for d in docs]) > 0.5)
+        self.word_, self.char_ = self._vectorizers(self.zh_)
+        try:
+            W = self.word_.fit_transform(self._word_docs(docs))
+            Ch = self.char_.fit_transform(docs)
+        except ValueError as exc:  # empty vocabulary: every document too short for min_df
+            raise ValueError(f"DefaultClassifier: no n-gram occurs in {self.min_df}+ training documents ({exc})") from None
+        T = sp.hstack([W, Ch], format="csr")
+        n_splits = min(int(self.inner_cv), int(counts.min()))
+        folds = None
+        if n_splits >= 2:
+            skf = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=int(self.random_state))
+            folds = list(skf.split(np.zeros(len(y)), y))
+        self.C_, oof_t, self.cv_scores_ = self._select_C(T, y, self.Cs, folds)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.tfidf_lr_ = self._lr(self.C_).fit(T, y)
+        self.embedder_used_ = None
+        self.embed_lr_ = self.meta_lr_ = None
+        self.embed_C_ = None
+        self.embed_cv_scores_ = {}
+        if self.embedder is not None and folds is not None:
+            try:
+                E = self._embed(docs, posts)
+            except Exception as exc:  # noqa: BLE001 - any backend failure: fall back, say so
+                warnings.warn(
+                    f"DefaultClassifier: embedder {self.embedder!r} unavailable ({type(exc).__name__}: {exc}); "
+                    "using the TF-IDF model alone",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                E = None
+            if E is not None:
+                self.embed_C_, oof_e, self.embed_cv_scores_ = self._select_C(E, y, self.embed_Cs, folds)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    self.embed_lr_ = self._lr(self.embed_C_).fit(E, y)
+                    self.meta_lr_ = LogisticRegression(
+                        C=1.0, class_weight=self.class_weight, max_iter=int(self.max_iter)
+                    ).fit(self._meta_features(oof_t, oof_e), y)
+                self.embedder_used_ = self.embedder
+        return self
+
+    def _meta_features(self, p_t: np.ndarray, p_e: np.ndarray) -> np.ndarray:
+        def logit(p):
+            p = np.clip(p, _EPS, 1 - _EPS)
+            return np.log(p) - np.log1p(-p)
+
+        if p_t.shape[1] == 2:
+            return np.column_stack([logit(p_t[:, 1]), logit(p_e[:, 1])])
+        return np.hstack([np.log(np.clip(p_t, _EPS, 1)), np.log(np.clip(p_e, _EPS, 1))])
+
+    # ------------------------------------------------------------------ prediction ------
+
+    def _forward(self, X: Sequence[Any], *, explain: bool = False, top_k: int = 5) -> Forward:
+        check_fitted(self, "tfidf_lr_")
+        X = list(X)
+        docs, posts = self._texts(X)
+        T = self._tfidf(docs)
+        p_t = _aligned(self.tfidf_lr_.predict_proba(T), self.tfidf_lr_.classes_, self.classes_)
+        if self.meta_lr_ is not None:
+            p_e = _aligned(self.embed_lr_.predict_proba(self._embed(docs, posts)), self.embed_lr_.classes_, self.classes_)
+            proba = _aligned(self.meta_lr_.predict_proba(self._meta_features(p_t, p_e)), self.meta_lr_.classes_, self.classes_)
+        else:
+            proba = p_t
+        preds = self.classes_[proba.argmax(axis=1)]
+        scores = risk_scores(proba, self.classes_)
+        explanations = self._explain(X, T, preds, scores, posts, top_k) if explain else None
+        return Forward(preds, proba, scores, explanations)
+
+    def predict(self, X: Sequence[Any]) -> np.ndarray:
+        return self._forward(X).predictions
+
+    def predict_proba(self, X: Sequence[Any]) -> np.ndarray:
+        return self._forward(X).proba
+
+    def explain(self, X: Sequence[Any], top_k: int = 5) -> list[dict[str, Any]]:
+        """One dict per sample: ``prediction``, ``score``, ``top_features`` (n-gram,
+        contribution toward the predicted class in the TF-IDF model; character n-grams are
+        prefixed ``char:``) and, for users, ``top_posts`` (post index, TF-IDF score)."""
+        return self._forward(X, explain=True, top_k=top_k).explanations
+
+    def _feature_names(self) -> np.ndarray:
+        if getattr(self, "_names", None) is None:
+            word = self.word_.get_feature_names_out()
+            char = np.asarray([f"char:{c}" for c in self.char_.get_feature_names_out()], dtype=object)
+            self._names = np.concatenate([word.astype(object), char])
+        return self._names
+
+    def _class_weights(self, c: int) -> np.ndarray:
+        coef = self.tfidf_lr_.coef_
+        if coef.shape[0] == 1:
+            return coef[0] if c == 1 else -coef[0]
+        return coef[c]
+
+    def _explain(self, X, T, preds, scores, posts, top_k: int) -> list[dict[str, Any]]:
+        names = self._feature_names()
+        classes = list(self.classes_)
+        out = []
+        for i, x in enumerate(X):
+            c = classes.index(preds[i])
+            w = self._class_weights(c)
+            row = T.getrow(i)
+            contrib = row.data * w[row.indices]
+            order = np.argsort(-contrib)[:top_k]
+            item: dict[str, Any] = {
+                "prediction": _plain(preds[i]),
+                "score": float(scores[i]),
+                "top_features": [
+                    {"feature": str(names[row.indices[j]]), "contribution": float(contrib[j])}
+                    for j in order
+                    if contrib[j] > 0
+                ],
+            }
+            if isinstance(x, User) and posts is not None and posts[i]:
+                P = self._tfidf(posts[i])
+                post_scores = np.asarray(P @ w).ravel()
+                top = np.argsort(-post_scores)[:top_k]
+                item["top_posts"] = [{"index": int(j), "weight": float(post_scores[j])} for j in top]
+            out.append(item)
+        return out
+
+    # ------------------------------------------------------------------ save / load -----
+
+    def _save_weights(self, folder: Path) -> dict[str, Any]:
+        from .tfidf_io import save_linear, save_tfidf, write_arrays
+
+        check_fitted(self, "tfidf_lr_")
+        arrays: dict[str, np.ndarray] = {}
+        fitted: dict[str, Any] = {
+            "classes": [_plain(c) for c in self.classes_],
+            "zh": self.zh_,
+            "C": self.C_,
+            "cv_scores": {str(k): v for k, v in self.cv_scores_.items()},
+            "word": save_tfidf(self.word_, folder, "word", arrays),
+            "char": save_tfidf(self.char_, folder, "char", arrays),
+            "tfidf_lr": save_linear(self.tfidf_lr_, "tfidf_lr", arrays),
+            "embedder_used": self.embedder_used_,
+            "embed_C": self.embed_C_,
+            "embed_cv_scores": {str(k): v for k, v in self.embed_cv_scores_.items()},
+        }
+        if self.meta_lr_ is not None:
+            fitted["embed_lr"] = save_linear(self.embed_lr_, "embed_lr", arrays)
+            fitted["meta_lr"] = save_linear(self.meta_lr_, "meta_lr", arrays)
+        return {"weights": write_arrays(arrays, folder), "format": "safetensors+json", "fitted": fitted}
+
+    def _load_weights(self, folder: Path, config: dict[str, Any]) -> None:
+        from .tfidf_io import load_linear, load_tfidf, read_arrays
+
+        fitted = config["fitted"]
+        arrays = read_arrays(folder, config.get("weights", "arrays.safetensors"))
+        self.classes_ = np.asarray(fitted["classes"])
+        self.zh_ = bool(fitted["zh"])
+        self.C_ = fitted["C"]
+        self.cv_scores_ = {float(k): v for k, v in fitted.get("cv_scores", {}).items()}
+        self.word_ = load_tfidf(folder, fitted["word"], arrays, "word")
+        self.char_ = load_tfidf(folder, fitted["char"], arrays, "char")
+        self.tfidf_lr_ = load_linear(fitted["tfidf_lr"], arrays, "tfidf_lr", folder)
+        self.embedder_used_ = fitted.get("embedder_used")
+        self.embed_C_ = fitted.get("embed_C")
+        self.embed_cv_scores_ = {float(k): v for k, v in fitted.get("embed_cv_scores", {}).items()}
+        self.embed_lr_ = self.meta_lr_ = None
+        if "meta_lr" in fitted:
+            self.embed_lr_ = load_linear(fitted["embed_lr"], arrays, "embed_lr", folder)
+            self.meta_lr_ = load_linear(fitted["meta_lr"], arrays, "meta_lr", folder)
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "DefaultClassifier":
+        folder = Path(folder)
+        config = json.loads((folder / "config.json").read_text())
+        params = dict(config["params"])
+        for key in ("char_ngram_range", "zh_char_ngram_range", "Cs", "embed_Cs"):
+            if key in params and isinstance(params[key], list):
+                params[key] = tuple(params[key])
+        model = cls(**params)
+        model._load_weights(folder, config)
+        return model
+
+
+def _aligned(proba: np.ndarray, have: Sequence[Any], want: Sequence[Any]) -> np.ndarray:
+    """``proba`` columns reordered (zeros for a class the sub-model never saw) to ``want``."""
+    have = list(have)
+    want = list(want)
+    if have == want:
+        return np.asarray(proba, dtype=float)
+    out = np.zeros((len(proba), len(want)))
+    for j, c in enumerate(have):
+        out[:, want.index(c)] = proba[:, j]
+    return out
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
