@@ -10,3 +10,15 @@ DISCLAIMER = (
     "depscreen is a screening and research tool, not a diagnostic device: "
     "its scores are not a diagnosis and must not be used as one."
 )
+
+_API = ("train", "score", "score_file", "iter_scores", "save", "load", "Predictions", "TrainingRecord")
+
+
+def __getattr__(name: str):
+    """``depscreen.train`` / ``depscreen.score`` / ... from :mod:`depscreen.api`, imported
+    on first use so that ``import depscreen`` (and ``depscreen --help``) stays light."""
+    if name in _API:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'depscreen' has no attribute '{name}'")

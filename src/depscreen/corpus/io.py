@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
+from typing import Iterator
 
 from .types import Corpus, PostCorpus, PostRecord, ReadReport, User, UserCorpus
 
@@ -22,19 +24,19 @@ def write_jsonl(corpus: Corpus, path: str | Path) -> Path:
     return path
 
 
-def read_jsonl(path: str | Path) -> Corpus:
-    """Read a canonical corpus; the level (user / post) is taken from the first record.
+def iter_jsonl(path: str | Path) -> Iterator[User | PostRecord]:
+    """Stream a canonical corpus one record at a time (``.gz`` files too).
 
-    A line that is not valid JSON, or lacks a required field, raises
+    Yields :class:`User` for user-level lines and :class:`PostRecord` for post-level
+    lines; memory stays bounded by one line. A line that is not valid JSON, lacks a
+    required field, gives a text that is not a string, or switches level raises
     :class:`CorpusFormatError` naming the file, the line and the field: a canonical
     corpus is written by depscreen, so damage there is an error, not something to skip.
     """
     path = Path(path)
-    report = ReadReport(source=str(path))
-    users: list[User] = []
-    records: list[PostRecord] = []
     level = None
-    with path.open("r", encoding="utf-8-sig") as fh:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8-sig") as fh:
         for lineno, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
@@ -57,19 +59,51 @@ def read_jsonl(path: str | Path) -> Corpus:
                     raise CorpusFormatError(f"{path}:{lineno}: missing field '{key}'")
             try:
                 if level == "user":
+                    if not isinstance(data["posts"], list):
+                        raise CorpusFormatError(f"{path}:{lineno}: field 'posts' must be a list")
                     for j, post in enumerate(data["posts"]):
                         if not isinstance(post, dict) or "text" not in post:
+                            raise CorpusFormatError(f"{path}:{lineno}: posts[{j}] missing field 'text'")
+                        if not isinstance(post["text"], str):
                             raise CorpusFormatError(
-                                f"{path}:{lineno}: posts[{j}] missing field 'text'"
+                                f"{path}:{lineno}: posts[{j}].text must be a string, got "
+                                f"{_json_type(post['text'])}"
                             )
-                    users.append(User.from_dict(data))
+                    yield User.from_dict(data)
                 else:
-                    records.append(PostRecord.from_dict(data))
+                    if not isinstance(data["text"], str):
+                        raise CorpusFormatError(
+                            f"{path}:{lineno}: field 'text' must be a string, got {_json_type(data['text'])}"
+                        )
+                    yield PostRecord.from_dict(data)
             except (TypeError, KeyError) as exc:
                 raise CorpusFormatError(f"{path}:{lineno}: {exc}") from exc
-            report.read += 1
-    if level is None:
+
+
+def read_jsonl(path: str | Path) -> Corpus:
+    """Read a whole canonical corpus into memory; the level is the first record's.
+
+    See :func:`iter_jsonl` for the checks (errors name the file, line and field).
+    """
+    path = Path(path)
+    report = ReadReport(source=str(path))
+    items = []
+    for item in iter_jsonl(path):
+        items.append(item)
+        report.read += 1
+    if not items:
         raise CorpusFormatError(f"{path}: empty corpus (no records)")
-    if level == "user":
-        return UserCorpus(users, name=path.stem, report=report)
-    return PostCorpus(records, name=path.stem, report=report)
+    if isinstance(items[0], User):
+        return UserCorpus(items, name=_stem(path), report=report)
+    return PostCorpus(items, name=_stem(path), report=report)
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in (".gz", ".jsonl", ".json"):
+        name = name.removesuffix(suffix)
+    return name
+
+
+def _json_type(value) -> str:
+    return "null" if value is None else type(value).__name__

@@ -95,7 +95,10 @@ def forward(model: Any, X: Sequence[Any], *, explain: bool = False, top_k: int =
     if explain:
         if not callable(getattr(model, "explain", None)):
             raise ValueError(f"{type(model).__name__} cannot explain its predictions (no explain method)")
-        explanations = model.explain(X, top_k=top_k)
+        import inspect
+
+        takes_top_k = "top_k" in inspect.signature(model.explain).parameters
+        explanations = model.explain(X, top_k=top_k) if takes_top_k else model.explain(X)
     return Forward(preds, proba, scores, explanations)
 
 

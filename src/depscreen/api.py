@@ -1,0 +1,623 @@
+"""The one road from a corpus to a fitted model and from a model to scores.
+
+:func:`train` fits a model on a labelled corpus (exact-duplicate texts removed first)
+and returns it with a :class:`TrainingRecord`; :func:`save` writes both to a folder.
+:func:`score` runs a fitted model over a corpus in batches, calling the model's single
+forward pass once per batch, and returns :class:`Predictions`; :func:`iter_scores`
+yields them batch by batch and :func:`score_file` streams a JSON Lines file to a CSV
+(or Parquet) file with bounded memory. The command line, the demo, the benchmarks, the
+HTTP service and the distributed scorer all go through these functions.
+
+Scores describe text patterns, not a person's health: every output carries
+:data:`depscreen.DISCLAIMER`.
+
+Example
+-------
+>>> from depscreen.corpus import PostCorpus, PostRecord
+>>> texts = [f"sad tired alone {i}" for i in range(10)] + [f"fun game today {i}" for i in range(10)]
+>>> corpus = PostCorpus([PostRecord(str(i), t, int(i < 10)) for i, t in enumerate(texts)])
+>>> model, record = train("tfidf-lr", corpus)
+>>> preds = score(model, ["so sad and alone", "fun game"], explain=True)
+>>> preds.labels.tolist()
+[1, 0]
+>>> preds.explanations[0]["prediction"]
+1
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import itertools
+import json
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from . import DISCLAIMER, __version__
+from .corpus.types import Corpus, PostCorpus, PostRecord, User, UserCorpus
+
+TRAINING_RECORD_NAME = "training.json"
+DEFAULT_BATCH_SIZE = 512
+
+__all__ = [
+    "Predictions",
+    "TrainingRecord",
+    "iter_scores",
+    "load",
+    "save",
+    "score",
+    "score_file",
+    "train",
+]
+
+
+# ------------------------------------------------------------------------- training
+@dataclass
+class TrainingRecord:
+    """What a model was trained on and how: written as ``training.json`` beside it."""
+
+    model: str
+    params: dict[str, Any]
+    level: str
+    n_items: int
+    label_counts: dict[str, int]
+    dedup: dict[str, Any] | None
+    fit_seconds: float
+    data: str = ""
+    created: str = ""
+    depscreen_version: str = __version__
+    disclaimer: str = DISCLAIMER
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            "disclaimer": self.disclaimer,
+            "model": self.model,
+            "params": self.params,
+            "data": self.data,
+            "level": self.level,
+            "n_items": self.n_items,
+            "label_counts": self.label_counts,
+            "dedup": self.dedup,
+            "fit_seconds": self.fit_seconds,
+            "created": self.created,
+            "depscreen_version": self.depscreen_version,
+        }
+        out.update(self.extra)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "TrainingRecord":
+        known = {"disclaimer", "model", "params", "data", "level", "n_items", "label_counts", "dedup",
+                 "fit_seconds", "created", "depscreen_version"}
+        return cls(
+            model=data.get("model", ""),
+            params=dict(data.get("params") or {}),
+            level=data.get("level", ""),
+            n_items=int(data.get("n_items", 0)),
+            label_counts=dict(data.get("label_counts") or {}),
+            dedup=data.get("dedup"),
+            fit_seconds=float(data.get("fit_seconds", math.nan)),
+            data=data.get("data", ""),
+            created=data.get("created", ""),
+            depscreen_version=data.get("depscreen_version", ""),
+            disclaimer=data.get("disclaimer", DISCLAIMER),
+            extra={k: v for k, v in data.items() if k not in known},
+        )
+
+
+def train(
+    model: Any = None,
+    corpus: Corpus | None = None,
+    *,
+    params: Mapping[str, Any] | None = None,
+    dedup: bool = True,
+    data: str = "",
+) -> tuple[Any, TrainingRecord]:
+    """Fit ``model`` on a whole labelled ``corpus``.
+
+    Parameters
+    ----------
+    model : a registry name (see ``depscreen models``), an unfitted estimator (cloned,
+        the caller's object stays unfitted), or None for the default model.
+    corpus : a labelled :class:`UserCorpus` or :class:`PostCorpus`.
+    params : keyword parameters for the model.
+    dedup : remove exact-duplicate texts first (counted in the record).
+    data : where the corpus came from, for the record.
+
+    Returns the fitted model and a :class:`TrainingRecord`.
+    """
+    from sklearn.base import clone
+
+    from .evaluate.splits import deduplicate
+    from .models.base import check_input_level
+    from .models.registry import default_model_name, make_model, registered_name
+
+    if not isinstance(corpus, (UserCorpus, PostCorpus)):
+        raise TypeError(f"train needs a UserCorpus or PostCorpus, got {type(corpus).__name__}")
+    if model is None:
+        model = default_model_name()
+    if isinstance(model, str):
+        name, est = model, make_model(model, **dict(params or {}))
+    else:
+        est = clone(model)
+        if params:
+            est.set_params(**params)
+        name = registered_name(est) or type(est).__name__
+    unlabelled = sum(1 for lab in corpus.labels if lab is None)
+    if unlabelled:
+        raise ValueError(
+            f"corpus '{corpus.name}': {unlabelled} of {len(corpus)} {corpus.level}s have no label; "
+            "training needs labels"
+        )
+    check_input_level(est, corpus, name)
+    report = None
+    if dedup:
+        corpus, report = deduplicate(corpus)
+    X = list(corpus.users) if isinstance(corpus, UserCorpus) else corpus.texts
+    y = np.asarray(corpus.labels)
+    t0 = time.perf_counter()
+    est.fit(X, y)
+    fit_seconds = time.perf_counter() - t0
+    counts = Counter(str(lab) for lab in corpus.labels)
+    record = TrainingRecord(
+        model=name,
+        params=_jsonable(est.get_params(deep=False)),
+        level=corpus.level,
+        n_items=len(corpus),
+        label_counts=dict(sorted(counts.items())),
+        dedup=report.to_dict() if report else None,
+        fit_seconds=round(fit_seconds, 4),
+        data=data,
+        created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    )
+    degenerate = _degenerate_note(est, X)
+    if degenerate:
+        record.extra["warnings"] = [degenerate]
+    return est, record
+
+
+def save(model: Any, folder: str | Path, record: TrainingRecord | None = None) -> Path:
+    """Write a fitted model to ``folder`` (``config.json`` + weights, no pickle) and its
+    :class:`TrainingRecord` as ``training.json``."""
+    if not callable(getattr(model, "save", None)):
+        raise ValueError(f"{type(model).__name__} cannot be saved (it has no save method)")
+    folder = Path(model.save(folder))
+    if record is not None:
+        path = folder / TRAINING_RECORD_NAME
+        path.write_text(json.dumps(record.to_dict(), indent=2, ensure_ascii=False, default=_json_default))
+    return folder
+
+
+def load(folder: str | Path) -> Any:
+    """Load a model folder written by :func:`save` (never unpickles anything)."""
+    from .models.base import load_model
+
+    return load_model(folder)
+
+
+def training_record(folder: str | Path) -> TrainingRecord | None:
+    """The :class:`TrainingRecord` saved beside a model, or None when there is none."""
+    path = Path(folder) / TRAINING_RECORD_NAME
+    if not path.exists():
+        return None
+    return TrainingRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+# ------------------------------------------------------------------------- scoring
+@dataclass
+class Predictions:
+    """Scores of one batch or one corpus.
+
+    Attributes
+    ----------
+    ids : user ids (user level), post ids (post level) or user ids of scored posts
+        (``per_post``).
+    post_index : with ``per_post``, each post's index in its user's timeline; else None.
+    labels : predicted labels (values for a regression model).
+    proba : ``(n, len(classes))`` probabilities or None.
+    scores : one risk number per item (P(positive) for two classes) or None.
+    classes : the model's classes (empty for regression).
+    truth : the corpus labels when it had any, else None.
+    explanations : one dict per item (shared schema, ``docs/explanations.md``) or None.
+    model : the model's registry name.
+    """
+
+    ids: list[str]
+    labels: np.ndarray
+    proba: np.ndarray | None = None
+    scores: np.ndarray | None = None
+    classes: list[Any] = field(default_factory=list)
+    truth: list[Any] | None = None
+    explanations: list[dict[str, Any]] | None = None
+    post_index: list[int] | None = None
+    level: str = "user"
+    model: str = ""
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def id_columns(self) -> list[str]:
+        if self.post_index is not None:
+            return ["user_id", "post_index"]
+        return ["user_id"] if self.level == "user" else ["id"]
+
+    @property
+    def columns(self) -> list[str]:
+        cols = list(self.id_columns)
+        if self.truth is not None:
+            cols.append("true_label")
+        cols.append("predicted")
+        if self.scores is not None:
+            cols.append("score")
+        if self.proba is not None:
+            cols += [f"proba_{c}" for c in self.classes]
+        return cols
+
+    def rows(self) -> Iterator[list[Any]]:
+        """One list per item, in :attr:`columns` order (plain Python values)."""
+        for i in range(len(self)):
+            row: list[Any] = [self.ids[i]]
+            if self.post_index is not None:
+                row.append(self.post_index[i])
+            if self.truth is not None:
+                row.append(self.truth[i])
+            row.append(_plain(self.labels[i]))
+            if self.scores is not None:
+                row.append(float(self.scores[i]))
+            if self.proba is not None:
+                row += [float(v) for v in self.proba[i]]
+            yield row
+
+    def to_frame(self):
+        """A pandas DataFrame with :attr:`columns`; the disclaimer in ``attrs``."""
+        import pandas as pd
+
+        frame = pd.DataFrame(list(self.rows()), columns=self.columns)
+        frame.attrs["disclaimer"] = DISCLAIMER
+        frame.attrs["model"] = self.model
+        return frame
+
+    def to_csv(self, path: str | Path) -> Path:
+        """Write a plain CSV that ``pandas.read_csv`` reads as is; the disclaimer and
+        the model go to a sidecar ``<path>.meta.json``."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(self.columns)
+            for row in self.rows():
+                writer.writerow(_csv_cell(v) for v in row)
+        write_meta(path, model=self.model, n_items=len(self), columns=self.columns)
+        return path
+
+    def explanations_payload(self) -> dict[str, Any]:
+        """The explanations as one JSON-able document (ids with each explanation)."""
+        if self.explanations is None:
+            raise ValueError("these predictions were made without explain=True")
+        items = []
+        for i, exp in enumerate(self.explanations):
+            key: dict[str, Any] = {self.id_columns[0]: self.ids[i]}
+            if self.post_index is not None:
+                key["post_index"] = self.post_index[i]
+            items.append({**key, "explanation": exp})
+        return {"disclaimer": DISCLAIMER, "model": self.model, "items": items}
+
+    @classmethod
+    def concat(cls, parts: Sequence["Predictions"]) -> "Predictions":
+        """Join batch results (same model) into one."""
+        if not parts:
+            raise ValueError("nothing to join: no batches were scored")
+        first = parts[0]
+        return cls(
+            ids=[i for p in parts for i in p.ids],
+            labels=np.concatenate([p.labels for p in parts]),
+            proba=np.concatenate([p.proba for p in parts]) if first.proba is not None else None,
+            scores=np.concatenate([p.scores for p in parts]) if first.scores is not None else None,
+            classes=first.classes,
+            truth=[t for p in parts for t in p.truth] if all(p.truth is not None for p in parts) else None,
+            explanations=[e for p in parts for e in p.explanations] if first.explanations is not None else None,
+            post_index=[j for p in parts for j in p.post_index] if first.post_index is not None else None,
+            level=first.level,
+            model=first.model,
+        )
+
+
+Item = User | PostRecord | str
+
+
+def iter_scores(
+    model: Any,
+    items: Corpus | Iterable[Item] | str | Path,
+    *,
+    explain: bool = False,
+    per_post: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    top_k: int = 5,
+) -> Iterator[Predictions]:
+    """Score ``items`` batch by batch: one forward pass of the model per batch.
+
+    ``items`` is a corpus, an iterable of :class:`User` / :class:`PostRecord` / ``str``
+    (read lazily: a generator keeps memory bounded), or the path of a canonical JSON
+    Lines file (``.gz`` too), streamed. ``per_post`` scores every post of each user with
+    a post-level model.
+    """
+    from .models.base import check_input_level, forward
+
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if explain and not (callable(getattr(model, "_forward", None)) or callable(getattr(model, "explain", None))):
+        raise ValueError(f"model '{_name(model)}' cannot explain its predictions (it has no explain method)")
+    name = _name(model)
+    classes = [_plain(c) for c in getattr(model, "classes_", [])]
+    stream = _items(items)
+    checked = False
+    seen = 0  # bare texts are numbered by their position in the whole input
+    for batch in _batches(stream, batch_size):
+        level = "user" if isinstance(batch[0], User) else "post"
+        if not checked:
+            if per_post:
+                if level != "user":
+                    raise ValueError("per_post needs user-level input; post-level input is already scored per post")
+                check_input_level(model, "post", name)
+            else:
+                check_input_level(model, level, name)
+            checked = True
+        if per_post:
+            ids = [u.user_id for u in batch for _ in u.posts]
+            post_index = [j for u in batch for j in range(len(u.posts))]
+            truth = [p.label for u in batch for p in u.posts]
+            X: list[Any] = [p.text for u in batch for p in u.posts]
+        elif level == "user":
+            ids, post_index, truth, X = [u.user_id for u in batch], None, [u.label for u in batch], batch
+        else:
+            ids = [r.id if isinstance(r, PostRecord) else str(seen + k) for k, r in enumerate(batch)]
+            post_index = None
+            truth = [r.label if isinstance(r, PostRecord) else None for r in batch]
+            X = [r.text if isinstance(r, PostRecord) else r for r in batch]
+        seen += len(batch)
+        if not X:
+            continue
+        out = forward(model, X, explain=explain, top_k=top_k)
+        yield Predictions(
+            ids=ids,
+            labels=np.asarray(out.predictions),
+            proba=None if out.proba is None else np.asarray(out.proba, dtype=float),
+            scores=None if out.scores is None else np.asarray(out.scores, dtype=float),
+            classes=classes if out.proba is not None else [],
+            truth=truth if any(t is not None for t in truth) else None,
+            explanations=out.explanations,
+            post_index=post_index,
+            level="post" if per_post else level,
+            model=name,
+        )
+
+
+def score(
+    model: Any,
+    items: Corpus | Iterable[Item] | str | Path,
+    *,
+    explain: bool = False,
+    per_post: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    top_k: int = 5,
+) -> Predictions:
+    """Score ``items`` with a fitted ``model`` (see :func:`iter_scores`) and return all
+    :class:`Predictions` at once. For corpora larger than memory use
+    :func:`score_file` or :func:`iter_scores`."""
+    parts = list(iter_scores(model, items, explain=explain, per_post=per_post, batch_size=batch_size, top_k=top_k))
+    if not parts:
+        raise ValueError("nothing to score: the input has no users, posts or texts")
+    return Predictions.concat(parts)
+
+
+def score_file(
+    model: Any,
+    source: str | Path | Corpus | Iterable[Item],
+    out: str | Path,
+    *,
+    explain_out: str | Path | None = None,
+    per_post: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    top_k: int = 5,
+    progress: Any = None,
+) -> dict[str, Any]:
+    """Stream ``source`` through ``model`` into ``out`` (``.csv`` or ``.parquet``),
+    batch by batch, with memory bounded by one batch; explanations, when asked, stream
+    to ``explain_out`` as JSON Lines. The file appears whole or not at all (written to a
+    temporary name, then renamed). ``progress(n_done)`` is called after each batch.
+
+    Returns a summary: counts, columns, seconds, paths.
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.partial")
+    exp_tmp = None
+    if explain_out is not None:
+        explain_out = Path(explain_out)
+        explain_out.parent.mkdir(parents=True, exist_ok=True)
+        exp_tmp = explain_out.with_name(f".{explain_out.name}.partial")
+    n = 0
+    columns: list[str] = []
+    t0 = time.perf_counter()
+    writer = _TableWriter(tmp, parquet=out.suffix == ".parquet")
+    exp_fh = exp_tmp.open("w", encoding="utf-8") if exp_tmp else None
+    try:
+        for part in iter_scores(model, source, explain=exp_fh is not None, per_post=per_post,
+                                batch_size=batch_size, top_k=top_k):
+            columns = part.columns
+            writer.write(part)
+            if exp_fh is not None:
+                for item in part.explanations_payload()["items"]:
+                    exp_fh.write(json.dumps(item, ensure_ascii=False, default=_json_default) + "\n")
+            n += len(part)
+            if progress is not None:
+                progress(n)
+    except BaseException:
+        writer.close()
+        tmp.unlink(missing_ok=True)
+        if exp_fh is not None:
+            exp_fh.close()
+            exp_tmp.unlink(missing_ok=True)
+        raise
+    writer.close()
+    if n == 0:
+        tmp.unlink(missing_ok=True)
+        if exp_fh is not None:
+            exp_fh.close()
+            exp_tmp.unlink(missing_ok=True)
+        raise ValueError("nothing to score: the input has no users, posts or texts")
+    tmp.replace(out)
+    out.chmod(0o644)
+    if exp_fh is not None:
+        exp_fh.close()
+        exp_tmp.replace(explain_out)
+        explain_out.chmod(0o644)
+    summary = {"n_items": n, "columns": columns, "seconds": round(time.perf_counter() - t0, 3),
+               "out": str(out), "explanations": str(explain_out) if explain_out else None}
+    write_meta(out, model=_name(model), n_items=n, columns=columns)
+    return summary
+
+
+def write_meta(path: Path, **fields: Any) -> Path:
+    """The sidecar ``<path>.meta.json``: disclaimer, model, counts, columns, version."""
+    meta = {"disclaimer": DISCLAIMER, **fields, "depscreen_version": __version__,
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+    side = path.with_name(path.name + ".meta.json")
+    side.write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8")
+    side.chmod(0o644)
+    return side
+
+
+# ------------------------------------------------------------------------- helpers
+class _TableWriter:
+    """Appends batches of predictions to one CSV or Parquet file."""
+
+    def __init__(self, path: Path, parquet: bool):
+        self.path, self.parquet = path, parquet
+        self._fh = None
+        self._csv = None
+        self._pq = None
+
+    def write(self, part: Predictions) -> None:
+        if self.parquet:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(part.to_frame(), preserve_index=False)
+            if self._pq is None:
+                meta = dict(table.schema.metadata or {})
+                meta[b"depscreen.disclaimer"] = DISCLAIMER.encode()
+                meta[b"depscreen.model"] = part.model.encode()
+                self._schema = table.schema.with_metadata(meta)
+                self._pq = pq.ParquetWriter(str(self.path), self._schema)
+            self._pq.write_table(table.cast(self._schema))
+            return
+        if self._fh is None:
+            self._fh = self.path.open("w", newline="", encoding="utf-8")
+            self._csv = csv.writer(self._fh)
+            self._csv.writerow(part.columns)
+        for row in part.rows():
+            self._csv.writerow(_csv_cell(v) for v in row)
+
+    def close(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
+        if self._pq is not None:
+            self._pq.close()
+            self._pq = None
+
+
+def _items(items: Any) -> Iterator[Item]:
+    if isinstance(items, Path) or (isinstance(items, str) and items.endswith((".jsonl", ".jsonl.gz"))):
+        from .corpus.io import iter_jsonl
+
+        return iter_jsonl(items)
+    if isinstance(items, UserCorpus):
+        return iter(items.users)
+    if isinstance(items, PostCorpus):
+        return iter(items.records)
+    if isinstance(items, str):
+        raise TypeError("give a list of texts, a corpus, or the Path of a JSON Lines file, not one string")
+    return iter(items)
+
+
+def _batches(stream: Iterator[Item], size: int) -> Iterator[list[Item]]:
+    kind = None
+    while True:
+        batch = list(itertools.islice(stream, size))
+        if not batch:
+            return
+        for x in batch:
+            this = "user" if isinstance(x, User) else "post" if isinstance(x, (PostRecord, str)) else None
+            if this is None:
+                raise TypeError(f"expected User, PostRecord or str items, got {type(x).__name__}")
+            if kind is None:
+                kind = this
+            elif kind != this:
+                raise TypeError("the input mixes users and posts; score one level at a time")
+        yield batch
+
+
+def _degenerate_note(model: Any, X: list) -> str | None:
+    """A warning when the fitted model predicts one class for every training item."""
+    classes = getattr(model, "classes_", None)
+    if classes is None or len(classes) < 2 or not X:
+        return None
+    from .models.base import forward
+
+    sample = X[:2000]
+    preds = np.asarray(forward(model, sample).predictions)
+    if len(np.unique(preds)) == 1:
+        return (
+            f"the model predicts '{_plain(preds[0])}' for every training item: it has learned nothing "
+            "useful; with imbalanced classes try class_weight=balanced, for a neural model more epochs"
+        )
+    return None
+
+
+def _name(model: Any) -> str:
+    from .models.registry import registered_name
+
+    return registered_name(model) or type(model).__name__
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _csv_cell(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.6f}" if math.isfinite(v) else ""
+    return v
+
+
+def _jsonable(params: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in params.items():
+        try:
+            json.dumps(v)
+            out[k] = v
+        except TypeError:
+            out[k] = repr(v)
+    return out
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"cannot write {type(obj).__name__} to JSON")
