@@ -38,7 +38,7 @@ def test_predict_with_explain_writes_weights_without_text(trained):
     payload = json.loads(out.with_suffix(".explanations.json").read_text())
     items = payload["items"]
     assert len(items) == len(corpus)
-    assert {"posts", "top", "normalised_entropy"} <= set(items[0]["explanation"])
+    assert {"posts", "top_posts", "normalised_entropy"} <= set(items[0]["explanation"])
     blob = json.dumps(payload) + res.output
     assert not any(p.text in blob for u in corpus for p in u.posts)
 

@@ -284,10 +284,15 @@ def test_save_load_roundtrip_and_explain(binary_data, donor, tmp_path):
     assert np.allclose(loaded.predict_proba(X), model.predict_proba(X))
     assert np.array_equal(loaded.predict(X, which="donor"), donor.predict(X))
     exp = loaded.explain(X[:2], top_k=3)
-    assert exp[0]["model"] == "mhim-receiver" and len(exp[0]["top"]) == 3
+    assert exp[0]["model"] == "mhim-receiver" and len(exp[0]["top_posts"]) == 3
     assert sum(p["weight"] for p in exp[0]["posts"]) == pytest.approx(1.0, abs=1e-5)
     assert loaded.entropy_log_ == model.entropy_log_
     from depscreen.models.base import load_model
+
+    one = loaded._forward(X, explain=True, top_k=3)  # one pass of the receiver
+    assert np.array_equal(one.predictions, loaded.predict(X)) and np.array_equal(one.proba, loaded.predict_proba(X))
+    assert np.array_equal(one.scores, loaded.score_users(X)) and one.explanations == loaded.explain(X, top_k=3)
+    assert loaded._forward(X[:2], explain=True, which="donor").explanations[0]["model"] == "mhim-donor"
 
     assert type(load_model(folder)).__name__ == "MHIMClassifier"
 

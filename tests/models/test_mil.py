@@ -277,8 +277,8 @@ def test_explain_covers_every_post_and_never_carries_text():
         assert len(used) == min(4, len(u.posts))  # "recent" policy: latest 4 only
         assert all(p["weight"] == 0 for p in e["posts"] if not p["used"])
         assert abs(sum(p["weight"] for p in used) - 1) < 1e-5
-        assert len(e["top"]) == min(2, len(used))
-        assert e["top"][0]["weight"] == max(p["weight"] for p in used)
+        assert len(e["top_posts"]) == min(2, len(used))
+        assert e["top_posts"][0]["weight"] == max(p["weight"] for p in used)
         for post in u.posts:
             assert post.text not in blob
 
@@ -495,3 +495,30 @@ def test_unlabelled_users_join_the_autoencoder_phase_only(tmp_path, monkeypatch)
     model.fit(users, unlabelled=extra[2:])
     assert sizes == [6 + 3 + 2]  # labelled + in-memory + file
     assert model.n_train_ == 6  # the classifier saw the labelled users only
+
+
+def test_one_forward_pass_gives_every_output_and_wrappers_agree():
+    from depscreen.models.base import forward
+
+    users = _users(n_users=8, lo=3, hi=6)
+    model = LMILAttClassifier(embedder=ToyEmbedder(), **{**FAST, "epochs": 2}).fit(users)
+    calls = []
+    hook = model.network_.register_forward_hook(lambda *a: calls.append(1))
+    out = forward(model, users, explain=True, top_k=2)
+    hook.remove()
+    assert len(calls) == 1  # 8 users fit in one batch: one network call for everything
+    assert np.array_equal(out.predictions, model.predict(users))
+    assert np.array_equal(out.proba, model.predict_proba(users))
+    assert np.array_equal(out.scores, model.score_users(users))
+    assert np.allclose(out.scores, out.proba[:, 1])
+    assert out.explanations == model.explain(users, top_k=2)
+    for e, p, s in zip(out.explanations, out.predictions, out.scores):
+        assert e["prediction"] == p and e["score"] == pytest.approx(s)
+        assert set(e["top_posts"][0]) == {"index", "weight"}
+    assert forward(model, users).explanations is None
+    empty = model._forward([], explain=True)
+    assert len(empty) == 0 and empty.proba.shape == (0, 2) and empty.explanations == []
+    reg = LMILAttClassifier(embedder=ToyEmbedder(), **{**FAST, "epochs": 2}).fit(users, [0.5 + i for i in range(8)])
+    r = forward(reg, users, explain=True)
+    assert r.proba is None and np.allclose(r.scores, reg.predict(users))
+    assert [e["prediction"] for e in r.explanations] == pytest.approx(list(r.predictions))

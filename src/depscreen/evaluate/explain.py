@@ -226,7 +226,7 @@ def user_timeline_html(
     clean = _redactor(redact)
     posts = explanation["posts"]
     max_w = max((p["weight"] for p in posts), default=0.0) or 1.0
-    top_ids = {p["index"] for p in explanation.get("top", [])}
+    top_ids = {p["index"] for p in explanation.get("top_posts", explanation.get("top", []))}
     truth = _truth(user, positive) if show_truth else np.zeros(len(user.posts), bool)
     rows = []
     for rank_src in posts:

@@ -41,7 +41,7 @@ from sklearn.utils.metaestimators import available_if
 
 from ...corpus.dialogue import Interview, interviews_to_users
 from ...corpus.types import User, UserCorpus
-from ..base import SavableMixin, check_fitted
+from ..base import Forward, SavableMixin, check_fitted
 from ..mil.bags import EmbeddedUsers
 from .estimator import MHIMClassifier
 
@@ -270,15 +270,21 @@ class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
             return X
         return self.turn_embedder_.embed_users(as_users(X))
 
+    def _forward(self, X, *, explain: bool = False, top_k: int = 5, which: str = "receiver") -> Forward:
+        """Embed ``X`` once and run the MHIM model once over it (see
+        :meth:`MHIMClassifier._forward`); explanation ``index`` values point into the
+        bag's posts, i.e. the participant turns in order."""
+        return self.model_._forward(self._embedded(X), explain=explain, top_k=top_k, which=which)
+
     def predict(self, X, *, which: str = "receiver"):
-        return self.model_.predict(self._embedded(X), which=which)
+        return self._forward(X, which=which).predictions
 
     @available_if(_has_proba)
     def predict_proba(self, X, *, which: str = "receiver"):
-        return self.model_.predict_proba(self._embedded(X), which=which)
+        return self._forward(X, which=which).proba
 
     def score_users(self, X, *, which: str = "receiver"):
-        return self.model_.score_users(self._embedded(X), which=which)
+        return self._forward(X, which=which).scores
 
     def attention(self, X, *, which: str = "receiver"):
         return self.model_.attention(self._embedded(X), which=which)
@@ -286,7 +292,7 @@ class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
     def explain(self, X, top_k: int = 5, *, which: str = "receiver") -> list[dict[str, Any]]:
         """Per interview: each participant turn's attention weight (``index`` into the
         bag's posts, i.e. the participant turns in order), the top turns, the entropy."""
-        return self.model_.explain(self._embedded(X), top_k=top_k, which=which)
+        return self._forward(X, explain=True, top_k=top_k, which=which).explanations
 
     @property
     def entropy_log_(self):

@@ -32,7 +32,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 
 from ...corpus.types import User, UserCorpus
-from ..base import SavableMixin, check_fitted
+from ..base import Forward, SavableMixin, check_fitted
 from ..mil.bags import EmbeddedUsers
 from ..mil.estimator import LMILAttClassifier
 from .donor import DONORS
@@ -322,16 +322,27 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             return self.donor_
         raise ValueError(f"which must be 'receiver' or 'donor', got {which!r}")
 
+    def _forward(self, X, *, explain: bool = False, top_k: int = 5, which: str = "receiver") -> Forward:
+        """One pass of the receiver (or the donor) over ``X``; see
+        :meth:`LMILAttClassifier._forward`. Explanations say which phase explained
+        (``model``: ``mhim-receiver`` / ``mhim-donor``)."""
+        out = self._model(which)._forward(X, explain=explain, top_k=top_k)
+        for item in out.explanations or []:
+            item["model"] = "mhim-" + which
+        return out
+
     def predict(self, X, *, which: str = "receiver") -> np.ndarray:
         """Labels (or scores for a regression head) from the receiver (or the donor)."""
-        return self._model(which).predict(X)
+        return self._forward(X, which=which).predictions
 
     @available_if(_has_proba)
     def predict_proba(self, X, *, which: str = "receiver") -> np.ndarray:
-        return self._model(which).predict_proba(X)
+        """Class probabilities in the order of ``classes_``."""
+        return self._forward(X, which=which).proba
 
     def score_users(self, X, *, which: str = "receiver") -> np.ndarray:
-        return self._model(which).score_users(X)
+        """One risk number per user (P(positive), expected level or score)."""
+        return self._forward(X, which=which).scores
 
     def attention(self, X, attention_mask: Sequence[np.ndarray] | None = None, *, which: str = "receiver"):
         """Per user, the attention weight of each post as the model sees it (time order)."""
@@ -340,10 +351,7 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
     def explain(self, X, top_k: int = 5, *, which: str = "receiver") -> list[dict[str, Any]]:
         """Per user: every post's attention weight, the top posts, the entropy (see
         :meth:`LMILAttClassifier.explain`); ``model`` says which phase explained."""
-        out = self._model(which).explain(X, top_k=top_k)
-        for item in out:
-            item["model"] = "mhim-" + which
-        return out
+        return self._forward(X, explain=True, top_k=top_k, which=which).explanations
 
     def diagnostics(self, X, *, which: str = "receiver"):
         return self._model(which).diagnostics(X)

@@ -37,9 +37,11 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 
 from ...corpus.types import User, UserCorpus
-from ..base import SavableMixin, check_fitted
-from .bags import POLICIES, EmbeddedUsers, make_bag, time_order
-from .networks import LSTMAutoencoder, MILNetwork, attention_entropy, make_head
+from ..base import SavableMixin
+from .bags import POLICIES, EmbeddedUsers, make_bag
+from .inference import InferenceMixin, with_threads
+from .networks import LSTMAutoencoder, MILNetwork, make_head
+from .persistence import PersistenceMixin
 from .training import (
     BagData,
     Batch,
@@ -53,35 +55,13 @@ from .training import (
 
 log = logging.getLogger("depscreen.mil")
 
-WEIGHTS_NAME = "model.safetensors"
-EMBEDDER_FOLDER = "embedder"
 
 #: ``attention_mask_fn(batch, epoch) -> attention_mask`` supplies an extra mask per
 #: training batch in phase B (the hook masked hard-instance mining plugs into).
 AttentionMaskFn = Callable[[Batch, int], "torch.Tensor | None"]
 
 
-def _threads(method):
-    """Run ``method`` with ``self.n_threads`` torch threads, then restore the setting."""
-    import functools
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        n = getattr(self, "n_threads", None)
-        if not n:
-            return method(self, *args, **kwargs)
-        before = torch.get_num_threads()
-        torch.set_num_threads(int(n))
-        try:
-            return method(self, *args, **kwargs)
-        finally:
-            torch.set_num_threads(before)
-
-    return wrapper
-
-
-
-class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
+class LMILAttClassifier(InferenceMixin, PersistenceMixin, SavableMixin, ClassifierMixin, BaseEstimator):
     """User-level multi-instance model with an LSTM autoencoder and attention (LMILAtt).
 
     Parameters
@@ -443,7 +423,7 @@ class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         tr, va = train_test_split(idx, test_size=n_valid, random_state=self.seed, stratify=stratify)
         return np.sort(tr), np.sort(va)
 
-    @_threads
+    @with_threads
     def fit(self, X, y=None, *, unlabelled: Sequence[User] | None = None,
             attention_mask_fn: AttentionMaskFn | None = None):
         """Train on users ``X`` with user labels ``y`` (taken from ``User.label`` if omitted).
@@ -595,262 +575,35 @@ class LMILAttClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         return out
 
     # ------------------------------------------------------------------ inference
-    def _prepare(self, X):
-        check_fitted(self, "network_")
-        if not isinstance(X, EmbeddedUsers):
-            self._check_embedder_request()
-            if getattr(self, "embedder_", None) is None:
-                self.embedder_ = self._load_embedder()
-        users, embs = self._as_users_and_embeddings(X)
-        bags = self._bags(users, embs)
-        for u, b in zip(users, bags):
-            if len(b.embeddings) and b.embeddings.shape[1] != self.input_dim_:
-                raise ValueError(
-                    f"user '{u.user_id}': embeddings have {b.embeddings.shape[1]} dimensions, the "
-                    f"model expects {self.input_dim_}"
-                )
-        return users, bags
-
-    @torch.no_grad()
-    def _run(self, bags, attention_mask=None, *, with_recon: bool = False) -> dict[str, Any]:
-        """Forward every bag (sorted by length for little padding); per-bag outputs."""
-        net = self.network_.eval()
-        n = len(bags)
-        order = np.argsort([len(b.embeddings) for b in bags], kind="stable")
-        data = BagData([bags[i].embeddings for i in order], rows=order)
-        outs, att, recon = [None] * n, [None] * n, np.full(n, np.nan)
-        bs = max(self.batch_size, 64)
-        for batch in iter_batches(data, bs, chunk_len=self._chunk_len, device=self.device):
-            am = None
-            if attention_mask is not None:
-                rows = [np.asarray(attention_mask[r]) for r in batch.rows]
-                dtype = bool if all(r.dtype == bool for r in rows) else np.float32
-                padded = np.zeros(tuple(batch.mask.shape), dtype=dtype)
-                for j, m in enumerate(rows):
-                    padded[j, : len(m)] = m
-                am = torch.from_numpy(padded).to(self.device)
-            res = net(batch.x, batch.mask, am)
-            o = res.out.cpu().numpy()
-            a = res.attention.cpu().numpy()
-            if with_recon and net.autoencoder is not None:
-                err = LSTMAutoencoder.reconstruction_error(
-                    batch.x, net.autoencoder.decode(res.features[..., : net.autoencoder.output_dim], batch.mask),
-                    batch.mask,
-                ).cpu().numpy()
-            for j, row in enumerate(batch.rows):
-                outs[row] = o[j]
-                att[row] = a[j, : len(bags[row].embeddings)]
-                if with_recon and net.autoencoder is not None:
-                    recon[row] = err[j]
-        return {"out": torch.as_tensor(np.stack(outs)) if n else torch.zeros(0), "attention": att, "recon": recon}
-
+    # (one pass per call: InferenceMixin._forward; these read from it)
     @available_if(lambda self: getattr(self, "head_", None) != "regression")
-    @_threads
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities ``(n_users, n_classes)`` in the order of ``classes_``."""
-        _, bags = self._prepare(X)
-        if self.head_ == "regression":
+        proba = self._forward(X).proba
+        if proba is None:
             raise ValueError("a regression head has no class probabilities; use predict()")
-        if not bags:
-            return np.zeros((0, len(self.classes_)))
-        return self.network_.head.proba(self._run(bags)["out"]).numpy()
+        return proba
 
-    @_threads
     def predict(self, X) -> np.ndarray:
         """Labels (classification heads) or scores in label units (regression head)."""
-        _, bags = self._prepare(X)
-        if not bags:
-            return np.zeros(0)
-        out = self._run(bags)["out"]
-        pred = self.network_.head.predict(out).numpy()
-        if self.head_ == "regression":
-            return pred * self.y_std_ + self.y_mean_
-        return self.classes_[pred.astype(int)]
+        return self._forward(X).predictions
 
-    @_threads
     def score_users(self, X) -> np.ndarray:
         """One number per user that grows with risk: P(positive), expected level or score."""
-        _, bags = self._prepare(X)
-        s = self.network_.head.score(self._run(bags)["out"]).numpy()
-        return s * self.y_std_ + self.y_mean_ if self.head_ == "regression" else s
+        return self._forward(X).scores
 
-    @_threads
-    def attention(self, X, attention_mask: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
-        """Per user, the attention weight of each post *as the model sees it* (time order,
-        after the long-timeline policy); ``attention_mask`` per user, aligned the same way."""
-        _, bags = self._prepare(X)
-        return self._run(bags, attention_mask)["attention"]
-
-    @_threads
     def explain(self, X, top_k: int = 5) -> list[dict[str, Any]]:
         """Why each user got their score: the attention weight of every post, the top posts.
 
-        Returns one dict per user: ``user_id``, ``prediction``, ``score``, ``n_posts``,
-        ``n_used``, ``entropy``, ``normalised_entropy``, ``max_weight``, ``posts`` (every
-        post in time order: ``index`` into ``user.posts``, ``id``, ``time``, ``weight``,
-        ``used`` -- False for posts the long-timeline policy left out, weight 0) and
-        ``top`` (the ``top_k`` posts by weight). Post text is never included.
+        Returns one dict per user in the shared explanation schema: ``prediction``,
+        ``score``, ``top_posts`` (the ``top_k`` posts by weight: ``index``, ``weight``),
+        ``posts`` (every post in time order: ``index`` into ``user.posts``, ``id``,
+        ``time``, ``weight``, ``used`` -- False for posts the long-timeline policy left
+        out, weight 0), plus ``user_id``, ``n_posts``, ``n_used``, ``entropy``,
+        ``normalised_entropy``, ``max_weight`` and ``pooling``. Post text is never included.
         """
-        users, bags = self._prepare(X)
-        res = self._run(bags)
-        out_t = res["out"]
-        head = self.network_.head
-        preds = head.predict(out_t).numpy() if len(users) else []
-        scores = head.score(out_t).numpy() if len(users) else []
-        explanations = []
-        for i, (user, bag) in enumerate(zip(users, bags)):
-            weights = res["attention"][i]
-            by_index = {int(p): float(w) for p, w in zip(bag.post_index, weights)}
-            posts = []
-            for idx in time_order(user).tolist():
-                post = user.posts[idx]
-                posts.append({"index": idx, "id": post.id, "time": post.time,
-                              "weight": by_index.get(idx, 0.0), "used": idx in by_index})
-            ranked = sorted((p for p in posts if p["used"]), key=lambda p: -p["weight"])
-            ent, norm = _entropy(weights)
-            if self.head_ == "regression":
-                pred, score = float(preds[i] * self.y_std_ + self.y_mean_), float(scores[i] * self.y_std_ + self.y_mean_)
-            else:
-                pred, score = _jsonable(self.classes_[int(preds[i])]), float(scores[i])
-            explanations.append({
-                "user_id": user.user_id,
-                "prediction": pred,
-                "score": score,
-                "n_posts": len(user.posts),
-                "n_used": int(len(bag.post_index)),
-                "entropy": ent,
-                "normalised_entropy": norm,
-                "max_weight": float(weights.max()) if len(weights) else 0.0,
-                "pooling": self.pooling,
-                "posts": posts,
-                "top": [dict(p) for p in ranked[:top_k]],
-            })
-        return explanations
+        return self._forward(X, explain=True, top_k=top_k).explanations
 
-    @_threads
-    def diagnostics(self, X):
-        """Per-user autoencoder reconstruction error and attention spread (a DataFrame).
-
-        Columns: ``user_id``, ``label``, ``n_posts``, ``n_used``, ``reconstruction_error``
-        (mean squared error over the user's posts; NaN without an autoencoder),
-        ``attention_entropy`` (nats), ``normalised_entropy`` (1 = uniform attention, no
-        better than averaging), ``max_weight``, ``uniform_weight`` (1 / n_used) and
-        ``max_over_uniform`` (how many times the top post outweighs a uniform share).
-        """
-        import pandas as pd
-
-        users, bags = self._prepare(X)
-        res = self._run(bags, with_recon=True)
-        rows = []
-        for i, (user, bag) in enumerate(zip(users, bags)):
-            w = res["attention"][i]
-            ent, norm = _entropy(w)
-            n_used = len(bag.post_index)
-            uniform = 1.0 / n_used if n_used else np.nan
-            mx = float(w.max()) if len(w) else np.nan
-            rows.append({
-                "user_id": user.user_id,
-                "label": user.label,
-                "n_posts": len(user.posts),
-                "n_used": n_used,
-                "reconstruction_error": float(res["recon"][i]),
-                "attention_entropy": ent,
-                "normalised_entropy": norm,
-                "max_weight": mx,
-                "uniform_weight": uniform,
-                "max_over_uniform": mx / uniform if n_used else np.nan,
-            })
-        return pd.DataFrame(rows)
-
-    # ------------------------------------------------------------------ save / load
-    def save(self, folder):
-        """Write ``config.json`` + ``model.safetensors`` (and a fitted embedder's files)."""
-        check_fitted(self, "network_")
-        original = self.embedder
-        if not isinstance(original, str):
-            self.embedder = self.embedder_request_
-        try:
-            return super().save(folder)
-        finally:
-            self.embedder = original
-
-    def _save_weights(self, folder: Path) -> dict[str, Any]:
-        from safetensors.torch import save_file
-
-        state = {k: v.detach().contiguous().cpu() for k, v in self.network_.state_dict().items()}
-        save_file(state, str(folder / WEIGHTS_NAME))
-        embedder_cfg: dict[str, Any] = {"request": self.embedder_request_, "name": self.embedder_name_,
-                                        "dim": self.embedder_dim_, "folder": None, "config": None}
-        emb = getattr(self, "embedder_", None)
-        if emb is not None and hasattr(emb, "config"):
-            try:
-                embedder_cfg["config"] = emb.config()
-            except Exception:  # noqa: BLE001 - a config is a convenience, the name is the check
-                embedder_cfg["config"] = None
-        if emb is not None and hasattr(emb, "fit") and hasattr(emb, "save"):
-            emb.save(folder / EMBEDDER_FOLDER)  # corpus-fitted: the vector space travels with the model
-            embedder_cfg["folder"] = EMBEDDER_FOLDER
-        state_cfg = {
-            "head": self.head_,
-            "classes": None if self.head_ == "regression" else [_jsonable(c) for c in self.classes_.tolist()],
-            "y_mean": getattr(self, "y_mean_", None),
-            "y_std": getattr(self, "y_std_", None),
-            "input_dim": self.input_dim_,
-            "n_train": self.n_train_,
-            "n_valid": self.n_valid_,
-        }
-        (folder / "history.json").write_text(json.dumps(self.history_, indent=1))
-        return {"embedder": embedder_cfg, "state": state_cfg}
-
-    def _load_weights(self, folder: Path, config: dict[str, Any]) -> None:
-        from safetensors.torch import load_file
-
-        for key in ("embedder", "state"):
-            if key not in config:
-                raise ValueError(f"{folder / 'config.json'}: missing field '{key}'")
-        st, emb = config["state"], config["embedder"]
-        self.head_ = st["head"]
-        if st["classes"] is not None:
-            self.classes_ = np.asarray(st["classes"])
-        if st.get("y_mean") is not None:
-            self.y_mean_, self.y_std_ = float(st["y_mean"]), float(st["y_std"])
-        self.input_dim_ = self.embedder_dim_ = int(st["input_dim"])
-        self.n_train_, self.n_valid_ = st.get("n_train"), st.get("n_valid")
-        self.embedder_request_ = emb["request"]
-        self.embedder_name_ = emb["name"]
-        self._embedder_saved_ = (folder, emb)
-        self.embedder_ = None
-        self.network_ = self._build_network(self.input_dim_)
-        self.network_.load_state_dict(load_file(str(folder / WEIGHTS_NAME)))
-        self.network_.eval()
-        hist = folder / "history.json"
-        self.history_ = json.loads(hist.read_text()) if hist.exists() else {}
-
-    def _load_embedder(self):
-        """Rebuild the embedder recorded at save time and check it is the same space."""
-        folder, emb = getattr(self, "_embedder_saved_", (None, None))
-        if emb is None or not isinstance(self.embedder, str):
-            embedder = self._resolve_embedder()
-        else:
-            from ...embed import registry
-
-            cfg = emb.get("config") or {}
-            if emb.get("folder"):
-                backend = cfg.get("backend") or emb["request"]
-                embedder = registry.get_embedder(backend, path=str(Path(folder) / emb["folder"]))
-            elif cfg.get("backend"):
-                embedder = registry.embedder_from_config(cfg, check_name=False)
-            else:
-                embedder = registry.get_embedder(emb["request"], **(self.embedder_options or {}))
-        if embedder.name != self.embedder_name_:
-            raise ValueError(
-                f"the model was trained on '{self.embedder_name_}' but the embedder available now is "
-                f"'{embedder.name}' (another version or options); refusing to mix vector spaces"
-            )
-        return embedder
-
-
-# ---------------------------------------------------------------------- helpers
 
 
 def _drop_instances(mask: torch.Tensor, amask, rate: float) -> torch.Tensor:
@@ -888,19 +641,6 @@ def _metric_for(head: str):
     if head == "ordinal":
         return lambda y, s: mean_absolute_error(y, np.rint(s))
     return None
-
-
-def _entropy(w: np.ndarray) -> tuple[float, float]:
-    if len(w) == 0:
-        return 0.0, 1.0
-    t = torch.as_tensor(w, dtype=torch.float32)[None]
-    keep = t > -1  # every post the model saw counts towards n
-    ent, norm = attention_entropy(t, keep)
-    return float(ent[0]), float(norm[0])
-
-
-def _jsonable(v):
-    return v.item() if isinstance(v, np.generic) else v
 
 
 def _embed_texts(texts: list[str], embedder, cache_dir: str | None, progress: bool = False) -> np.ndarray:
