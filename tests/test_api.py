@@ -124,10 +124,10 @@ def test_score_texts_users_and_per_post(users, posts):
     assert texts.ids == ["0", "1"] and texts.truth is None
     per_post = score(model, users, per_post=True, batch_size=5)
     assert len(per_post) == sum(len(u.posts) for u in users.users)
-    assert per_post.id_columns == ["user_id", "post_index"]
+    assert per_post.id_columns == ["user_id", "post_index", "post_id"]
     first_user = users.users[0]
     assert per_post.post_index[: len(first_user.posts)] == list(range(len(first_user.posts)))
-    with pytest.raises(ValueError, match="per_post needs user-level"):
+    with pytest.raises(ValueError, match="needs a user-level corpus"):
         score(model, posts, per_post=True)
     with pytest.raises(TypeError, match="mixes users and posts"):
         score(model, [users.users[0], "text"], batch_size=4)

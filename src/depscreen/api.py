@@ -219,7 +219,8 @@ class Predictions:
     ----------
     ids : user ids (user level), post ids (post level) or user ids of scored posts
         (``per_post``).
-    post_index : with ``per_post``, each post's index in its user's timeline; else None.
+    post_index, post_ids : with ``per_post``, each post's index in its user's timeline
+        and its id (empty when the corpus gives none); else None.
     labels : predicted labels (values for a regression model).
     proba : ``(n, len(classes))`` probabilities or None.
     scores : one risk number per item (P(positive) for two classes) or None.
@@ -237,6 +238,7 @@ class Predictions:
     truth: list[Any] | None = None
     explanations: list[dict[str, Any]] | None = None
     post_index: list[int] | None = None
+    post_ids: list[str] | None = None
     level: str = "user"
     model: str = ""
 
@@ -246,7 +248,7 @@ class Predictions:
     @property
     def id_columns(self) -> list[str]:
         if self.post_index is not None:
-            return ["user_id", "post_index"]
+            return ["user_id", "post_index", "post_id"]
         return ["user_id"] if self.level == "user" else ["id"]
 
     @property
@@ -266,7 +268,7 @@ class Predictions:
         for i in range(len(self)):
             row: list[Any] = [self.ids[i]]
             if self.post_index is not None:
-                row.append(self.post_index[i])
+                row += [self.post_index[i], self.post_ids[i]]
             if self.truth is not None:
                 row.append(self.truth[i])
             row.append(_plain(self.labels[i]))
@@ -307,6 +309,7 @@ class Predictions:
             key: dict[str, Any] = {self.id_columns[0]: self.ids[i]}
             if self.post_index is not None:
                 key["post_index"] = self.post_index[i]
+                key["post_id"] = self.post_ids[i]
             items.append({**key, "explanation": exp})
         return {"disclaimer": DISCLAIMER, "model": self.model, "items": items}
 
@@ -325,6 +328,7 @@ class Predictions:
             truth=[t for p in parts for t in p.truth] if all(p.truth is not None for p in parts) else None,
             explanations=[e for p in parts for e in p.explanations] if first.explanations is not None else None,
             post_index=[j for p in parts for j in p.post_index] if first.post_index is not None else None,
+            post_ids=[j for p in parts for j in p.post_ids] if first.post_ids is not None else None,
             level=first.level,
             model=first.model,
         )
@@ -365,7 +369,10 @@ def iter_scores(
         if not checked:
             if per_post:
                 if level != "user":
-                    raise ValueError("per_post needs user-level input; post-level input is already scored per post")
+                    raise ValueError(
+                        "--per-post / per_post needs a user-level corpus; a post-level corpus is already "
+                        "scored per post"
+                    )
                 check_input_level(model, "post", name)
             else:
                 check_input_level(model, level, name)
@@ -373,13 +380,15 @@ def iter_scores(
         if per_post:
             ids = [u.user_id for u in batch for _ in u.posts]
             post_index = [j for u in batch for j in range(len(u.posts))]
+            post_ids = [p.id or "" for u in batch for p in u.posts]
             truth = [p.label for u in batch for p in u.posts]
             X: list[Any] = [p.text for u in batch for p in u.posts]
         elif level == "user":
-            ids, post_index, truth, X = [u.user_id for u in batch], None, [u.label for u in batch], batch
+            ids, post_index, post_ids = [u.user_id for u in batch], None, None
+            truth, X = [u.label for u in batch], batch
         else:
             ids = [r.id if isinstance(r, PostRecord) else str(seen + k) for k, r in enumerate(batch)]
-            post_index = None
+            post_index = post_ids = None
             truth = [r.label if isinstance(r, PostRecord) else None for r in batch]
             X = [r.text if isinstance(r, PostRecord) else r for r in batch]
         seen += len(batch)
@@ -395,6 +404,7 @@ def iter_scores(
             truth=truth if any(t is not None for t in truth) else None,
             explanations=out.explanations,
             post_index=post_index,
+            post_ids=post_ids,
             level="post" if per_post else level,
             model=name,
         )

@@ -102,15 +102,37 @@ def forward(model: Any, X: Sequence[Any], *, explain: bool = False, top_k: int =
     return Forward(preds, proba, scores, explanations)
 
 
-def risk_scores(proba: np.ndarray, classes: Sequence[Any] | None) -> np.ndarray:
-    """One risk number per row of ``proba``: P(positive) for two classes, else the
-    expected class index (classes sorted, so an ordinal level's expectation)."""
+def risk_scores(proba: np.ndarray, classes: Sequence[Any] | None) -> np.ndarray | None:
+    """One risk number per row of ``proba``, where the labels say what "more" means.
+
+    Two classes: P(positive class) (1, or the last sorted class). More classes with
+    numeric labels (levels 0-4): the expected level, ``sum(p * level)``. Nominal classes
+    (``"moderate"``, ``"not depression"``, ``"severe"``): None, because no order is known;
+    look at the class probabilities instead.
+    """
     proba = np.asarray(proba, dtype=float)
-    if proba.ndim != 2 or proba.shape[1] == 0:
-        return np.full(len(proba), np.nan)
-    if proba.shape[1] == 2:
-        return proba[:, 1]
-    return proba @ np.arange(proba.shape[1], dtype=float)
+    if proba.ndim != 2 or proba.shape[1] < 2:
+        return None
+    classes = list(classes) if classes is not None else list(range(proba.shape[1]))
+    if len(classes) != proba.shape[1]:
+        raise ValueError(f"{proba.shape[1]} probability columns for {len(classes)} classes")
+    if len(classes) == 2:
+        from ..evaluate.metrics import positive_label
+
+        return proba[:, classes.index(positive_label(classes))]
+    if all(isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool) for c in classes):
+        return proba @ np.asarray(classes, dtype=float)
+    return None
+
+
+def explanation_score(scores: np.ndarray | None, proba: np.ndarray | None, i: int) -> float | None:
+    """The ``score`` of sample ``i``'s explanation: its risk score, or, for nominal
+    classes, the probability of the predicted class."""
+    if scores is not None:
+        return float(scores[i])
+    if proba is not None:
+        return float(np.max(proba[i]))
+    return None
 
 
 def check_input_level(model: Any, data: Any, name: str | None = None) -> None:

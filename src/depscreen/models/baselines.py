@@ -35,7 +35,7 @@ from sklearn.linear_model import LogisticRegression
 
 from ..corpus.types import User
 from ..text.segment import TOKEN_PATTERN, segment_cjk
-from .base import Forward, SavableMixin, as_documents, check_fitted, risk_scores
+from .base import Forward, SavableMixin, as_documents, check_fitted, explanation_score, risk_scores
 from .tfidf_io import load_linear, load_tfidf, read_arrays, save_linear, save_tfidf, write_arrays
 
 WEIGHTS_NAME = "model.skops"
@@ -128,7 +128,8 @@ class MajorityBaseline(_SkopsSaved, ClassifierMixin, BaseEstimator):
         proba = self.dummy_.predict_proba(Z)
         scores = risk_scores(proba, self.classes_)
         explanations = (
-            [{"prediction": _plain(p), "score": float(s), "top_features": []} for p, s in zip(preds, scores)]
+            [{"prediction": _plain(p), "score": explanation_score(scores, proba, i), "top_features": []}
+             for i, p in enumerate(preds)]
             if explain else None
         )
         return Forward(preds, proba, scores, explanations)
@@ -332,7 +333,7 @@ class TfidfLogReg(SavableMixin, ClassifierMixin, BaseEstimator):
             order = np.argsort(-contrib)[:top_k]
             item: dict[str, Any] = {
                 "prediction": _plain(preds[i]),
-                "score": float(scores[i]),
+                "score": explanation_score(scores, proba, i),
                 "top_features": [
                     {"feature": str(names[row.indices[j]]), "contribution": float(contrib[j])}
                     for j in order
