@@ -44,8 +44,8 @@ def test_train_with_mhim_predict_explain_and_entropy(tmp_path):
     assert config["params"]["mhim_t"] == 1 and config["params"]["mhim_b"] == 1
     res = runner.invoke(app, ["predict", str(out), str(data), "--out", str(tmp_path / "p.csv"), "--explain"])
     assert res.exit_code == 0, res.output
-    exp = json.loads((tmp_path / "p.explanations.json").read_text())
-    assert exp["items"][0]["explanation"]["model"] == "mhim-receiver"
+    first = json.loads((tmp_path / "p.explanations.jsonl").read_text().splitlines()[0])
+    assert first["explanation"]["model"] == "mhim-receiver"
     res = runner.invoke(app, ["mhim", "entropy", str(out), "--json", str(tmp_path / "ent.json")])
     assert res.exit_code == 0, res.output
     rows = json.loads((tmp_path / "ent.json").read_text())

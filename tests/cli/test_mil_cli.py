@@ -35,8 +35,9 @@ def test_predict_with_explain_writes_weights_without_text(trained):
     out = tmp / "pred.csv"
     res = CliRunner().invoke(app, ["predict", str(tmp / "model"), str(data), "--out", str(out), "--explain"])
     assert res.exit_code == 0, res.output
-    payload = json.loads(out.with_suffix(".explanations.json").read_text())
-    items = payload["items"]
+    lines = (tmp / "pred.explanations.jsonl").read_text().splitlines()
+    items = [json.loads(line) for line in lines]
+    payload = {"items": items}
     assert len(items) == len(corpus)
     assert {"posts", "top_posts", "normalised_entropy"} <= set(items[0]["explanation"])
     blob = json.dumps(payload) + res.output
