@@ -51,7 +51,8 @@ from .metrics import (
     _sort_key,
 )
 from .splits import DedupReport, SplitPlan, corpus_groups, deduplicate, make_splits
-from .explainability import fold_explainability
+from ..models.base import forward
+from .explainability import can_explain, fold_explainability
 
 DISCLAIMER = (
     "depscreen output for screening and research only: not a diagnosis. "
@@ -358,10 +359,11 @@ def _params_of(model: Any) -> dict[str, Any]:
     return out
 
 
-def _aligned_proba(model: Any, X: list, classes: list[Any]) -> np.ndarray | None:
-    if not hasattr(model, "predict_proba"):
+def _aligned_proba(model: Any, P: np.ndarray | None, classes: list[Any]) -> np.ndarray | None:
+    """``P`` (columns in ``model.classes_`` order) with columns in ``classes`` order."""
+    if P is None:
         return None
-    P = np.asarray(model.predict_proba(X), dtype=float)
+    P = np.asarray(P, dtype=float)
     model_classes = list(getattr(model, "classes_", classes))
     if model_classes == classes:
         return P
@@ -420,13 +422,16 @@ def _run(name: str, proto: Any, prep: _Prepared, advance) -> CVResult:
         est.fit(X_tr, y_tr)
         fit_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        y_pred = list(est.predict(X_te))
-        proba = _aligned_proba(est, X_te, prep.classes) if prep.task != "regression" else None
+        wants_posts = can_explain(est, X_te)  # attention models: entropy, Recall@k
+        out = forward(est, X_te, explain=wants_posts)  # one pass: labels, proba, explanations
+        y_pred = list(out.predictions)
+        proba = _aligned_proba(est, out.proba, prep.classes) if prep.task != "regression" else None
         pred_s = time.perf_counter() - t0
         fm = compute_metrics(
             y_te.tolist(), y_pred, proba=proba, classes=prep.classes, task=prep.task, pos_label=prep.pos_label
         )
-        fm.values.update(fold_explainability(est, X_te))  # attention models: entropy, Recall@k
+        if wants_posts:
+            fm.values.update(fold_explainability(est, X_te, out.explanations))
         folds.append(
             FoldResult(fold.repeat, fold.fold, fold.n_train, fold.n_test, _counts(y_tr), _counts(y_te), fm, fit_s, pred_s)
         )

@@ -117,15 +117,18 @@ def explainability_metrics(
     return out
 
 
-def fold_explainability(model: Any, X: Sequence[Any]) -> dict[str, float]:
+def fold_explainability(
+    model: Any, X: Sequence[Any], explanations: Sequence[dict[str, Any]] | None = None
+) -> dict[str, float]:
     """What :func:`depscreen.evaluate.cross_validate` adds to a fold's metrics: the
     entropy and Recall@k / chance@k of an attention model on the fold's test users;
     nothing for models without ``explain``, post-level data or explanations without
-    per-post weights."""
+    per-post weights. ``explanations``: the model's, when the fold's forward pass
+    already made them."""
     if not can_explain(model, X):
         return {}
     try:
-        values = explainability_metrics(model, X)
+        values = explainability_metrics(model, X, explanations=explanations)
     except (TypeError, ValueError, KeyError):
         return {}
     keep = ("attention_entropy", "attention_entropy_norm")
