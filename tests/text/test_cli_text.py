@@ -32,7 +32,12 @@ def test_filter_disclosure_command_writes_corpus_and_report(tmp_path):
     ])
     src, out, rep = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "rep.json"
     write_jsonl(corpus, src)
-    result = runner.invoke(app, ["text", "filter-disclosure", str(src), "--out", str(out), "--json", str(rep)])
+    # the default scope removes every mention of a diagnosis or depression
+    result = runner.invoke(app, ["text", "filter-disclosure", str(src), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "removed 3 of 4 posts; touched 3 of 3 users (2 left with no posts, kept)" in result.stdout
+    result = runner.invoke(app, ["text", "filter-disclosure", str(src), "--out", str(out), "--json", str(rep),
+                                 "--scope", "narrow"])
     assert result.exit_code == 0, result.output
     assert "removed 2 of 4 posts; touched 2 of 3 users (1 left with no posts, kept)" in result.stdout
     assert [len(u.posts) for u in read_jsonl(out)] == [1, 0, 1]

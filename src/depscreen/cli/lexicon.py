@@ -18,20 +18,22 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from . import app
-from ..corpus.io import CorpusFormatError
-from ..corpus.readers import read_source
-from ..corpus.types import Corpus
-from ..lexicon.builder import METHODS, LexiconBuilder
-from ..lexicon.evaluate import evaluate_lexicon
-from ..lexicon.lexicon import Lexicon, LexiconFormatError
-from ..lexicon.sweep import PAPER_SEEDS, PAPER_TCS, stability, sweep_lexicons
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..corpus.types import Corpus
+    from ..lexicon.lexicon import Lexicon
+
+# gensim, scikit-learn and the readers are imported inside the commands, so that
+# `depscreen --help` stays fast. The method names repeat depscreen.lexicon.builder.METHODS
+# for the same reason (the commands check against the real list); tests/cli/test_help.py
+# checks that they agree.
+METHOD_NAMES = ("w2v-lpa", "w2v", "so-w2v", "so-pmi")
 
 console = Console(stderr=True, soft_wrap=True)
 
@@ -48,7 +50,10 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
-def _read(path: Path, fmt: str, positive: list[str] | None = None) -> Corpus:
+def _read(path: Path, fmt: str, positive: list[str] | None = None) -> "Corpus":
+    from ..corpus.io import CorpusFormatError
+    from ..corpus.readers import read_source
+
     if not path.exists():
         _fail(f"{path}: file not found")
     try:
@@ -74,6 +79,15 @@ def _posts_and_labels(
         _fail("give --depressed and --control corpora, or one --corpus (with --positive)")
     d1, d2 = _read(depressed, fmt), _read(control, fmt)
     return list(d1.items) + list(d2.items), [1] * len(d1) + [0] * len(d2)
+
+
+def _check_methods(methods: list[str]) -> None:
+    from ..lexicon.builder import METHODS
+    from ..wording import unknown_name
+
+    for method in methods:
+        if method not in METHODS:
+            _fail(unknown_name("method", method, METHODS, flag="--method"))
 
 
 def _floats(text: str) -> list[float]:
@@ -107,7 +121,10 @@ def build(
     corpus: Optional[Path] = _CORPUS_OPTS["corpus"],
     positive: List[str] = typer.Option([], "--positive", help="Label(s) of D1 in --corpus (repeatable)."),
     fmt: str = typer.Option("jsonl", "--format", "-f", help="Corpus format (see `depscreen data formats`)."),
-    method: str = typer.Option("w2v-lpa", "--method", help=f"One of {', '.join(METHODS)}."),
+    method: str = typer.Option(
+        "w2v-lpa", "--method", metavar="METHOD",
+        help=f"{METHOD_NAMES[0]} (the paper's method) or a baseline: {', '.join(METHOD_NAMES[1:])}.",
+    ),
     seeds_file: Optional[Path] = typer.Option(None, "--seeds-file", help="Seed words 'word,label' (1 depressive / 0 not); replaces extraction."),
     n_seeds: int = typer.Option(80, "--n-seeds", help="Extracted seeds in total (half depressive)."),
     tc: float = typer.Option(0.5, "--tc", help="Cosine-similarity threshold Tc for candidates and edges."),
@@ -123,8 +140,10 @@ def build(
     gold: Optional[Path] = typer.Option(None, "--gold", help="Score the result against this gold lexicon."),
 ) -> None:
     """Build a lexicon from a depressed corpus D1 and a control corpus D2."""
-    if method not in METHODS:
-        _fail(f"unknown method '{method}'; use one of {', '.join(METHODS)}")
+    from ..lexicon.builder import LexiconBuilder
+    from ..lexicon.lexicon import LexiconFormatError
+
+    _check_methods([method])
     posts, labels = _posts_and_labels(depressed, control, corpus, positive, fmt)
     builder = LexiconBuilder(
         method, n_seeds=n_seeds, tc=tc, seeds=str(seeds_file) if seeds_file else None,
@@ -140,6 +159,8 @@ def build(
     if seeds_out is not None:
         builder.seeds_.to_csv(seeds_out)
     summary = builder.summary()
+    from rich.table import Table
+
     table = Table(title=f"lexicon {out.name} (counts only)")
     table.add_column("what")
     table.add_column("value", justify="right")
@@ -153,7 +174,10 @@ def build(
     console.print(f"wrote {out}")
 
 
-def _print_scores(lexicon: Lexicon, gold_path: Path, include_seeds: bool, json_out: Path | None = None) -> None:
+def _print_scores(lexicon: "Lexicon", gold_path: Path, include_seeds: bool, json_out: Path | None = None) -> None:
+    from ..lexicon.evaluate import evaluate_lexicon
+    from ..lexicon.lexicon import Lexicon, LexiconFormatError
+
     try:
         gold = Lexicon.from_csv(gold_path)
     except (FileNotFoundError, LexiconFormatError) as exc:
@@ -176,6 +200,8 @@ def evaluate(
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write all scores as JSON."),
 ) -> None:
     """Precision, recall, F1, coverage and size against a gold lexicon (see docs/lexicon.md)."""
+    from ..lexicon.lexicon import Lexicon, LexiconFormatError
+
     try:
         built = Lexicon.from_csv(lexicon)
     except (FileNotFoundError, LexiconFormatError) as exc:
@@ -192,9 +218,16 @@ def sweep(
     corpus: Optional[Path] = _CORPUS_OPTS["corpus"],
     positive: List[str] = typer.Option([], "--positive", help="Label(s) of D1 in --corpus."),
     fmt: str = typer.Option("jsonl", "--format", "-f"),
-    methods: List[str] = typer.Option(list(METHODS), "--method", help="Methods to sweep (repeatable)."),
-    n_seeds: str = typer.Option(",".join(map(str, PAPER_SEEDS)), "--n-seeds", help="Comma-separated seed counts."),
-    tcs: str = typer.Option(",".join(map(str, PAPER_TCS)), "--tc", help="Comma-separated Tc values."),
+    methods: Optional[List[str]] = typer.Option(
+        None, "--method", metavar="METHOD",
+        help=f"Method to sweep, repeatable: {', '.join(METHOD_NAMES)} (default: all).",
+    ),
+    n_seeds: Optional[str] = typer.Option(
+        None, "--n-seeds", metavar="N,N,...", help="Comma-separated seed counts (default: the paper's grid)."
+    ),
+    tcs: Optional[str] = typer.Option(
+        None, "--tc", metavar="X,X,...", help="Comma-separated Tc values (default: the paper's grid)."
+    ),
     seeds_file: Optional[Path] = typer.Option(None, "--seeds-file", help="Ranked seed file (top n taken)."),
     vectors: Optional[Path] = typer.Option(None, "--vectors"),
     lang: str = typer.Option("auto", "--lang"),
@@ -205,9 +238,14 @@ def sweep(
     seed: int = typer.Option(13, "--seed"),
 ) -> None:
     """Seeds x Tc grid for each method (paper 002's sensitivity analysis), with sizes."""
-    unknown = [m for m in methods if m not in METHODS]
-    if unknown:
-        _fail(f"unknown method(s) {unknown}; use {', '.join(METHODS)}")
+    from ..lexicon.builder import METHODS
+    from ..lexicon.lexicon import Lexicon, LexiconFormatError
+    from ..lexicon.sweep import PAPER_SEEDS, PAPER_TCS, stability, sweep_lexicons
+
+    methods = list(methods) if methods else list(METHODS)
+    _check_methods(methods)
+    n_seeds = n_seeds if n_seeds is not None else ",".join(map(str, PAPER_SEEDS))
+    tcs = tcs if tcs is not None else ",".join(map(str, PAPER_TCS))
     try:
         gold_lexicon = Lexicon.from_csv(gold)
     except (FileNotFoundError, LexiconFormatError) as exc:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import typer
 
 from depscreen.cli import app
@@ -90,6 +89,8 @@ def diagnose_command(
 ) -> None:
     """Reconstruction error and attention spread per user: CSV, two histograms, a summary."""
     from depscreen import DISCLAIMER
+    import numpy as np
+
     from depscreen.evaluate.diagnostics_plots import NEAR_UNIFORM, plot_attention_entropy, plot_reconstruction_error
 
     model, corpus = _load(model_dir, data)

@@ -21,17 +21,11 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from . import app
-from ..corpus.io import CorpusFormatError, read_jsonl, write_jsonl
-from ..text.langdetect import detect_language
-from ..text.normalise import normalise as _normalise
-from ..text.selfdisclosure import filter_self_disclosure
-from ..text.tokenizers import tokenize as _tokenize
 
-console = Console(stderr=True, soft_wrap=True)
+# The text tools (jieba, Sastrawi, py3langid) are imported inside the commands, so that
+# `depscreen --help` does not load them.
 
 text_app = typer.Typer(
     help="Normalise, tokenise and detect the language of posts; remove self-disclosure posts.",
@@ -59,14 +53,25 @@ class HashtagMode(str, Enum):
     remove = "remove"
 
 
+class Scope(str, Enum):
+    mention = "mention"
+    narrow = "narrow"
+
+
 class NumberMode(str, Enum):
     keep = "keep"
     placeholder = "placeholder"
     remove = "remove"
 
 
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
+
+
 def _fail(message: str) -> None:
-    console.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    _console().print(f"[red]error:[/red] {message}", markup=True, highlight=False)
     raise typer.Exit(code=2)
 
 
@@ -91,6 +96,8 @@ def normalise_cmd(
     no_squeeze: bool = typer.Option(False, "--no-squeeze", help="Keep repeated characters as they are."),
 ) -> None:
     """Replace links, mentions, e-mails and phone numbers with placeholders; even out noise."""
+    from ..text.normalise import normalise as _normalise
+
     code = None if lang in (None, Lang.auto) else lang.value
     for item in _texts(text):
         typer.echo(
@@ -118,6 +125,10 @@ def tokenize_cmd(
     as_json: bool = typer.Option(False, "--json", help="One JSON list per line instead of space-separated tokens."),
 ) -> None:
     """Tokenise texts (zh: jieba, en: regex, id: regex + slang + Sastrawi)."""
+    from ..text.langdetect import detect_language
+    from ..text.normalise import normalise as _normalise
+    from ..text.tokenizers import tokenize as _tokenize
+
     if user_dict is not None and not user_dict.exists():
         _fail(f"user dictionary not found: {user_dict}")
     for item in _texts(text):
@@ -141,6 +152,8 @@ def detect_cmd(
     languages: str = typer.Option("zh,en,id", help="Comma-separated candidate languages."),
 ) -> None:
     """Print the language of each text (an ISO code, or 'unknown')."""
+    from ..text.langdetect import detect_language
+
     candidates = tuple(code.strip() for code in languages.split(",") if code.strip())
     try:
         for item in _texts(text):
@@ -155,11 +168,19 @@ def filter_disclosure_cmd(
     out: Path = typer.Option(..., "--out", help="Where to write the filtered corpus."),
     lang: Optional[Lang] = typer.Option(None, "--lang", help="Only this language's patterns (default: all)."),
     report_json: Optional[Path] = typer.Option(None, "--json", help="Also write the report (counts) as JSON."),
+    scope: Scope = typer.Option(
+        Scope.mention, "--scope",
+        help="mention: any post that mentions a diagnosis or depression; "
+        "narrow: only first-person statements of one's own diagnosis.",
+    ),
 ) -> None:
     """Remove self-disclosure posts ("I was diagnosed with depression", "我确诊抑郁症",
     "saya didiagnosis depresi") so user-level evaluation does not leak the label.
 
     Users left without posts are kept (and counted)."""
+    from ..corpus.io import CorpusFormatError, read_jsonl, write_jsonl
+    from ..text.selfdisclosure import filter_self_disclosure
+
     if not corpus_path.exists():
         _fail(f"{corpus_path}: no such file")
     try:
@@ -167,7 +188,7 @@ def filter_disclosure_cmd(
     except CorpusFormatError as exc:
         _fail(str(exc))
     code = None if lang in (None, Lang.auto) else lang.value
-    filtered, report = filter_self_disclosure(corpus, lang=code)
+    filtered, report = filter_self_disclosure(corpus, lang=code, scope=scope.value)
     write_jsonl(filtered, out)
     unit = "users" if corpus.level == "user" else "records"
     typer.echo(
@@ -179,7 +200,10 @@ def filter_disclosure_cmd(
             else f"{len(filtered)} {unit} left"
         )
     )
-    table = Table(title="self-disclosure filter per label (counts only)")
+    from rich.table import Table
+
+    console = _console()
+    table = Table(title=f"self-disclosure filter per label, scope {scope.value} (counts only)")
     for column in ("label", "users", "posts", "posts removed", "users touched", "users emptied"):
         table.add_column(column, justify="right")
     for label, c in sorted(report.per_label.items()):
