@@ -14,13 +14,30 @@ from __future__ import annotations
 import difflib
 from typing import Iterable
 
-__all__ = ["plain_list", "plural", "suggest", "unknown_name"]
+__all__ = ["label_text", "plain_list", "plural", "suggest", "unknown_name"]
 
 
 def plural(n: int, singular: str, plural_form: str | None = None) -> str:
     """``"1 sample"``, ``"2 samples"``; give ``plural_form`` for irregular words."""
     word = singular if n == 1 else (plural_form or singular + "s")
     return f"{n} {word}"
+
+
+def label_text(label: object) -> str:
+    """A label as a user typed it: ``0`` for ``0.0`` or ``np.int64(0)``, ``'sadness'`` quoted.
+
+    >>> label_text(0.0), label_text(2.5), label_text("sadness")
+    ('0', '2.5', "'sadness'")
+    """
+    if hasattr(label, "item") and callable(label.item):  # numpy scalar
+        label = label.item()
+    if isinstance(label, bool):
+        return str(int(label))
+    if isinstance(label, float) and label.is_integer():
+        return str(int(label))
+    if isinstance(label, (int, float)):
+        return str(label)
+    return repr(str(label))
 
 
 def plain_list(items: Iterable[object], last: str = "and") -> str:

@@ -157,7 +157,7 @@ def test_parquet(tmp_path):
 def test_read_source_rejects_unknown_format_and_option(tweets_csv):
     with pytest.raises(ValueError, match="unknown format"):
         read_source(tweets_csv, "nope")
-    with pytest.raises(ValueError, match="does not take option"):
+    with pytest.raises(ValueError, match="does not take text_col"):
         read_source(tweets_csv, "cssrs", text_col="body")
     assert "text_col" in reader_options("tsv")
     assert set(READERS) >= {"wu3d", "erisk", "csv", "tsv", "jsonl", "parquet", "cssrs", "ltedi"}

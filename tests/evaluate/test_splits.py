@@ -46,7 +46,7 @@ def test_user_dedup_within_and_across_users():
     assert rep.users_emptied == 1
     assert (rep.posts_before, rep.posts_after) == (6, 3)
     assert len(users[0].posts) == 3  # input untouched
-    assert "1 users left empty" in rep.summary()
+    assert "1 user left empty" in rep.summary()
 
 
 def test_no_text_in_train_and_test(make_users):
@@ -131,3 +131,10 @@ def test_post_corpus_grouped_by_user_meta():
     for fold in plan.folds:
         assert not set(g[fold.train]) & set(g[fold.test])
     assert corpus_groups(PostCorpus(records[:1])) is None
+
+
+def test_messages_use_plain_numbers_and_plurals():
+    from depscreen.evaluate.splits import make_splits
+
+    with pytest.raises(ValueError, match=r"label 0 has only 1 sample; every label"):
+        make_splits(np.array([0.0] + [1.0] * 9), cv=3, seed=0)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from enum import Enum
 from pathlib import Path
 from typing import Any, List, Optional
 
@@ -36,8 +35,17 @@ data_app = typer.Typer(
 )
 app.add_typer(data_app, name="data")
 
-#: The format names as a choice type, so that ``--help`` lists them all.
-FormatName = Enum("FormatName", {name.replace("-", "_"): name for name in READERS}, type=str)
+
+
+def _format_name(value: Optional[str]) -> Optional[str]:
+    """Check a --format value (case ignored); a typo gets the closest name and the list."""
+    if value is None:
+        return None
+    if value.lower() in READERS:
+        return value.lower()
+    from ..wording import unknown_name
+
+    raise typer.BadParameter(unknown_name("format", value, READERS))
 
 _FORMATS_HELP = "Source format: " + ", ".join(READERS) + ". See `depscreen data formats`."
 
@@ -69,7 +77,7 @@ def _report_table(report: ReadReport | None, corpus: Corpus) -> Table:
 @data_app.command("convert")
 def convert(
     source: Path = typer.Argument(..., help="Input file or folder."),
-    fmt: FormatName = typer.Option(..., "--format", "-f", help=_FORMATS_HELP, case_sensitive=False),
+    fmt: str = typer.Option(..., "--format", "-f", metavar="FORMAT", help=_FORMATS_HELP, callback=_format_name),
     out: Path = typer.Option(..., "--out", "-o", help="Canonical JSON Lines corpus to write."),
     text_col: Optional[str] = typer.Option(None, help="Text column (csv / tsv / jsonl / parquet)."),
     label_col: Optional[str] = typer.Option(None, help="Label column (generic formats)."),
@@ -98,7 +106,7 @@ def convert(
     nlpcc, simplifyweibo, clue, id-suicide, csv, tsv, jsonl, parquet. Prints what was
     read, skipped and repaired (counts and file:line locations, never post text).
     """
-    name = fmt.value
+    name = fmt
     given: dict[str, Any] = {
         "text_col": text_col,
         "label_col": label_col,
@@ -148,8 +156,9 @@ def convert(
 @data_app.command("inspect")
 def inspect(
     corpus_path: Path = typer.Argument(..., help="Canonical JSON Lines corpus (or any source with --format)."),
-    fmt: Optional[FormatName] = typer.Option(
-        None, "--format", "-f", help="Read a raw source in this format instead of a canonical corpus."
+    fmt: Optional[str] = typer.Option(
+        None, "--format", "-f", metavar="FORMAT", callback=_format_name,
+        help="Read a raw source in this format instead of a canonical corpus (see `depscreen data formats`).",
     ),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write the inspection as JSON."),
     lang_sample: int = typer.Option(500, help="Posts sampled for language identification (0: skip)."),
@@ -159,7 +168,7 @@ def inspect(
     if not corpus_path.exists():
         _fail(f"{corpus_path}: no such file or folder")
     try:
-        corpus = read_source(corpus_path, fmt.value) if fmt else read_jsonl(corpus_path)
+        corpus = read_source(corpus_path, fmt) if fmt else read_jsonl(corpus_path)
     except (CorpusFormatError, ValueError) as exc:
         _fail(str(exc))
     info = inspect_corpus(corpus, lang_sample=lang_sample, seed=seed)

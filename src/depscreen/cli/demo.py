@@ -59,7 +59,9 @@ def demo(
     else:
         typer.echo(summary["table"])
     typer.echo(f"report: {summary['files']['report.html']}")
-    typer.echo("depscreen is a screening and research tool, not a diagnosis; the sample is synthetic.")
+    from .. import DISCLAIMER
+
+    typer.echo(f"{DISCLAIMER} The sample is synthetic.")
 
 
 app.command("demo")(demo)

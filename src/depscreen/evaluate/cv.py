@@ -54,10 +54,8 @@ from .splits import DedupReport, SplitPlan, corpus_groups, deduplicate, make_spl
 from ..models.base import forward
 from .explainability import can_explain, fold_explainability
 
-DISCLAIMER = (
-    "depscreen output for screening and research only: not a diagnosis. "
-    "Scores describe text patterns, not a person's health."
-)
+#: The one disclaimer text (:data:`depscreen.DISCLAIMER`), kept here under its old name.
+from .. import DISCLAIMER  # noqa: E402
 
 ModelSpec = Any  # a registry name, an unfitted estimator, or a (label, name-or-estimator) pair
 

@@ -92,6 +92,7 @@ def rich_table(results: Sequence["CVResult"], metrics: Sequence[str] | None = No
     columns split over several tables; a model name or a number is never cut. The best
     mean per metric is bold. The full-precision table is :func:`markdown_table`.
     """
+    from .. import DISCLAIMER
     from .fit_table import Cell, FitTable
 
     cols = metric_columns(results, metrics)
@@ -112,7 +113,7 @@ def rich_table(results: Sequence["CVResult"], metrics: Sequence[str] | None = No
             f"{first.corpus.get('name') or 'corpus'}: {first.split.n_splits}-fold x "
             f"{first.split.repeats}, seed {first.seed} ({first.task})"
         ),
-        caption="mean ± std over folds; screening / research output, not a diagnosis",
+        caption=f"mean ± std over folds. {DISCLAIMER}",
     )
 
 
@@ -194,7 +195,7 @@ def html_report(
     metrics: Sequence[str] | None = None,
 ) -> Path:
     """Write a self-contained HTML report of ``results`` (same corpus and folds) to ``path``."""
-    from .cv import DISCLAIMER
+    from .. import DISCLAIMER
 
     cols = metric_columns(results, metrics)
     first = results[0]

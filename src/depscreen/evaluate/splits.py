@@ -37,6 +37,7 @@ from sklearn.model_selection import (
 )
 
 from ..corpus.types import Corpus, Post, PostCorpus, PostRecord, User, UserCorpus
+from ..wording import label_text, plural
 
 log = logging.getLogger(__name__)
 
@@ -92,14 +93,15 @@ class DedupReport:
             return "deduplication: off"
         if self.level == "post":
             return (
-                f"deduplication: {self.items_before} -> {self.items_after} posts "
-                f"({self.duplicates_removed} duplicate copies, {self.conflicting_removed} "
-                f"posts of {self.conflicting_texts} texts with conflicting labels removed)"
+                f"deduplication: {self.items_before} -> {plural(self.items_after, 'post')} "
+                f"({plural(self.duplicates_removed, 'duplicate copy', 'duplicate copies')}, "
+                f"{plural(self.conflicting_removed, 'post')} of {plural(self.conflicting_texts, 'text')} "
+                "with conflicting labels removed)"
             )
         return (
-            f"deduplication: {self.posts_before} -> {self.posts_after} posts "
+            f"deduplication: {self.posts_before} -> {plural(self.posts_after, 'post')} "
             f"({self.within_user_removed} repeated within a user, {self.cross_user_removed} "
-            f"shared with another user); {self.users_emptied} users left empty and dropped"
+            f"shared with another user); {plural(self.users_emptied, 'user')} left empty and dropped"
         )
 
 
@@ -275,7 +277,7 @@ def make_splits(
         counts = Counter(keys.tolist())
         if len(counts) < 2:
             raise ValueError(
-                f"cannot cross-validate: all {n} samples carry one label ({next(iter(counts))!r})"
+                f"cannot cross-validate: all {n} samples carry one label ({label_text(next(iter(counts)))})"
             )
         label_min, smallest = min(counts.items(), key=lambda kv: kv[1])
         if groups is not None:
@@ -285,15 +287,15 @@ def make_splits(
             label_min, smallest = min(group_counts.items(), key=lambda kv: kv[1])
         if smallest < MIN_FOLDS:
             raise ValueError(
-                f"cannot cross-validate: label {label_min!r} has only {smallest} "
-                f"{'group' if groups is not None else 'sample'}(s); every label needs at "
+                f"cannot cross-validate: label {label_text(label_min)} has only "
+                f"{plural(smallest, 'group' if groups is not None else 'sample')}; every label needs at "
                 f"least {MIN_FOLDS} (remove or merge that label)"
             )
         if smallest < cv:
             n_splits = smallest
             msg = (
-                f"label {label_min!r} has only {smallest} "
-                f"{'groups' if groups is not None else 'samples'}: reduced cv from {cv} to "
+                f"label {label_text(label_min)} has only "
+                f"{plural(smallest, 'group' if groups is not None else 'sample')}: reduced cv from {cv} to "
                 f"{n_splits} folds so every test fold holds each label"
             )
             warnings.warn(msg, SplitWarning, stacklevel=2)

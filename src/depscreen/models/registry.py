@@ -49,13 +49,17 @@ def available_models() -> list[str]:
 
 
 def model_class(name: str) -> type:
-    """The estimator class registered under ``name``; a clear error lists the valid names."""
+    """The estimator class registered under ``name``.
+
+    An unknown name raises ``ValueError`` with the closest registered name and the list:
+    ``unknown model 'tfid-lr'; did you mean 'tfidf-lr'? Available: ...``.
+    """
     try:
         target = MODELS[name]
     except KeyError:
-        raise ValueError(
-            f"unknown model '{name}'; available: {', '.join(available_models())}"
-        ) from None
+        from ..wording import unknown_name
+
+        raise ValueError(unknown_name("model", name, MODELS)) from None
     module_name, _, attr = target.partition(":")
     return getattr(importlib.import_module(module_name), attr)
 

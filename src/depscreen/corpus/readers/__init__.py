@@ -102,9 +102,9 @@ def _reader(fmt: str) -> Callable[..., Corpus]:
     try:
         return READERS[fmt]
     except KeyError:
-        raise ValueError(
-            f"unknown format {fmt!r}; known formats: {', '.join(READERS)}"
-        ) from None
+        from ...wording import unknown_name
+
+        raise ValueError(unknown_name("format", fmt, READERS)) from None
 
 
 def read_source(
@@ -138,11 +138,11 @@ def read_source(
     unknown = [k for k in options if k not in accepted]
     if unknown:
         raise ValueError(
-            f"format {fmt!r} does not take option(s) {', '.join(unknown)}; "
-            f"it takes: {', '.join(accepted) or 'none'}"
+            f"format '{fmt}' does not take {', '.join(unknown)}; "
+            f"it takes: {', '.join(accepted) or 'no options'}"
         )
     if source is None and fmt in ("csv", "tsv", "jsonl", "parquet", "wu3d", "erisk"):
-        raise CorpusFormatError(f"format {fmt!r} needs a source file or folder")
+        raise CorpusFormatError(f"format '{fmt}' needs a source file or folder")
     corpus = reader(source, **options)
     if lang:
         set_language(corpus, lang)

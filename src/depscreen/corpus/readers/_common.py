@@ -68,10 +68,10 @@ def decode_bytes(raw: bytes, path: Path, encoding: str = "utf-8-sig") -> str:
         bad = raw[exc.start : exc.start + 1].hex()
         raise CorpusFormatError(
             f"{path}:{line}: not valid {encoding} (byte 0x{bad} at offset {exc.start}); "
-            "pass the right encoding (for example encoding='gb18030' or 'cp1252')"
+            "pass the right encoding, for example --encoding gb18030 (or cp1252)"
         ) from exc
     except LookupError as exc:
-        raise CorpusFormatError(f"{path}: unknown encoding {encoding!r}") from exc
+        raise CorpusFormatError(f"{path}: unknown encoding '{encoding}' (--encoding takes a Python codec name such as gb18030, cp1252 or latin-1)") from exc
 
 
 def read_text(path: Path, encoding: str = "utf-8-sig") -> str:
