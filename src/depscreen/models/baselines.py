@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import numpy as np
-import skops.io as sio
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.dummy import DummyClassifier
@@ -52,6 +51,8 @@ class UntrustedModelFileError(ValueError):
 
 def dump_skops(obj: Any, path: str | Path) -> Path:
     """Write a fitted scikit-learn object with skops (no pickle)."""
+    import skops.io as sio  # imported here: skops pulls in torch through scikit-learn's array API
+
     path = Path(path)
     sio.dump(obj, path)
     return path
@@ -64,6 +65,8 @@ def load_skops(path: str | Path, trusted: Iterable[str] = SKOPS_TRUSTED_TYPES) -
     types are checked against ``trusted`` and any outsider raises
     :class:`UntrustedModelFileError` naming it.
     """
+    import skops.io as sio
+
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"model weights not found: {path}")

