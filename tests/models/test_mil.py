@@ -308,16 +308,32 @@ def test_save_load_round_trip_gives_identical_predictions(tmp_path, sample):
 
 
 def test_corpus_fitted_embedder_travels_with_the_saved_model(tmp_path):
+    from depscreen.embed import get_embedder
+
     users = make_sample_corpus(n_users=14, langs=("en",), seed=4, posts_per_user=(3, 6)).users
-    model = LMILAttClassifier(embedder="tfidf-svd", embedder_options={"n_components": 16},
-                              cache_dir=str(tmp_path / "cache"), **{**FAST, "epochs": 2, "ae_epochs": 1}).fit(users)
+    assert "cache_dir" not in LMILAttClassifier().get_params()  # the embedder owns its cache
+    emb = get_embedder("tfidf-svd", n_components=16, cache_dir=tmp_path / "cache")
+    model = LMILAttClassifier(embedder=emb, **{**FAST, "epochs": 2, "ae_epochs": 1}).fit(users)
     assert model.embedder_name_.startswith("tfidf-svd:")
     stores = [p for p in (tmp_path / "cache").iterdir() if p.is_dir()]
     assert len(stores) == 1 and (stores[0] / "index.json").exists()  # vectors cached on disk
     model.save(tmp_path / "m")
-    assert (tmp_path / "m" / "embedder" / "config.json").exists()
+    assert model.embedder is emb  # save leaves the parameters alone
+    cfg = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert cfg["params"]["embedder"] == emb.name and cfg["embedder"]["folder"] == "embedder"
+    assert json.loads((tmp_path / "m" / "embedder" / "config.json").read_text())["backend"] == "tfidf-svd"
     loaded = LMILAttClassifier.load(tmp_path / "m")
     assert np.array_equal(loaded.predict_proba(users), model.predict_proba(users))
+    loaded.save(tmp_path / "again")  # saved again without ever seeing its embedder object
+    again = LMILAttClassifier.load(tmp_path / "again")
+    assert np.array_equal(again.predict_proba(users), model.predict_proba(users))
+
+    # a saved embedder folder is a spec as good as a backend name
+    by_folder = LMILAttClassifier(embedder=str(tmp_path / "m" / "embedder"),
+                                  **{**FAST, "epochs": 1, "ae_epochs": 1}).fit(users)
+    assert by_folder.embedder_name_ == model.embedder_name_
+    by_folder.save(tmp_path / "f")
+    assert np.array_equal(LMILAttClassifier.load(tmp_path / "f").predict(users), by_folder.predict(users))
 
 
 def test_predict_refuses_another_embedder(tmp_path, sample):

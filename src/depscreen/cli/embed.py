@@ -2,11 +2,14 @@
 
 Example::
 
-    depscreen embed corpus.jsonl --backend use --cache .cache/embeddings
+    depscreen embed corpus.jsonl --backend use                  # the default cache folder
     depscreen embed corpus.jsonl --backend hf:/models/Qwen3-Embedding-0.6B -o truncate_dim=256 --cache c/
     depscreen embed train.jsonl --backend tfidf-svd --cache c/   # fits, saves, prints the path
 
-Only counts and timings are printed, never post text.
+The embedder owns its cache: ``--cache`` overrides the default folder
+(``DEPSCREEN_CACHE_DIR``, else ``~/.cache/depscreen/embeddings``). Every post goes
+through :func:`depscreen.embed.embed_corpus`, as in the models. Only counts and
+timings are printed, never post text.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ def parse_options(pairs: list[str]) -> dict[str, Any]:
 def embed_command(
     corpus: Path = typer.Argument(..., exists=True, dir_okay=False, help="Canonical JSON Lines corpus (user or post level)."),
     backend: str = typer.Option("use", "--backend", "-b", help="use | e5 | tfidf-svd | hf:PATH"),
-    cache: Optional[Path] = typer.Option(None, "--cache", "-c", help="Cache folder (vectors keyed by backend and text hash)."),
+    cache: Optional[Path] = typer.Option(
+        None, "--cache", "-c", help="Cache folder (default: $DEPSCREEN_CACHE_DIR or ~/.cache/depscreen/embeddings)."),
     option: list[str] = typer.Option([], "--option", "-o", help="Backend option KEY=VALUE (repeatable)."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, help="Texts per forward pass."),
     compact: bool = typer.Option(False, "--compact", help="Merge the cache's shards into one afterwards."),
@@ -49,7 +53,7 @@ def embed_command(
 ) -> None:
     """Embed every post of CORPUS into the cache and print posts per second."""
     from depscreen.corpus import CorpusFormatError, read_jsonl
-    from depscreen.embed import CachedEmbedder, embed_corpus, get_embedder
+    from depscreen.embed import default_cache_dir, embed_corpus, get_embedder
     from depscreen.embed.cache import store_dirname
 
     echo = typer.echo  # plain lines: no wrapping, no markup in paths
@@ -57,8 +61,9 @@ def embed_command(
         data = read_jsonl(corpus)
     except CorpusFormatError as exc:
         raise typer.BadParameter(str(exc), param_hint="CORPUS") from exc
+    cache = cache if cache is not None else default_cache_dir()
     try:
-        embedder = get_embedder(backend, **parse_options(option))
+        embedder = get_embedder(backend, cache_dir=cache, **parse_options(option))
     except (ValueError, TypeError, FileNotFoundError) as exc:
         raise typer.BadParameter(str(exc), param_hint="--backend / --option") from exc
 
@@ -70,8 +75,7 @@ def embed_command(
             folder = embedder.save(cache / "fitted" / store_dirname(embedder.name))
             echo(f"saved the fitted space to {folder}; reuse it with -o path={folder}")
 
-    target = CachedEmbedder(embedder, cache) if cache is not None else embedder
-    result = embed_corpus(data, target, batch_size=batch_size, progress=progress)
+    result = embed_corpus(embedder, data, batch_size=batch_size, progress=progress)
     stats = result.stats
     echo(
         f"{stats.texts:,} posts ({stats.unique:,} unique, {len(result):,} {data.level}s) with {embedder.name}: "
@@ -80,8 +84,8 @@ def embed_command(
     )
     if stats.computed and stats.compute_seconds > 0:
         echo(f"embedding alone: {stats.computed / stats.compute_seconds:,.0f} posts/s")
-    if cache is not None:
-        store = target.cache
+    store = embedder.cache
+    if store is not None:
         if compact:
             store.compact()
         echo(f"cache: {store.path} ({len(store):,} vectors, dim {embedder.dim})")

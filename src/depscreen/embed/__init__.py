@@ -1,15 +1,28 @@
 """Sentence embeddings behind one interface, an on-disk cache, and word vectors.
 
-* :func:`get_embedder` -- ``"use"`` (default), ``"e5"``, ``"hf:PATH"``, ``"tfidf-svd"``.
-* :class:`Embedder` -- ``name``, ``dim``, ``embed(texts) -> float32 (n, dim)``, ``config()``.
-* :class:`CachedEmbedder` / :class:`EmbeddingCache` -- vectors on disk keyed by embedder
-  name and sha256 of the text; :func:`embed_corpus` -- per-user arrays for user models.
+* :func:`get_embedder` -- ``"use"`` (default), ``"e5"``, ``"hf:PATH"``, ``"tfidf-svd"`` or a
+  saved embedder folder; the embedder owns its on-disk cache (``cache_dir``, default
+  ``DEPSCREEN_CACHE_DIR`` or ``~/.cache/depscreen/embeddings``).
+* :class:`Embedder` -- ``name``, ``dim``, ``embed(texts) -> float32 (n, dim)``, ``config()``,
+  ``save(folder)``; :func:`load_embedder` reads a saved folder back.
+* :func:`embed_corpus` -- the one road from users (or posts) to vectors:
+  ``embed_corpus(embedder, users).per_user()``.
+* :class:`EmbeddingCache` -- vectors on disk keyed by embedder name and sha256 of the
+  text; :class:`CachedEmbedder` puts any embedder in front of a given cache folder.
 * :mod:`depscreen.embed.wordvectors` -- gensim word vectors (lexicon, FastText features).
 """
 
 from .base import Embedder, EmbedderNotReadyError, l2_normalize
-from .cache import CachedEmbedder, CacheStats, CorpusEmbeddings, EmbeddingCache, embed_corpus, text_key
-from .registry import BACKENDS, DEFAULT_BACKEND, embedder_from_config, get_embedder
+from .cache import (
+    CachedEmbedder,
+    CacheStats,
+    CorpusEmbeddings,
+    EmbeddingCache,
+    default_cache_dir,
+    embed_corpus,
+    text_key,
+)
+from .registry import BACKENDS, DEFAULT_BACKEND, embedder_from_config, get_embedder, load_embedder
 
 __all__ = [
     "BACKENDS",
@@ -20,9 +33,11 @@ __all__ = [
     "Embedder",
     "EmbedderNotReadyError",
     "EmbeddingCache",
+    "default_cache_dir",
     "embed_corpus",
     "embedder_from_config",
     "get_embedder",
     "l2_normalize",
+    "load_embedder",
     "text_key",
 ]

@@ -9,6 +9,13 @@ space the numbers live in (backend, model path or package version, dimension, an
 every option that changes the output). Models record it in their ``config.json`` and
 the embedding cache keys on it, so vectors from two different spaces are never mixed.
 
+An embedder owns its cache: with :attr:`~Embedder.cache_dir` set (what
+:func:`depscreen.embed.get_embedder` does by default, see
+:func:`depscreen.embed.cache.default_cache_dir`), :meth:`~Embedder.embed` looks every text
+up on disk first and computes only the missing ones. It saves and loads itself as a
+folder with a ``config.json`` (sentence-transformers style): :meth:`~Embedder.save`,
+:func:`depscreen.embed.load_embedder`.
+
 Example
 -------
 >>> from depscreen.embed import get_embedder
@@ -21,11 +28,17 @@ Example
 from __future__ import annotations
 
 import hashlib
+import json
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import numpy as np
+
+
+EMBEDDER_CONFIG = "config.json"
+EMBEDDER_FORMAT = 1
 
 
 class EmbedderNotReadyError(RuntimeError):
@@ -114,6 +127,14 @@ class Embedder(ABC):
     ----------
     normalize : bool
         L2-normalise every output row (cosine similarity becomes a dot product).
+
+    Attributes
+    ----------
+    cache_dir : Path or None
+        Root of the on-disk cache this embedder reads and fills (None: no cache); set
+        by :func:`~depscreen.embed.get_embedder` or :meth:`use_cache`.
+    stats, last_stats : CacheStats
+        What the cached ``embed`` calls did (all of them / the last one).
     """
 
     backend: str = ""
@@ -121,6 +142,9 @@ class Embedder(ABC):
     #: batch texts of similar length together (less padding for transformer backends);
     #: the output keeps the input order either way
     sort_by_length: bool = False
+    #: the vector space is learnt from a corpus (``fit``) and travels with the models
+    corpus_fitted: bool = False
+    cache_dir: Path | None = None
 
     def __init__(self, *, normalize: bool = True):
         self.normalize = normalize
@@ -153,6 +177,33 @@ class Embedder(ABC):
         """
         return {"backend": self.backend, "options": self.options(), "name": self.name, "dim": self.dim}
 
+    # -- the cache it owns ---------------------------------------------------------
+    def use_cache(self, cache_dir: str | Path | None) -> "Embedder":
+        """Read and fill the on-disk cache under ``cache_dir`` (None: no cache); returns self."""
+        self.cache_dir = None if cache_dir is None else Path(cache_dir).expanduser()
+        self._store = None
+        return self
+
+    @property
+    def cache(self):
+        """The :class:`~depscreen.embed.cache.EmbeddingCache` of this embedder's vector
+        space under :attr:`cache_dir` (None when caching is off)."""
+        if self.cache_dir is None:
+            return None
+        from .cache import EmbeddingCache
+
+        store = getattr(self, "_store", None)
+        name = self.name  # a refitted corpus-fitted space gets a store of its own
+        if store is None or store.name != name or store.root != Path(self.cache_dir):
+            store = EmbeddingCache(self.cache_dir, name, self.dim)
+            self._store = store
+        return store
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_store", None)  # file locks do not copy; the store reopens lazily
+        return state
+
     def embed(
         self,
         texts: Sequence[str],
@@ -161,6 +212,9 @@ class Embedder(ABC):
         progress: bool = False,
     ) -> np.ndarray:
         """Embed ``texts`` into a float32 array of shape ``(len(texts), dim)``.
+
+        Through the cache when :attr:`cache_dir` is set: texts found on disk are read,
+        only the missing unique texts are computed (and committed as they are).
 
         Parameters
         ----------
@@ -171,6 +225,25 @@ class Embedder(ABC):
         progress : bool
             Show a rich progress bar with posts per second.
         """
+        if self.cache_dir is None:
+            return self.compute(texts, batch_size=batch_size, progress=progress)
+        from .cache import CacheStats, embed_through_cache
+
+        vectors, stats = embed_through_cache(self, self.cache, texts, batch_size=batch_size, progress=progress)
+        self.last_stats = stats
+        if not isinstance(getattr(self, "stats", None), CacheStats):
+            self.stats = CacheStats()
+        self.stats.add(stats)
+        return vectors
+
+    def compute(
+        self,
+        texts: Sequence[str],
+        *,
+        batch_size: int | None = None,
+        progress: bool = False,
+    ) -> np.ndarray:
+        """Embed ``texts`` with the backend itself, never through the cache (see :meth:`embed`)."""
         texts = check_texts(texts)
         batch_size = self.default_batch_size if batch_size is None else int(batch_size)
         if batch_size < 1:
@@ -194,6 +267,20 @@ class Embedder(ABC):
         if self.normalize and len(out):
             l2_normalize(out)
         return out
+
+    # -- its own folder -------------------------------------------------------------
+    def save(self, folder: str | Path) -> Path:
+        """Write ``config.json`` (backend, options, name, dim) to ``folder``; return it.
+
+        :func:`depscreen.embed.load_embedder` rebuilds the same embedder from the folder
+        and refuses it when the rebuilt name differs (another package version, say).
+        Corpus-fitted backends also write their fitted state.
+        """
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        config = {"format": EMBEDDER_FORMAT, **self.config()}
+        (folder / EMBEDDER_CONFIG).write_text(json.dumps(config, indent=1, ensure_ascii=False), encoding="utf-8")
+        return folder
 
     def __repr__(self) -> str:
         try:

@@ -20,12 +20,18 @@ Files left by a killed writer and not named in the index are ignored and removed
 the next writer. One writer at a time is enforced with an advisory file lock (POSIX)
 and a thread lock; any number of readers may read while it writes.
 
+Every embedder owns its cache (:attr:`~depscreen.embed.base.Embedder.cache_dir`, set
+by :func:`~depscreen.embed.get_embedder`): the root is ``DEPSCREEN_CACHE_DIR`` when that
+variable is set (``off`` switches caching off), else ``$XDG_CACHE_HOME/depscreen/embeddings``
+(``~/.cache/depscreen/embeddings``); see :func:`default_cache_dir`.
+:func:`embed_corpus` is the one road from users (or posts) to vectors.
+
 Example
 -------
->>> from depscreen.embed import CachedEmbedder, get_embedder
->>> emb = CachedEmbedder(get_embedder("use"), "cache/")      # doctest: +SKIP
->>> X = emb.embed(texts, progress=True)                      # doctest: +SKIP
->>> emb.stats.computed, emb.stats.hits                       # doctest: +SKIP
+>>> from depscreen.embed import embed_corpus, get_embedder
+>>> emb = get_embedder("use", cache_dir="cache/")            # doctest: +SKIP
+>>> out = embed_corpus(emb, corpus, progress=True)           # doctest: +SKIP
+>>> out.stats.computed, out.stats.hits                       # doctest: +SKIP
 (0, 7731)
 """
 
@@ -53,6 +59,19 @@ except ImportError:  # pragma: no cover - Windows
 
 FORMAT = 1
 _DIGEST = 32
+CACHE_ENV = "DEPSCREEN_CACHE_DIR"
+_OFF = ("", "0", "off", "none", "false", "no")
+
+
+def default_cache_dir() -> Path | None:
+    """Where embedders cache unless told otherwise: ``$DEPSCREEN_CACHE_DIR`` when set
+    (``off``, ``none``, ``0`` or empty: no cache), else
+    ``$XDG_CACHE_HOME/depscreen/embeddings`` (``~/.cache/depscreen/embeddings``)."""
+    env = os.environ.get(CACHE_ENV)
+    if env is not None:
+        return None if env.strip().lower() in _OFF else Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "depscreen" / "embeddings"
 
 
 def text_key(text: str) -> bytes:
@@ -347,7 +366,7 @@ class CachedEmbedder(Embedder):
         self.cache_dir = Path(cache_dir)
         self.commit_every = int(commit_every)
         self.commit_seconds = float(commit_seconds)
-        self.cache = EmbeddingCache(self.cache_dir, embedder.name, embedder.dim)
+        self._store = EmbeddingCache(self.cache_dir, embedder.name, embedder.dim)
         self.stats = CacheStats()
         self.last_stats = CacheStats()
 
@@ -368,61 +387,102 @@ class CachedEmbedder(Embedder):
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         return self.embed(texts)
 
+    @property
+    def cache(self) -> EmbeddingCache:
+        if getattr(self, "_store", None) is None:  # e.g. after a copy
+            self._store = EmbeddingCache(self.cache_dir, self.embedder.name, self.embedder.dim)
+        return self._store
+
+    def save(self, folder: str | Path) -> Path:
+        return self.embedder.save(folder)
+
     def embed(self, texts: Sequence[str], *, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
         """Embed ``texts`` through the cache; see :meth:`Embedder.embed`."""
-        start = time.perf_counter()
-        texts = check_texts(texts)
-        keys = [text_key(t) for t in texts]
-        self.cache.refresh()
-        first: dict[bytes, int] = {}
-        for i, key in enumerate(keys):
-            first.setdefault(key, i)
-        missing = [(key, i) for key, i in first.items() if key not in self.cache]
-        stats = CacheStats(texts=len(texts), unique=len(first), hits=len(first) - len(missing))
-        if missing:
-            stats.compute_seconds = self._compute(texts, missing, batch_size, progress)
-            stats.computed = len(missing)
-        out = self.cache.get(keys)
-        stats.seconds = time.perf_counter() - start
+        vectors, stats = embed_through_cache(self.embedder, self.cache, texts, batch_size=batch_size,
+                                             progress=progress, commit_every=self.commit_every,
+                                             commit_seconds=self.commit_seconds)
         self.last_stats = stats
         self.stats.add(stats)
-        return out
+        return vectors
 
-    def _compute(self, texts: list[str], missing: list[tuple[bytes, int]], batch_size: int | None, progress: bool) -> float:
-        batch_size = self.embedder.default_batch_size if batch_size is None else int(batch_size)
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        if self.embedder.sort_by_length:  # similar lengths in one batch: less padding
-            missing = sorted(missing, key=lambda item: len(texts[item[1]]))
-        pending_keys: list[bytes] = []
-        pending_vecs: list[np.ndarray] = []
+    def compute(self, texts: Sequence[str], *, batch_size: int | None = None, progress: bool = False) -> np.ndarray:
+        return self.embedder.compute(texts, batch_size=batch_size, progress=progress)
+
+
+def embed_through_cache(
+    embedder: Embedder,
+    store: EmbeddingCache,
+    texts: Sequence[str],
+    *,
+    batch_size: int | None = None,
+    progress: bool = False,
+    commit_every: int = 4096,
+    commit_seconds: float = 30.0,
+) -> tuple[np.ndarray, CacheStats]:
+    """Vectors of ``texts`` from ``store``, computing (with ``embedder.compute``) and
+    committing only the missing unique texts; what it did as :class:`CacheStats`.
+
+    Computed vectors are committed every ``commit_every`` texts or ``commit_seconds``
+    seconds and when the call ends or is interrupted (``Ctrl-C`` keeps what was done).
+    """
+    start = time.perf_counter()
+    texts = check_texts(texts)
+    keys = [text_key(t) for t in texts]
+    store.refresh()
+    first: dict[bytes, int] = {}
+    for i, key in enumerate(keys):
+        first.setdefault(key, i)
+    missing = [(key, i) for key, i in first.items() if key not in store]
+    stats = CacheStats(texts=len(texts), unique=len(first), hits=len(first) - len(missing))
+    if missing:
+        stats.compute_seconds = _compute_missing(embedder, store, texts, missing, batch_size, progress,
+                                                 commit_every, commit_seconds)
+        stats.computed = len(missing)
+    out = store.get(keys)
+    stats.seconds = time.perf_counter() - start
+    return out, stats
+
+
+def _compute_missing(embedder: Embedder, store: EmbeddingCache, texts: list[str], missing: list[tuple[bytes, int]],
+                     batch_size: int | None, progress: bool, commit_every: int, commit_seconds: float) -> float:
+    batch_size = getattr(embedder, "default_batch_size", 64) if batch_size is None else int(batch_size)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if getattr(embedder, "sort_by_length", False):  # similar lengths in one batch: less padding
+        missing = sorted(missing, key=lambda item: len(texts[item[1]]))
+    pending_keys: list[bytes] = []
+    pending_vecs: list[np.ndarray] = []
+    last_commit = time.perf_counter()
+    computing = 0.0
+
+    def commit() -> None:
+        nonlocal last_commit
+        if pending_keys:
+            store.add(pending_keys, np.concatenate(pending_vecs, axis=0))
+            pending_keys.clear()
+            pending_vecs.clear()
         last_commit = time.perf_counter()
-        computing = 0.0
 
-        def commit() -> None:
-            nonlocal last_commit
-            if pending_keys:
-                self.cache.add(pending_keys, np.concatenate(pending_vecs, axis=0))
-                pending_keys.clear()
-                pending_vecs.clear()
-            last_commit = time.perf_counter()
-
-        description = f"embedding ({self.embedder.backend}, {len(missing):,} new)"
-        with progress_bar(len(missing), description, enabled=progress) as advance:
-            try:
-                for s in range(0, len(missing), batch_size):
-                    chunk = missing[s : s + batch_size]
-                    t0 = time.perf_counter()
-                    vectors = self.embedder.embed([texts[i] for _, i in chunk], batch_size=batch_size)
-                    computing += time.perf_counter() - t0
-                    pending_keys.extend(key for key, _ in chunk)
-                    pending_vecs.append(vectors)
-                    advance(len(chunk))
-                    if len(pending_keys) >= self.commit_every or time.perf_counter() - last_commit >= self.commit_seconds:
-                        commit()
-            finally:  # also on Ctrl-C: keep the batches already computed
-                commit()
-        return computing
+    description = f"embedding ({getattr(embedder, 'backend', embedder.name)}, {len(missing):,} new)"
+    with progress_bar(len(missing), description, enabled=progress) as advance:
+        try:
+            for s in range(0, len(missing), batch_size):
+                chunk = missing[s : s + batch_size]
+                t0 = time.perf_counter()
+                chunk_texts = [texts[i] for _, i in chunk]
+                if isinstance(embedder, Embedder):
+                    vectors = embedder.compute(chunk_texts, batch_size=batch_size)
+                else:  # a duck-typed embedder (name, dim, embed)
+                    vectors = np.asarray(embedder.embed(chunk_texts), dtype=np.float32)
+                computing += time.perf_counter() - t0
+                pending_keys.extend(key for key, _ in chunk)
+                pending_vecs.append(vectors)
+                advance(len(chunk))
+                if len(pending_keys) >= commit_every or time.perf_counter() - last_commit >= commit_seconds:
+                    commit()
+        finally:  # also on Ctrl-C: keep the batches already computed
+            commit()
+    return computing
 
 
 @dataclass
@@ -488,29 +548,37 @@ def _texts_and_offsets(corpus: Any) -> tuple[list[str], np.ndarray, list[str]]:
 
 
 def embed_corpus(
+    embedder: Any,
     corpus: Any,
-    embedder: Embedder,
     *,
-    cache_dir: str | Path | None = None,
     batch_size: int | None = None,
     progress: bool = False,
+    cache_dir: str | Path | None = None,
 ) -> CorpusEmbeddings:
-    """Embed every post of ``corpus`` (through the cache when ``cache_dir`` is given).
+    """Embed every post of ``corpus``: the one road from users (or posts) to vectors.
+
+    Each distinct text is embedded once; the embedder's own cache
+    (:attr:`~depscreen.embed.base.Embedder.cache_dir`) is read and filled when it has one.
 
     Parameters
     ----------
+    embedder : Embedder, str or duck-typed embedder
+        A backend (a ``tfidf-svd`` one must already be fitted); a spec string or saved
+        embedder folder is built with :func:`~depscreen.embed.get_embedder` (cached in
+        the default place); any object with ``name``, ``dim`` and ``embed(texts)`` works
+        too (without a cache).
     corpus : UserCorpus, PostCorpus, list of User, list of PostRecord or list of str
         Posts are taken in the order the corpus holds them (call ``User.sort_posts()``
         first for time order).
-    embedder : Embedder
-        Any backend; a ``tfidf-svd`` embedder must already be fitted.
     cache_dir : path, optional
-        Cache root; a second call over the same posts computes nothing.
+        Deprecated: give the embedder its cache instead (``get_embedder(spec,
+        cache_dir=...)`` or ``embedder.use_cache(...)``). Used for this call only.
 
     Returns
     -------
     CorpusEmbeddings
-        Flat ``vectors`` + ``offsets``; ``result[i]`` is user ``i``'s ``(n_posts, dim)``.
+        Flat ``vectors`` + ``offsets``; ``result[i]`` / ``result.per_user()[i]`` is user
+        ``i``'s ``(n_posts, dim)``; ``stats`` says what came from the cache.
 
     Example
     -------
@@ -518,16 +586,24 @@ def embed_corpus(
     >>> from depscreen.corpus import Post, User
     >>> users = [User("u1", 1, [Post("so tired"), Post("cannot sleep")]), User("u2", 0, [Post("nice run")])]
     >>> emb = get_embedder("tfidf-svd", n_components=2).fit(["so tired", "cannot sleep", "nice run"])
-    >>> out = embed_corpus(users, emb)
-    >>> out.vectors.shape, [len(v) for v in out]
+    >>> out = embed_corpus(emb, users)
+    >>> out.vectors.shape, [len(v) for v in out.per_user()]
     ((3, 2), [2, 1])
     """
+    if _looks_like_embedder(corpus) and not _looks_like_embedder(embedder):
+        import warnings
+
+        warnings.warn("embed_corpus(corpus, embedder) is deprecated; call embed_corpus(embedder, corpus)",
+                      DeprecationWarning, stacklevel=2)
+        embedder, corpus = corpus, embedder
+    if isinstance(embedder, (str, Path)):
+        from .registry import get_embedder
+
+        embedder = get_embedder(str(embedder))
+    if cache_dir is not None and not isinstance(embedder, CachedEmbedder):
+        embedder = CachedEmbedder(embedder, cache_dir)
     texts, offsets, ids = _texts_and_offsets(corpus)
-    if cache_dir is not None:
-        cached = embedder if isinstance(embedder, CachedEmbedder) else CachedEmbedder(embedder, cache_dir)
-        vectors = cached.embed(texts, batch_size=batch_size, progress=progress)
-        stats = cached.last_stats
-    elif isinstance(embedder, CachedEmbedder):
+    if getattr(embedder, "cache_dir", None) is not None and isinstance(embedder, Embedder):
         vectors = embedder.embed(texts, batch_size=batch_size, progress=progress)
         stats = embedder.last_stats
     else:
@@ -536,10 +612,22 @@ def embed_corpus(
         first: dict[bytes, int] = {}
         for i, key in enumerate(keys):
             first.setdefault(key, i)
-        unique_rows = list(first.values())
-        unique_vecs = embedder.embed([texts[i] for i in unique_rows], batch_size=batch_size, progress=progress)
+        unique = [texts[i] for i in first.values()]
+        if isinstance(embedder, Embedder):
+            unique_vecs = embedder.compute(unique, batch_size=batch_size, progress=progress)
+        elif unique:  # duck-typed: name, dim, embed(texts)
+            unique_vecs = np.asarray(embedder.embed(unique), dtype=np.float32)
+        else:
+            unique_vecs = np.zeros((0, int(embedder.dim)), dtype=np.float32)
         position = {key: j for j, key in enumerate(first)}
         vectors = unique_vecs[[position[k] for k in keys]] if keys else unique_vecs
         elapsed = time.perf_counter() - start
         stats = CacheStats(len(texts), len(first), 0, len(first), elapsed, elapsed)
     return CorpusEmbeddings(vectors, offsets, ids, embedder.name, stats)
+
+
+def _looks_like_embedder(obj: Any) -> bool:
+    return isinstance(obj, Embedder) or (
+        not isinstance(obj, (str, Path, list, tuple)) and hasattr(obj, "embed") and hasattr(obj, "dim")
+        and not hasattr(obj, "users") and not hasattr(obj, "items")
+    )

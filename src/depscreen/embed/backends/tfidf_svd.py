@@ -86,6 +86,7 @@ class TfidfSvdEmbedder(Embedder):
 
     backend = "tfidf-svd"
     default_batch_size = 2048
+    corpus_fitted = True
 
     def __init__(
         self,

@@ -41,6 +41,7 @@ from sklearn.utils.metaestimators import available_if
 
 from ...corpus.dialogue import Interview, interviews_to_users
 from ...corpus.types import User, UserCorpus
+from ...embed.cache import embed_corpus
 from ..base import Forward, SavableMixin, check_fitted
 from ..mil.bags import EmbeddedUsers
 from .estimator import MHIMClassifier
@@ -63,16 +64,16 @@ class DualTurnEmbedder:
     base : an embedder object (``name``, ``dim``, ``embed(texts)``), fitted if needed.
     mode : ``"pair"`` or ``"concat"`` (see the module docstring).
     sep : joins prefix and sentence in ``"pair"`` mode.
-    cache_dir : on-disk embedding cache for the base embedder.
+
+    The base embedder's own cache (if it has one) serves both sides.
     """
 
-    def __init__(self, base, mode: str = "pair", sep: str = " [SEP] ", cache_dir: str | None = None):
+    def __init__(self, base, mode: str = "pair", sep: str = " [SEP] "):
         if mode not in DUAL_MODES:
             raise ValueError(f"dual_mode must be one of {DUAL_MODES}, got {mode!r}")
         self.base = base
         self.mode = mode
         self.sep = sep
-        self.cache_dir = cache_dir
 
     @property
     def name(self) -> str:
@@ -88,20 +89,6 @@ class DualTurnEmbedder:
         first = (prefix + self.sep + post.text) if self.mode == "pair" else prefix
         return first, post.text
 
-    def _embed_unique(self, texts: list[str]) -> np.ndarray:
-        unique = list(dict.fromkeys(texts))
-        if not unique:
-            return np.zeros((0, int(self.base.dim)), np.float32)
-        if self.cache_dir:
-            from ...embed.cache import CachedEmbedder
-
-            vecs = CachedEmbedder(self.base, self.cache_dir).embed(unique)
-        else:
-            vecs = self.base.embed(unique)
-        vecs = np.asarray(vecs, dtype=np.float32)
-        pos = {t: i for i, t in enumerate(unique)}
-        return vecs[[pos[t] for t in texts]]
-
     def embed_users(self, users: Sequence[User]) -> EmbeddedUsers:
         users = list(users)
         firsts, seconds = [], []
@@ -110,7 +97,7 @@ class DualTurnEmbedder:
                 a, b = self.texts(p)
                 firsts.append(a)
                 seconds.append(b)
-        both = self._embed_unique(firsts + seconds)
+        both = embed_corpus(self.base, firsts + seconds).vectors  # each distinct text once
         n = len(firsts)
         flat = np.concatenate([both[:n], both[n:]], axis=1) if n else np.zeros((0, self.dim), np.float32)
         out, start = [], 0
@@ -144,9 +131,10 @@ class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    embedder, embedder_options, cache_dir
-        Sentence-embedding backend (``"use"``, ``"e5"``, ``"tfidf-svd"``, ``"hf:PATH"``)
-        shared by the prefix and sentence sides; its options; the embedding cache.
+    embedder, embedder_options
+        Sentence-embedding spec (``"use"``, ``"e5"``, ``"tfidf-svd"``, ``"hf:PATH"``, a saved
+        embedder folder) shared by the prefix and sentence sides, and its options; the
+        embedder owns its cache.
     dual_mode : {"pair", "concat"}
     sep : str
         Separator between prefix and sentence in ``"pair"`` mode.
@@ -170,7 +158,6 @@ class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
         self,
         embedder: Any = "use",
         embedder_options: dict | None = None,
-        cache_dir: str | None = None,
         dual_mode: str = "pair",
         sep: str = " [SEP] ",
         max_turns: int = 200,
@@ -200,7 +187,6 @@ class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
     ):
         self.embedder = embedder
         self.embedder_options = embedder_options
-        self.cache_dir = cache_dir
         self.dual_mode = dual_mode
         self.sep = sep
         self.max_turns = max_turns
@@ -242,7 +228,7 @@ class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
         )
 
     def _turn_embedder(self, base) -> DualTurnEmbedder:
-        return DualTurnEmbedder(base, self.dual_mode, self.sep, self.cache_dir)
+        return DualTurnEmbedder(base, self.dual_mode, self.sep)
 
     def fit(self, X, y=None):
         """Train on interviews / users ``X`` with scores or labels ``y`` (default: the
@@ -300,41 +286,40 @@ class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
         return self.model_.entropy_log_
 
     # ------------------------------------------------------------------ save / load
-    def save(self, folder):
+    def save(self, folder) -> Path:
+        """``config.json`` + ``embedder/`` (the base embedder's own folder) + ``mhim/`` (the
+        MHIM model on turn vectors). An embedder object is recorded by its space's name."""
+        from ..mil.persistence import write_config
+
         check_fitted(self, "model_")
-        original = self.embedder
-        if not isinstance(original, str):
-            self.embedder = self.turn_embedder_.base.name
-        try:
-            return super().save(folder)
-        finally:
-            self.embedder = original
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        extra = self._save_weights(folder)
+        params = self.get_params(deep=False)
+        if not isinstance(params["embedder"], str):
+            params["embedder"] = self.turn_embedder_.base.name
+        return write_config(self, folder, params, extra)
 
     def _save_weights(self, folder: Path) -> dict[str, Any]:
         base = self.turn_embedder_.base
-        saved = False
-        if hasattr(base, "fit") and hasattr(base, "save"):
+        saved = callable(getattr(base, "save", None))
+        if saved:
             base.save(folder / EMBEDDER_FOLDER)
-            saved = True
         self.model_.save(folder / MHIM_FOLDER)
-        cfg = base.config() if hasattr(base, "config") else None
         return {"dual": {"turn_embedder": self.turn_embedder_.name, "base_name": base.name,
-                         "embedder_folder": EMBEDDER_FOLDER if saved else None, "embedder_config": cfg}}
+                         "embedder_folder": EMBEDDER_FOLDER if saved else None}}
 
     def _load_weights(self, folder: Path, config: dict[str, Any]) -> None:
-        from ...embed import registry
+        from ...embed.registry import load_embedder
+        from ..mil.embedding import resolve_embedder
 
         info = config.get("dual")
-        if not info:
-            raise ValueError(f"{folder / 'config.json'}: missing field 'dual'")
-        cfg = info.get("embedder_config") or {}
+        if not info or "turn_embedder" not in info:
+            raise ValueError(f"{folder / 'config.json'}: missing field 'dual' (or its 'turn_embedder')")
         if info.get("embedder_folder"):
-            backend = cfg.get("backend") or self.embedder
-            base = registry.get_embedder(backend, path=str(folder / info["embedder_folder"]))
-        elif cfg.get("backend"):
-            base = registry.embedder_from_config(cfg, check_name=False)
+            base = load_embedder(folder / info["embedder_folder"])
         else:
-            base = registry.get_embedder(self.embedder, **(self.embedder_options or {}))
+            base = resolve_embedder(self.embedder, self.embedder_options)
         self.turn_embedder_ = self._turn_embedder(base)
         if self.turn_embedder_.name != info["turn_embedder"]:
             raise ValueError(

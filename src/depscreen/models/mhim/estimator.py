@@ -37,7 +37,8 @@ from ..mil.bags import EmbeddedUsers
 from ..mil.estimator import LMILAttClassifier
 from .donor import DONORS
 from .masking import MODES, MaskingRule, check_count
-from .trainer import RECEIVER_INITS, embed_users, entropy_log, fit_donor, fit_receiver
+from ..mil.embedding import embedded_users
+from .trainer import RECEIVER_INITS, entropy_log, fit_donor, fit_receiver, resolve_embedder
 
 log = logging.getLogger("depscreen.mhim")
 
@@ -59,7 +60,7 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    embedder, embedder_options, cache_dir, max_posts, long_timeline, autoencoder, encoder,
+    embedder, embedder_options, max_posts, long_timeline, autoencoder, encoder,
     pooling, skip_embedding, freeze_encoder, ae_epochs, epochs, hidden_size,
     attention_size, bidirectional, dropout, ae_noise, lr, ae_lr, weight_decay,
     batch_size, head, label_order, class_weight, instance_dropout, validation_split,
@@ -129,7 +130,6 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         self,
         embedder: Any = "use",
         embedder_options: dict | None = None,
-        cache_dir: str | None = None,
         max_posts: int = 100,
         long_timeline: str = "recent",
         autoencoder: bool = True,
@@ -174,7 +174,6 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
     ):
         self.embedder = embedder
         self.embedder_options = embedder_options
-        self.cache_dir = cache_dir
         self.max_posts = max_posts
         self.long_timeline = long_timeline
         self.autoencoder = autoencoder
@@ -256,9 +255,9 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
                 raise TypeError(f"MHIMClassifier takes users (input_level='user'); sample {i} is {type(u).__name__}")
         if donor is not None:
             emb = getattr(donor, "embedder_", None) or donor._load_embedder()
-            return embed_users(users, emb, cache_dir=self.cache_dir, progress=self.progress)
-        return embed_users(users, self.embedder, options=self.embedder_options, cache_dir=self.cache_dir,
-                           progress=self.progress)
+        else:
+            emb = resolve_embedder(self.embedder, self.embedder_options, users)
+        return embedded_users(emb, users, progress=self.progress)
 
     def fit(self, X, y=None, *, donor: LMILAttClassifier | None = None):
         """Phase 1 (donor) then phase 2 (receiver with masks) on users ``X``.
@@ -367,14 +366,16 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
     def save(self, folder):
         """``config.json`` (parameters, masking rule, entropy log) + ``receiver/`` and
         (with ``keep_donor``) ``donor/``, each an LMILAtt folder (config + safetensors)."""
+        from ..mil.persistence import write_config
+
         check_fitted(self, "receiver_")
-        original = self.embedder
-        if not isinstance(original, str):
-            self.embedder = getattr(self.receiver_, "embedder_request_", None) or original.name
-        try:
-            return super().save(folder)
-        finally:
-            self.embedder = original
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        extra = self._save_weights(folder)
+        params = self.get_params(deep=False)
+        if not isinstance(params["embedder"], str):
+            params["embedder"] = self.receiver_.embedder_request_
+        return write_config(self, folder, params, extra)
 
     def _save_weights(self, folder: Path) -> dict[str, Any]:
         same = self.receiver_ is self.donor_

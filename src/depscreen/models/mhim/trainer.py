@@ -19,7 +19,7 @@ Example
 -------
 >>> from depscreen.corpus.synthetic import make_sample_corpus      # doctest: +SKIP
 >>> users = make_sample_corpus(n_users=40, langs=("en",)).users    # doctest: +SKIP
->>> emb = embed_users(users, "tfidf-svd")                           # doctest: +SKIP
+>>> emb = embedded_users(resolve_embedder("tfidf-svd", None, users), users)  # doctest: +SKIP
 >>> donor = fit_donor({"ae_epochs": 2, "epochs": 3}, emb, [u.label for u in users])  # doctest: +SKIP
 >>> result = fit_receiver(donor, emb, [u.label for u in users], MaskingRule(t=2, b=1))  # doctest: +SKIP
 >>> result.log[-1]["receiver_entropy"] >= 0                         # doctest: +SKIP
@@ -35,8 +35,10 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from ...corpus.types import User, UserCorpus
+from ...corpus.types import User
 from ..mil.bags import EmbeddedUsers
+from ..mil.embedding import fit_if_needed
+from ..mil.embedding import resolve_embedder as _resolve
 from ..mil.estimator import LMILAttClassifier
 from ..mil.networks import attention_entropy
 from .donor import DONORS, Donor, FrozenDonor, MomentumDonor
@@ -51,33 +53,9 @@ RECEIVER_INITS = ("scratch", "donor")
 
 
 def resolve_embedder(embedder: Any, options: dict | None, users: Sequence[User]):
-    """The embedder object for ``embedder`` (a backend name or an object), fitted on the
-    users' posts when the backend is corpus-fitted (``tfidf-svd``)."""
-    if isinstance(embedder, str):
-        from ...embed.registry import get_embedder
-
-        embedder = get_embedder(embedder, **(options or {}))
-    else:
-        for attr in ("name", "dim", "embed"):
-            if not hasattr(embedder, attr):
-                raise TypeError(f"embedder object lacks '{attr}' (needs .name, .dim, .embed)")
-    if hasattr(embedder, "fit") and not getattr(embedder, "is_fitted", True):
-        embedder.fit(list(dict.fromkeys(p.text for u in users for p in u.posts)))
-    return embedder
-
-
-def embed_users(users: Sequence[User] | UserCorpus, embedder: Any, *, options: dict | None = None,
-                cache_dir: str | None = None, progress: bool = False) -> EmbeddedUsers:
-    """Embed every post of ``users`` once (through the on-disk cache when ``cache_dir``)
-    and wrap them as :class:`~depscreen.models.mil.EmbeddedUsers` for donor and receiver."""
-    from ...embed.cache import embed_corpus
-
-    users = list(users.users if isinstance(users, UserCorpus) else users)
-    embedder = resolve_embedder(embedder, options, users)
-    emb = embed_corpus(users, embedder, cache_dir=cache_dir, progress=progress)
-    out = EmbeddedUsers(users, [np.asarray(e, dtype=np.float32) for e in emb.per_user()], embedder.name)
-    out.meta["embedder"] = embedder
-    return out
+    """The embedder object for ``embedder`` (a spec or an object), fitted on the users'
+    posts when the backend is corpus-fitted (``tfidf-svd``)."""
+    return fit_if_needed(_resolve(embedder, options), users)
 
 
 # --------------------------------------------------------------------------- receiver

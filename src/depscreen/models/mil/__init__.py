@@ -4,13 +4,18 @@
   long-timeline policy.
 * :mod:`.networks` -- the torch modules (autoencoder, pooling, heads).
 * :mod:`.training` -- the training loop and its callbacks.
-* :mod:`.estimator` -- :class:`LMILAttClassifier`, the scikit-learn-style model.
+* :mod:`.embedding` -- from users to bags: the embedder (it owns its cache), one road
+  to vectors (:func:`depscreen.embed.embed_corpus`), :func:`embedded_users`.
+* :mod:`.estimator` -- :class:`LMILAttClassifier`, the scikit-learn-style model
+  (parameters, fit, predict); :mod:`.inference` -- one forward pass, explanations;
+  :mod:`.persistence` -- save / load.
 
 Torch is imported only when this package is; the registry refers to the estimator
 by name so that listing models stays light.
 """
 
 from .bags import EmbeddedUsers, make_bag, pad_bags, time_order
+from .embedding import embedded_users
 from .estimator import LMILAttClassifier
 
-__all__ = ["EmbeddedUsers", "LMILAttClassifier", "make_bag", "pad_bags", "time_order"]
+__all__ = ["EmbeddedUsers", "LMILAttClassifier", "embedded_users", "make_bag", "pad_bags", "time_order"]

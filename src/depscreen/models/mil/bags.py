@@ -87,7 +87,9 @@ class EmbeddedUsers:
     Passing this instead of a list of :class:`~depscreen.corpus.User` lets a model
     predict from cached embeddings without embedding again; ``embedder`` names the
     backend that produced them, so a model trained on another backend refuses them.
-    ``embeddings[i]`` is aligned with ``users[i].posts`` (original order).
+    ``embeddings[i]`` is aligned with ``users[i].posts`` (original order). Build one with
+    :func:`depscreen.models.mil.embedding.embedded_users` (through
+    :func:`depscreen.embed.embed_corpus`, the one road from users to vectors).
     """
 
     users: list[User]
@@ -106,16 +108,6 @@ class EmbeddedUsers:
                     f"EmbeddedUsers: user '{user.user_id}' has {len(user.posts)} posts but "
                     f"embeddings of shape {tuple(emb.shape)}"
                 )
-
-    @classmethod
-    def embed(cls, users, embedder, *, cache_dir=None, progress: bool = False) -> "EmbeddedUsers":
-        """Embed every post of ``users`` once (through the on-disk cache when
-        ``cache_dir`` is given), so several models can share the vectors."""
-        from ...embed.cache import embed_corpus
-
-        users = list(users.users if hasattr(users, "users") else users)
-        out = embed_corpus(users, embedder, cache_dir=cache_dir, progress=progress)
-        return cls(users, out.per_user(), embedder.name, {"cache": out.stats.to_dict()})
 
     def __len__(self) -> int:
         return len(self.users)

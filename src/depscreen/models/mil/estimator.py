@@ -36,9 +36,10 @@ import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 
-from ...corpus.types import User, UserCorpus
+from ...corpus.types import User
 from ..base import SavableMixin
-from .bags import POLICIES, EmbeddedUsers, make_bag
+from .bags import POLICIES, EmbeddedUsers
+from .embedding import EmbeddingMixin, check_users
 from .inference import InferenceMixin, with_threads
 from .networks import LSTMAutoencoder, MILNetwork, make_head
 from .persistence import PersistenceMixin
@@ -61,20 +62,20 @@ log = logging.getLogger("depscreen.mil")
 AttentionMaskFn = Callable[[Batch, int], "torch.Tensor | None"]
 
 
-class LMILAttClassifier(InferenceMixin, PersistenceMixin, SavableMixin, ClassifierMixin, BaseEstimator):
+class LMILAttClassifier(EmbeddingMixin, InferenceMixin, PersistenceMixin, SavableMixin, ClassifierMixin, BaseEstimator):
     """User-level multi-instance model with an LSTM autoencoder and attention (LMILAtt).
 
     Parameters
     ----------
     embedder : str or Embedder
-        Sentence-embedding backend name for :func:`depscreen.embed.get_embedder`
-        (``"use"``, ``"e5"``, ``"tfidf-svd"``, ``"hf:PATH"``) or an embedder object
-        (``.name``, ``.dim``, ``.embed(texts)``). A corpus-fitted backend
-        (``tfidf-svd``) is fitted on the training posts and saved with the model.
+        Sentence-embedding spec for :func:`depscreen.embed.get_embedder` (``"use"``,
+        ``"e5"``, ``"tfidf-svd"``, ``"hf:PATH"`` or a saved embedder folder) or an
+        embedder object (``.name``, ``.dim``, ``.embed(texts)``). The embedder owns its
+        on-disk cache (``DEPSCREEN_CACHE_DIR``, else ``~/.cache/depscreen/embeddings``).
+        A corpus-fitted backend (``tfidf-svd``) is fitted on the training posts; the
+        embedder is saved with the model (``embedder/config.json``).
     embedder_options : dict, optional
         Keyword options of the backend (e.g. ``{"n_components": 64}`` for tfidf-svd).
-    cache_dir : str, optional
-        On-disk embedding cache (a second run over the same posts computes nothing).
     max_posts : int
         Posts per bag (``"recent"``) or per LSTM chunk (``"chunks"``); see
         :mod:`depscreen.models.mil.bags`.
@@ -165,7 +166,6 @@ class LMILAttClassifier(InferenceMixin, PersistenceMixin, SavableMixin, Classifi
         self,
         embedder: Any = "use",
         embedder_options: dict | None = None,
-        cache_dir: str | None = None,
         max_posts: int = 100,
         long_timeline: str = "recent",
         autoencoder: bool = True,
@@ -199,7 +199,6 @@ class LMILAttClassifier(InferenceMixin, PersistenceMixin, SavableMixin, Classifi
     ):
         self.embedder = embedder
         self.embedder_options = embedder_options
-        self.cache_dir = cache_dir
         self.max_posts = max_posts
         self.long_timeline = long_timeline
         self.autoencoder = autoencoder
@@ -251,75 +250,6 @@ class LMILAttClassifier(InferenceMixin, PersistenceMixin, SavableMixin, Classifi
     @property
     def _chunk_len(self) -> int | None:
         return self.max_posts if self.long_timeline == "chunks" else None
-
-    # ------------------------------------------------------------------ embedding
-    def _resolve_embedder(self):
-        """The embedder object this model embeds with (``embedder_`` once fitted)."""
-        if getattr(self, "embedder_", None) is not None:
-            return self.embedder_
-        if not isinstance(self.embedder, str):
-            for attr in ("name", "dim", "embed"):
-                if not hasattr(self.embedder, attr):
-                    raise TypeError(f"embedder object lacks '{attr}' (needs .name, .dim, .embed)")
-            return self.embedder
-        from ...embed import registry
-
-        return registry.get_embedder(self.embedder, **(self.embedder_options or {}))
-
-    def _check_embedder_request(self) -> None:
-        """Refuse to predict when the embedder asked for is not the one trained on."""
-        requested = self.embedder if isinstance(self.embedder, str) else self.embedder.name
-        trained = (self.embedder_request_, self.embedder_name_)
-        if requested not in trained:
-            raise ValueError(
-                f"this model was trained on embeddings from '{self.embedder_name_}' "
-                f"(embedder={self.embedder_request_!r}); it cannot score a corpus embedded "
-                f"with '{requested}'. Use the embedder it was trained with, or retrain."
-            )
-
-    def _embed_users(self, users: Sequence[User], embedder) -> list[np.ndarray]:
-        texts = [p.text for u in users for p in u.posts]
-        # predict, predict_proba and explain on the same users embed them once
-        digest = hashlib.sha256(str(getattr(embedder, "name", "")).encode())
-        for u in users:
-            digest.update(f"{len(u.posts)}\x00".encode())
-        for t in texts:
-            digest.update(t.encode("utf-8", "surrogatepass") + b"\x00")
-        key = digest.hexdigest()
-        memo = getattr(self, "_embedding_memo", None)
-        if memo is not None and memo[0] == key:
-            vectors = memo[1]
-        else:
-            vectors = _embed_texts(texts, embedder, self.cache_dir, bool(self.progress))
-            self._embedding_memo = (key, vectors)
-        out, start = [], 0
-        for u in users:
-            out.append(vectors[start : start + len(u.posts)])
-            start += len(u.posts)
-        return out
-
-    def _as_users_and_embeddings(self, X):
-        """``(users, per-user embeddings)`` from a list of users or :class:`EmbeddedUsers`."""
-        if isinstance(X, EmbeddedUsers):
-            if X.embedder != self.embedder_name_:
-                raise ValueError(
-                    f"these users were embedded with '{X.embedder}' but the model was trained on "
-                    f"'{self.embedder_name_}'; embed them with the same backend"
-                )
-            return list(X.users), list(X.embeddings)
-        users = _check_users(X)
-        return users, self._embed_users(users, self.embedder_)
-
-    def _fit_embedder(self, users: Sequence[User]):
-        embedder = self._resolve_embedder()
-        if hasattr(embedder, "fit") and not getattr(embedder, "is_fitted", True):
-            texts = [p.text for u in users for p in u.posts]
-            embedder.fit(list(dict.fromkeys(texts)))
-        self.embedder_ = embedder
-        return embedder
-
-    def _bags(self, users, embeddings):
-        return [make_bag(u, e, self.max_posts, self.long_timeline) for u, e in zip(users, embeddings)]
 
     # ------------------------------------------------------------------ labels
     def _resolve_head(self, y: np.ndarray) -> str:
@@ -440,7 +370,7 @@ class LMILAttClassifier(InferenceMixin, PersistenceMixin, SavableMixin, Classifi
         """
         self._check_params()
         torch.manual_seed(self.seed)
-        users_src = _check_users(X.users if isinstance(X, EmbeddedUsers) else X)
+        users_src = check_users(X.users if isinstance(X, EmbeddedUsers) else X)
         if y is None:
             y = [u.label for u in users_src]
         y = np.asarray(y, dtype=object if any(isinstance(v, str) for v in y) else None)
@@ -449,7 +379,9 @@ class LMILAttClassifier(InferenceMixin, PersistenceMixin, SavableMixin, Classifi
         if any(v is None for v in y.tolist()):
             raise ValueError("some users have no label (None); pass them as `unlabelled` instead")
         self.embedder_ = None
-        self.embedder_request_ = self.embedder if isinstance(self.embedder, str) else self.embedder.name
+        self._embedder_folder_ = None
+        # what was asked for: the spec, or the name of an embedder object's space (once fitted)
+        self.embedder_request_ = self.embedder if isinstance(self.embedder, str) else None
 
         # labels and head
         self.head_ = self._resolve_head(y)
@@ -476,6 +408,8 @@ class LMILAttClassifier(InferenceMixin, PersistenceMixin, SavableMixin, Classifi
         if isinstance(X, EmbeddedUsers):
             users, embs = list(X.users), list(X.embeddings)
             self.embedder_name_ = X.embedder
+            if self.embedder_request_ is None:
+                self.embedder_request_ = X.embedder
             if extra:
                 self.embedder_ = self._load_embedder()
                 extra_embs = self._embed_users(extra, self.embedder_)
@@ -483,6 +417,8 @@ class LMILAttClassifier(InferenceMixin, PersistenceMixin, SavableMixin, Classifi
             users = users_src
             self._fit_embedder(users + extra)
             self.embedder_name_ = self.embedder_.name
+            if self.embedder_request_ is None:
+                self.embedder_request_ = self.embedder_name_
             embs = self._embed_users(users, self.embedder_)
             extra_embs = self._embed_users(extra, self.embedder_) if extra else []
         bags = self._bags(users, embs)
@@ -621,16 +557,6 @@ def _drop_instances(mask: torch.Tensor, amask, rate: float) -> torch.Tensor:
     return torch.where(kept, amask, torch.zeros_like(amask))
 
 
-def _check_users(X) -> list[User]:
-    users = list(X.users if isinstance(X, UserCorpus) else X)
-    for i, u in enumerate(users):
-        if not isinstance(u, User):
-            raise TypeError(
-                f"LMILAttClassifier takes users (input_level='user'); sample {i} is {type(u).__name__}"
-            )
-    return users
-
-
 def _metric_for(head: str):
     from sklearn.metrics import f1_score, mean_absolute_error
 
@@ -641,22 +567,6 @@ def _metric_for(head: str):
     if head == "ordinal":
         return lambda y, s: mean_absolute_error(y, np.rint(s))
     return None
-
-
-def _embed_texts(texts: list[str], embedder, cache_dir: str | None, progress: bool = False) -> np.ndarray:
-    """Embed ``texts`` (each distinct text once), through the on-disk cache when given."""
-    from ...embed.base import Embedder
-
-    if not texts:
-        return np.zeros((0, int(embedder.dim)), dtype=np.float32)
-    if isinstance(embedder, Embedder):
-        from ...embed.cache import embed_corpus
-
-        return embed_corpus(texts, embedder, cache_dir=cache_dir, progress=progress).vectors
-    unique = list(dict.fromkeys(texts))  # a duck-typed embedder: no cache
-    vectors = np.asarray(embedder.embed(unique), dtype=np.float32)
-    pos = {t: i for i, t in enumerate(unique)}
-    return vectors[[pos[t] for t in texts]]
 
 
 # ---------------------------------------------------------------------- ablation variants

@@ -1,10 +1,21 @@
-"""Saving and loading a fitted LMILAtt: ``config.json`` + ``model.safetensors``.
+"""Saving and loading a fitted LMILAtt: a folder, never a pickle.
 
-A model folder holds ``config.json`` (registry name, parameters, the embedder that made
-the vectors and the fitted state: head, classes, label scaling, input size),
-``model.safetensors`` (the network's weights), ``history.json`` (the training history)
-and, for a corpus-fitted embedder (``tfidf-svd``), ``embedder/`` (its own folder). Nothing
-is pickled.
+Layout::
+
+    model/
+      config.json          registry name, parameters, the embedder's name / dim / folder,
+                           the fitted state (head, classes, label scaling, input size)
+      model.safetensors    the network's weights
+      history.json         the training history
+      embedder/            the embedder's own folder (its config.json, and the fitted
+                           space of a corpus-fitted backend such as tfidf-svd)
+
+The embedder saves itself (:meth:`depscreen.embed.Embedder.save`), so ``save`` never
+touches the model's parameters; an embedder given as an object is recorded in
+``config.json`` by the name of its space. A loaded model reads the embedder back from
+``embedder/`` (lazily, on the first raw users it scores) and refuses one whose name
+differs from the space it was trained on. Folders saved before the embedder saved
+itself (no ``embedder/config.json``) rebuild it from the ``embedder`` parameter.
 """
 
 from __future__ import annotations
@@ -15,26 +26,47 @@ from typing import Any
 
 import numpy as np
 
-from ..base import check_fitted
+from ..base import CONFIG_NAME, _jsonable_params, check_fitted
 from .inference import jsonable
 
 WEIGHTS_NAME = "model.safetensors"
 EMBEDDER_FOLDER = "embedder"
 
 
-class PersistenceMixin:
-    """``save`` / ``_save_weights`` / ``_load_weights`` of LMILAtt (with :class:`SavableMixin`)."""
+def write_config(model: Any, folder: Path, params: dict[str, Any], extra: dict[str, Any]) -> Path:
+    """Write ``config.json`` of a model folder: registry name, class, ``params``, version."""
+    from ... import __version__
+    from ..registry import registered_name
 
-    def save(self, folder):
-        """Write ``config.json`` + ``model.safetensors`` (and a fitted embedder's files)."""
+    config = {
+        "model": registered_name(model),
+        "class": f"{type(model).__module__}:{type(model).__name__}",
+        "params": _jsonable_params(params),
+        "depscreen_version": __version__,
+        **extra,
+    }
+    (folder / CONFIG_NAME).write_text(json.dumps(config, indent=2, ensure_ascii=False))
+    return folder
+
+
+class PersistenceMixin:
+    """``save`` / ``load`` of LMILAtt (see the module docstring)."""
+
+    def save(self, folder) -> Path:
+        """Write ``config.json``, ``model.safetensors``, ``history.json`` and ``embedder/``."""
         check_fitted(self, "network_")
-        original = self.embedder
-        if not isinstance(original, str):
-            self.embedder = self.embedder_request_
-        try:
-            return super().save(folder)
-        finally:
-            self.embedder = original
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        extra = self._save_weights(folder)
+        return write_config(self, folder, self._config_params(), extra)
+
+    def _config_params(self) -> dict[str, Any]:
+        """The parameters as written to ``config.json``: an embedder object is recorded by
+        the spec it was asked for (its space's name); the embedder itself is in ``embedder/``."""
+        params = self.get_params(deep=False)
+        if not isinstance(params.get("embedder"), str):
+            params["embedder"] = self.embedder_request_
+        return params
 
     def _save_weights(self, folder: Path) -> dict[str, Any]:
         from safetensors.torch import save_file
@@ -42,15 +74,12 @@ class PersistenceMixin:
         state = {k: v.detach().contiguous().cpu() for k, v in self.network_.state_dict().items()}
         save_file(state, str(folder / WEIGHTS_NAME))
         embedder_cfg: dict[str, Any] = {"request": self.embedder_request_, "name": self.embedder_name_,
-                                        "dim": self.embedder_dim_, "folder": None, "config": None}
+                                        "dim": self.embedder_dim_, "folder": None}
         emb = getattr(self, "embedder_", None)
-        if emb is not None and hasattr(emb, "config"):
-            try:
-                embedder_cfg["config"] = emb.config()
-            except Exception:  # noqa: BLE001 - a config is a convenience, the name is the check
-                embedder_cfg["config"] = None
-        if emb is not None and hasattr(emb, "fit") and hasattr(emb, "save"):
-            emb.save(folder / EMBEDDER_FOLDER)  # corpus-fitted: the vector space travels with the model
+        if emb is None and getattr(self, "_embedder_folder_", None) is not None:
+            emb = self._load_embedder()  # a loaded model saved again keeps its embedder
+        if emb is not None and callable(getattr(emb, "save", None)):
+            emb.save(folder / EMBEDDER_FOLDER)
             embedder_cfg["folder"] = EMBEDDER_FOLDER
         state_cfg = {
             "head": self.head_,
@@ -69,8 +98,11 @@ class PersistenceMixin:
 
         for key in ("embedder", "state"):
             if key not in config:
-                raise ValueError(f"{folder / 'config.json'}: missing field '{key}'")
+                raise ValueError(f"{folder / CONFIG_NAME}: missing field '{key}'")
         st, emb = config["state"], config["embedder"]
+        for key in ("request", "name"):
+            if key not in emb:
+                raise ValueError(f"{folder / CONFIG_NAME}: field 'embedder' lacks '{key}'")
         self.head_ = st["head"]
         if st["classes"] is not None:
             self.classes_ = np.asarray(st["classes"])
@@ -80,8 +112,9 @@ class PersistenceMixin:
         self.n_train_, self.n_valid_ = st.get("n_train"), st.get("n_valid")
         self.embedder_request_ = emb["request"]
         self.embedder_name_ = emb["name"]
-        self._embedder_saved_ = (folder, emb)
-        self.embedder_ = None
+        sub = folder / (emb.get("folder") or EMBEDDER_FOLDER)
+        self._embedder_folder_ = sub if (sub / CONFIG_NAME).exists() else None
+        self.embedder_ = None  # read back on the first raw users it scores
         self.network_ = self._build_network(self.input_dim_)
         self.network_.load_state_dict(load_file(str(folder / WEIGHTS_NAME)))
         self.network_.eval()
@@ -89,27 +122,19 @@ class PersistenceMixin:
         self.history_ = json.loads(hist.read_text()) if hist.exists() else {}
 
     def _load_embedder(self):
-        """Rebuild the embedder recorded at save time and check it is the same space."""
-        folder, emb = getattr(self, "_embedder_saved_", (None, None))
-        if emb is None or not isinstance(self.embedder, str):
-            embedder = self._resolve_embedder()
-        else:
-            from ...embed import registry
+        """The embedder saved with the model (or, when none was saved or another one is
+        asked for, the one the ``embedder`` parameter names), checked to be the same space."""
+        folder = getattr(self, "_embedder_folder_", None)
+        asked_saved = isinstance(self.embedder, str) and self.embedder == self.embedder_request_
+        if folder is not None and asked_saved:
+            from ...embed.registry import load_embedder
 
-            cfg = emb.get("config") or {}
-            if emb.get("folder"):
-                backend = cfg.get("backend") or emb["request"]
-                embedder = registry.get_embedder(backend, path=str(Path(folder) / emb["folder"]))
-            elif cfg.get("backend"):
-                embedder = registry.embedder_from_config(cfg, check_name=False)
-            else:
-                embedder = registry.get_embedder(emb["request"], **(self.embedder_options or {}))
+            embedder = load_embedder(folder)
+        else:
+            embedder = self._resolve_embedder()
         if embedder.name != self.embedder_name_:
             raise ValueError(
                 f"the model was trained on '{self.embedder_name_}' but the embedder available now is "
                 f"'{embedder.name}' (another version or options); refusing to mix vector spaces"
             )
         return embedder
-
-
-# ---------------------------------------------------------------------- helpers
