@@ -16,6 +16,13 @@ from depscreen.models.post_neural.training import (
     EpochLogger,
     Trainer,
     make_loss,
+    predicts_one_class,
+)
+
+# short test runs on tiny corpora may collapse; the tests of that behaviour catch the
+# warning themselves
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::depscreen.models.post_neural.estimators.DegenerateModelWarning"
 )
 
 
@@ -192,7 +199,7 @@ def _posts(n=40, seed=0, positive_share=0.5):
 TINY = dict(
     preprocessing={"lang": "en"}, ft_epochs=3, ft_min_count=1, ft_vector_size=16, min_df=1,
     filters=8, hidden_size=16, embed_dim=16, dropout=0.1, lr=0.01, batch_size=16,
-    validation_fraction=0.0, patience=0, max_epochs=25,
+    validation_fraction=0.0, patience=0, max_epochs=25, on_degenerate="warn",
 )
 ESTIMATORS = [CNNClassifier, LSTMClassifier, CNNLSTMClassifier]
 
@@ -267,8 +274,8 @@ def test_early_stopping_stops_the_estimator():
 
 def test_class_weights_change_training():
     texts, y = _posts(n=40, seed=6, positive_share=0.2)
-    plain = CNNClassifier(top_n=0, **{**TINY, "max_epochs": 1}).fit(texts, y)
-    weighted = CNNClassifier(top_n=0, class_weight="balanced", **{**TINY, "max_epochs": 1}).fit(texts, y)
+    plain = CNNClassifier(top_n=0, class_weight=None, **{**TINY, "max_epochs": 1}).fit(texts, y)
+    weighted = CNNClassifier(top_n=0, **{**TINY, "max_epochs": 1}).fit(texts, y)  # the default
     assert plain.class_weight_ is None
     counts = np.bincount(y)
     np.testing.assert_allclose(weighted.class_weight_, len(y) / (2 * counts))
@@ -315,7 +322,7 @@ def test_explain_names_the_words_that_decided(input, tmp_path):
     texts, y = _posts(seed=10)
     clf = CNNClassifier(input=input, top_n=0, pool_size=2, **TINY).fit(texts, y)
     reasons = clf.explain(["Really hopeless and numb today", "Pizza with friends at the beach"])
-    assert [r["predicted"] for r in reasons] == [1, 0]
+    assert [r["prediction"] for r in reasons] == [1, 0]
     top_words = {f["feature"] for f in reasons[0]["top_features"][:2]}
     assert top_words & set(SAD)
     assert all(f["contribution"] > 0 for r in reasons for f in r["top_features"])
@@ -329,3 +336,234 @@ def test_explain_marks_expanded_features():
     assert expanded
     for f in expanded:
         assert f["via"] in clf.features_.expansion_map()[f["feature"]]
+
+
+# ------------------------------------------------------------ one forward pass
+from depscreen.models.base import Forward, forward, risk_scores  # noqa: E402
+from depscreen.models.post_neural import DegenerateModelWarning  # noqa: E402
+
+
+def _three_levels(n=60, seed=0):
+    """Short posts with three levels (0 fun, 1 tired, 2 sad words)."""
+    rng = np.random.default_rng(seed)
+    words = {0: FUN, 1: ["tired", "stressed", "bored", "restless"], 2: SAD}
+    y = rng.integers(0, 3, n)
+    texts = [" ".join(list(rng.choice(words[k], 2)) + list(rng.choice(FILL, 3))) for k in y]
+    return texts, y
+
+
+def _count_calls(net):
+    calls = []
+    handle = net.register_forward_hook(lambda *_: calls.append(1))
+    return calls, handle
+
+
+@pytest.mark.parametrize("input", ["tfidf", "tokens"])
+def test_forward_is_one_pass_and_the_wrappers_read_from_it(input):
+    texts, y = _posts(seed=12)
+    clf = LSTMClassifier(input=input, top_n=0, **{**TINY, "max_epochs": 5}).fit(texts, y)
+    new = ["Really hopeless and numb today", "Pizza with friends at the beach", ""]
+    calls, handle = _count_calls(clf.network_)
+    out = forward(clf, new, explain=True, top_k=3)
+    handle.remove()
+    assert isinstance(out, Forward) and len(calls) == 1  # one network pass for everything
+    np.testing.assert_array_equal(out.predictions, clf.predict(new))
+    np.testing.assert_array_equal(out.proba, clf.predict_proba(new))  # gradient pass = plain pass
+    np.testing.assert_array_equal(out.scores, out.proba[:, 1])  # binary: P(positive)
+    assert out.explanations == clf.explain(new, top_k=3)
+    plain = clf._forward(new)
+    assert plain.explanations is None
+    np.testing.assert_array_equal(plain.proba, out.proba)
+    for e, p, s in zip(out.explanations, out.predictions, out.scores):
+        assert e["prediction"] == p and e["score"] == s and "predicted" not in e
+        assert len(e["top_features"]) <= 3
+        assert all(set(f) >= {"feature", "contribution"} for f in e["top_features"])
+    empty = clf._forward([], explain=True)
+    assert empty.proba.shape == (0, 2) and empty.explanations == []
+
+
+def test_forward_scores_levels_by_their_expected_value():
+    texts, y = _three_levels()
+    clf = CNNLSTMClassifier(top_n=0, **{**TINY, "max_epochs": 5}).fit(texts, y)
+    out = clf._forward(texts[:7], explain=True)
+    assert out.proba.shape == (7, 3)
+    np.testing.assert_allclose(out.scores, out.proba @ np.arange(3))
+    np.testing.assert_array_equal(out.scores, risk_scores(out.proba, clf.classes_))
+    assert [e["score"] for e in out.explanations] == out.scores.tolist()
+
+
+@pytest.mark.parametrize("name,input", [("cnn", "tfidf"), ("lstm", "tokens")])
+def test_forward_survives_save_and_load(tmp_path, name, input):
+    texts, y = _posts(seed=13)
+    clf = make_model(name, input=input, top_n=2, pool_size=2, **{**TINY, "max_epochs": 4}).fit(texts, y)
+    back = load_model(clf.save(tmp_path / name))
+    new = texts[:5] + ["Really tired and numb today", "unknown words only", ""]
+    a, b = clf._forward(new, explain=True), back._forward(new, explain=True)
+    np.testing.assert_array_equal(a.predictions, b.predictions)
+    np.testing.assert_array_equal(a.proba, b.proba)
+    np.testing.assert_array_equal(a.scores, b.scores)
+    assert a.explanations == b.explanations
+    assert (back.degenerate_, back.fallback_, back.max_epochs_) == (clf.degenerate_, clf.fallback_, 4)
+
+
+# ---------------------------------------------- robust defaults, collapse check
+def test_trainer_records_macro_f1_and_collapse():
+    X, y = _separable()
+    trainer = Trainer(torch.nn.Linear(4, 2), max_epochs=1)
+    record = trainer.fit(Tensors(X, y), Tensors(X, y))[0]
+    assert {"valid_f1_macro", "valid_n_predicted", "valid_degenerate"} <= set(record)
+    with torch.no_grad():  # a network that always says class 1
+        collapsed = torch.nn.Linear(4, 2)
+        collapsed.weight.zero_()
+        collapsed.bias.copy_(torch.tensor([0.0, 1.0]))
+    got = Trainer(collapsed).evaluate(Tensors(X, y))
+    assert got["valid_degenerate"] is True and got["valid_n_predicted"] == 1
+    assert got["valid_f1_macro"] == pytest.approx(f1_of_one_class(y.numpy(), 1))
+    assert predicts_one_class(np.array([0, 1]), np.array([1, 1]))
+    assert not predicts_one_class(np.array([1, 1]), np.array([1, 1]))  # one class is the truth
+    assert not predicts_one_class(np.array([0, 1]), np.array([0, 1]))
+
+
+def f1_of_one_class(truth, label):
+    from sklearn.metrics import f1_score
+
+    return f1_score(truth, np.full(len(truth), label), average="macro", zero_division=0)
+
+
+class _Holder:
+    def __init__(self, module):
+        self.module = module
+
+
+def test_checkpoint_keeps_the_best_epoch_that_predicts_more_than_one_class():
+    net = torch.nn.Linear(2, 2)
+    holder = _Holder(net)
+    records = [  # the loss keeps falling while the network collapses from epoch 3 on
+        {"epoch": 1, "valid_loss": 0.9, "valid_degenerate": False},
+        {"epoch": 2, "valid_loss": 0.8, "valid_degenerate": False},
+        {"epoch": 3, "valid_loss": 0.7, "valid_degenerate": True},
+        {"epoch": 4, "valid_loss": 0.6, "valid_degenerate": True},
+    ]
+
+    def run(ckpt):
+        ckpt.on_train_begin(holder)
+        for r in records:
+            with torch.no_grad():
+                net.weight.fill_(float(r["epoch"]))  # weights tell the epochs apart
+            ckpt.on_epoch_end(holder, dict(r))
+        ckpt.on_train_end(holder)
+        return float(net.weight.detach()[0, 0])
+
+    plain = Checkpoint()
+    assert run(plain) == 4.0 and plain.best_epoch_ == 4 and plain.best_degenerate_
+    assert plain.alternative_epoch_ == 2
+    assert plain.restore_alternative(net) == 2 and float(net.weight.detach()[0, 0]) == 2.0
+    assert plain.best_epoch_ == 2 and plain.restore_alternative(net) is None
+    skipping = Checkpoint(skip_degenerate=True)
+    assert run(skipping) == 2.0 and skipping.best_epoch_ == 2
+
+
+SEVERITY_WORDS = {  # words whose rate grows with the level; neighbouring levels overlap
+    0: ["fun", "great", "happy", "enjoyed", "laughing", "excited", "relaxed", "nice"],
+    1: ["tired", "stressed", "bored", "meh", "restless", "annoyed", "down", "off"],
+    2: ["sad", "lonely", "empty", "crying", "anxious", "overwhelmed", "numb", "drained"],
+    3: ["hopeless", "worthless", "pointless", "burden", "goodbye", "giving", "up", "trapped"],
+}
+EVERYDAY = (
+    "today work coffee bus train home friend family weekend morning evening night lunch "
+    "dinner game movie music song phone class exam boss office rain weather city park walk "
+    "dog cat food tea shop money week month year people went got made saw watched told"
+).split()
+GLUE = "i the a and to of in it my was so but just really with for at on that this is me".split()
+ENDINGS = ["", ".", "!", "...", " :(", " lol", " https://t.co/abc", " #mood"]
+
+
+def _severity_posts(n, seed, shares=(0.7, 0.13, 0.1, 0.07)):
+    """Synthetic (not real) posts shaped like a severity set: four levels, the highest
+    rare, level words in 85% of posts, a neighbouring level's word in 35%."""
+    rng = np.random.default_rng(seed)
+    y = rng.choice(len(shares), size=n, p=shares)
+    texts = []
+    for label in y:
+        words = list(rng.choice(GLUE, rng.integers(3, 9))) + list(rng.choice(EVERYDAY, rng.integers(2, 12)))
+        if rng.random() < 0.85:
+            words += list(rng.choice(SEVERITY_WORDS[label], rng.integers(1, 3)))
+        if rng.random() < 0.35:
+            words.append(rng.choice(SEVERITY_WORDS[int(np.clip(label + rng.choice([-1, 1]), 0, 3))]))
+        rng.shuffle(words)
+        texts.append(" ".join(words).capitalize() + rng.choice(ENDINGS))
+    return texts, y
+
+
+ROBUST = dict(preprocessing={"lang": "en"}, top_n=0, hidden_size=8)  # everything else default
+OLD_DEFAULTS = dict(class_weight=None, lr=1e-3, max_epochs=20)
+
+
+def test_defaults_do_not_collapse_on_an_imbalanced_severity_set():
+    import warnings
+
+    from sklearn.metrics import f1_score
+
+    texts, y = _severity_posts(400, seed=1)
+    test_texts, test_y = _severity_posts(300, seed=101)
+    with pytest.warns(DegenerateModelWarning, match="one class.*class_weight='balanced'"):
+        old = LSTMClassifier(**ROBUST, **OLD_DEFAULTS, on_degenerate="warn").fit(texts, y)
+    assert old.degenerate_ and old.fallback_["kept"] == "first"
+    assert len(set(old.predict(test_texts))) == 1  # the majority level for every post
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DegenerateModelWarning)
+        new = LSTMClassifier(**ROBUST).fit(texts, y)
+    assert not new.degenerate_ and new.fallback_ is None
+    assert new.class_weight_[3] > new.class_weight_[0]  # balanced: the rare level weighs more
+    assert new.n_valid_ == 40 and new.best_epoch_ == min(
+        new.history_, key=lambda h: h["valid_loss"])["epoch"]
+    predicted = new.predict(test_texts)
+    assert len(set(predicted)) == 4
+    old_f1 = f1_score(test_y, old.predict(test_texts), average="macro")
+    new_f1 = f1_score(test_y, predicted, average="macro")
+    assert new_f1 > 0.5 and new_f1 > old_f1 + 0.25
+
+
+def test_a_collapsed_network_is_retrained_and_the_retry_is_recorded(tmp_path):
+    texts, y = _severity_posts(300, seed=2, shares=(0.88, 0.12))
+    with pytest.warns(DegenerateModelWarning, match="collapsed.*retraining once"):
+        clf = LSTMClassifier(**ROBUST, **{**OLD_DEFAULTS, "max_epochs": 10}).fit(texts, y)
+    first, retry = clf.fallback_["first"], clf.fallback_["retry"]
+    assert first["degenerate"] and first["predicted_class"] == 0 and first["class_weight"] is None
+    assert retry["class_weight"] == "balanced" and not retry["degenerate"]
+    assert clf.fallback_["kept"] == "retry" and not clf.degenerate_
+    assert clf.class_weight_ is not None and len(clf.history_) == retry["epochs_run"]
+    test_texts, _ = _severity_posts(200, seed=102, shares=(0.88, 0.12))
+    assert len(set(clf.predict(test_texts))) == 2
+    import json
+
+    saved = json.loads((clf.save(tmp_path / "m") / "config.json").read_text())
+    assert saved["training"]["fallback"]["kept"] == "retry"
+    assert saved["training"]["degenerate"] is False
+
+
+def test_auto_epochs_follow_the_data_size_and_bad_settings_are_refused():
+    clf = LSTMClassifier()
+    assert clf._epochs_for(300) == 200 and clf._epochs_for(4000) == 32 and clf._epochs_for(10**6) == 20
+    assert LSTMClassifier(max_epochs=7)._epochs_for(300) == 7
+    texts, y = _posts(seed=14)
+    with pytest.raises(ValueError, match="on_degenerate"):
+        LSTMClassifier(on_degenerate="ignore").fit(texts, y)
+    with pytest.raises(ValueError, match="class_weight"):
+        LSTMClassifier(class_weight="inverse").fit(texts, y)
+    with pytest.raises(ValueError, match="max_epochs"):
+        LSTMClassifier(max_epochs=0).fit(texts, y)
+
+
+def test_when_the_retry_collapses_too_the_best_epoch_with_two_classes_is_kept(monkeypatch):
+    texts, y = _severity_posts(300, seed=2, shares=(0.88, 0.12))
+    # a retry that repeats the collapsing settings collapses the same way
+    monkeypatch.setattr(LSTMClassifier, "_retry_plan", lambda self, run: (None, 1e-3, 10))
+    with pytest.warns(DegenerateModelWarning, match="retrained network predicts one class too"):
+        clf = LSTMClassifier(**ROBUST, **{**OLD_DEFAULTS, "max_epochs": 10}).fit(texts, y)
+    assert clf.fallback_["first"]["degenerate"] and clf.fallback_["retry"]["degenerate"]
+    epoch = clf.best_epoch_
+    assert clf.fallback_["kept"] == f"first, epoch {epoch}" and not clf.degenerate_
+    assert clf.history_[epoch - 1]["valid_n_predicted"] == 2
+    assert epoch < clf.fallback_["first"]["best_epoch"]

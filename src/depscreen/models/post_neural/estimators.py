@@ -11,8 +11,31 @@
    ``top_n=0`` switches expansion off); ``input="tokens"`` feeds token ids to an
    embedding layer initialised from FastText vectors;
 3. a torch network (:mod:`.networks`) trained by :class:`.training.Trainer` with
-   early stopping on a stratified validation split, best-weight checkpointing,
-   optional class weights, seeded.
+   early stopping on a stratified, seeded validation split taken from the training
+   posts, best-weight checkpointing, balanced class weights by default, seeded.
+
+Robust defaults for data nobody tuned on
+----------------------------------------
+Real label sets are imbalanced (a rare "severe" level, a minority positive class),
+and an unweighted network readily learns to predict the majority class for every
+post. So the loss is class-weighted (``class_weight="balanced"``) by default, the
+best epoch is chosen on the validation split (preferring epochs that predict more
+than one class), and after training the network is checked: if it predicts one class
+for every validation post (every training post when there is no validation split) it
+is *degenerate*. Then a :class:`DegenerateModelWarning` names the likely cause and the
+fix, and with ``on_degenerate="retrain"`` (default) the network is trained once more
+from scratch with balanced class weights and, if it was still improving when
+``max_epochs`` ran out, three times the epochs, else a third of the learning rate and
+twice the epochs; the retrained network is kept only if it is not degenerate. ``degenerate_``
+says whether the final network still predicts one class; ``fallback_`` records what
+was tried.
+
+One forward pass
+----------------
+``_forward(X, explain=..., top_k=...)`` preprocesses the posts, builds the features and
+runs the network once, returning predictions, probabilities, risk scores and (when
+asked) gradient x input explanations; ``predict``, ``predict_proba`` and ``explain``
+read from it, so they agree exactly.
 
 A saved model folder holds ``config.json`` (parameters, classes, network shape,
 preprocessing configuration, training history), ``features.json`` (TF-IDF vocabulary,
@@ -24,8 +47,8 @@ Example
 >>> texts = ["i feel sad and empty", "so tired of everything", "great game today",
 ...          "lunch with friends was fun"] * 10
 >>> y = [1, 1, 0, 0] * 10
->>> clf = CNNClassifier(top_n=1, max_epochs=3, ft_epochs=2, ft_min_count=1,
-...                     preprocessing={"lang": "en"})
+>>> clf = CNNClassifier(top_n=1, max_epochs=3, ft_epochs=2, ft_min_count=1, lr=0.01,
+...                     validation_fraction=0, preprocessing={"lang": "en"})
 >>> clf.fit(texts, y).predict(["sad and tired"]).shape
 (1,)
 """
@@ -34,6 +57,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -44,17 +68,45 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.class_weight import compute_class_weight
 
 from ...features.tfidf_expansion import FastTextExpandedTfidf
-from ..base import SavableMixin, as_documents, check_fitted
+from ..base import Forward, SavableMixin, as_documents, check_fitted, risk_scores
 from .data import SparseRows, TokenSequences, build_vocabulary, encode
 from .networks import INPUTS, build_network
-from .training import Checkpoint, EarlyStopping, EpochLogger, ProgressBar, Trainer
-from .training import predict_proba as _net_proba
+from .training import (
+    Checkpoint,
+    EarlyStopping,
+    EpochLogger,
+    ProgressBar,
+    Trainer,
+    predicts_one_class,
+)
 
 WEIGHTS_NAME = "model.safetensors"
 FEATURES_NAME = "features.json"
 VOCAB_NAME = "vocabulary.json"
 
-__all__ = ["PostNeuralClassifier", "CNNClassifier", "LSTMClassifier", "CNNLSTMClassifier"]
+ON_DEGENERATE = ("retrain", "warn")
+#: the one retry after a collapse (see :meth:`PostNeuralClassifier._retry_plan`): a
+#: network still improving when ``max_epochs`` ran out gets this many times the epochs;
+#: one that stopped improving gets a lower learning rate and more epochs
+RETRY_MORE_EPOCHS = 3
+#: ``max_epochs=None``: enough epochs for this many parameter updates, within the bounds
+#: (small data sets otherwise stop learning long before the loss has settled)
+AUTO_UPDATES = 2000
+AUTO_EPOCHS = (20, 200)
+RETRY_LR_FACTOR = 1 / 3
+RETRY_EPOCH_FACTOR = 2
+
+__all__ = [
+    "PostNeuralClassifier",
+    "CNNClassifier",
+    "LSTMClassifier",
+    "CNNLSTMClassifier",
+    "DegenerateModelWarning",
+]
+
+
+class DegenerateModelWarning(UserWarning):
+    """A trained network predicts one class for every validation (or training) post."""
 
 
 def _make_preprocessor(config: dict[str, Any] | None):
@@ -90,6 +142,22 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _run_summary(run: dict[str, Any]) -> dict[str, Any]:
+    """The JSON-able part of one training run (for ``fallback_`` and config.json)."""
+    return {
+        "class_weight": run["class_weight_spec"] if not isinstance(run["class_weight_spec"], dict)
+        else {str(k): float(v) for k, v in run["class_weight_spec"].items()},
+        "lr": run["lr"],
+        "max_epochs": run["max_epochs"],
+        "epochs_run": len(run["history"]),
+        "best_epoch": run["best_epoch"],
+        "degenerate": run["degenerate"],
+        "predicted_class": run["predicted_class"] if run["degenerate"] else None,
+        "checked_on": run["checked_on"],
+        "n_checked": run["n_checked"],
+    }
+
+
 class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
     """Shared implementation; use :class:`CNNClassifier`, :class:`LSTMClassifier` or
     :class:`CNNLSTMClassifier` (the subclasses only fix ``arch``).
@@ -118,18 +186,47 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         the vectors' size).
     filters, kernel_sizes, pool_size, hidden_size, seq_len, bidirectional, dropout :
         Network shape (see :mod:`depscreen.models.post_neural.networks`).
-    lr, weight_decay, batch_size, max_epochs :
+    lr : float, default 3e-3
+        Adam's learning rate.
+    weight_decay, batch_size :
         Adam and loop settings.
+    max_epochs : int or None, default None
+        Most epochs to train (early stopping usually ends sooner). None: enough epochs
+        for about 2,000 updates, at least 20 and at most 200 (so 500 posts get more
+        epochs than 50,000); the number used is ``max_epochs_``.
     patience : int, default 3
         Early stopping on the validation loss (``0`` disables early stopping).
     validation_fraction : float, default 0.1
-        Stratified validation split taken from the training posts; ``0`` trains on
-        everything and monitors the training loss.
-    class_weight : None, "balanced" or dict
-        Cross-entropy class weights.
+        Stratified, seeded validation split taken from the training posts only; the
+        weights of the best validation epoch are kept. ``0`` trains on everything and
+        monitors the training loss.
+    class_weight : "balanced" (default), None or dict
+        Cross-entropy class weights; "balanced" weighs each class by
+        ``n_samples / (n_classes * count)`` on the training part, so a rare class
+        counts as much as a common one (what macro-F1 and a rare positive class ask
+        for). None is the plain loss.
+    on_degenerate : {"retrain", "warn"}, default "retrain"
+        What to do when the trained network predicts one class for every validation
+        post: always warn (:class:`DegenerateModelWarning`); ``"retrain"`` also trains
+        once more (balanced weights; more epochs, or a lower ``lr`` when the first run
+        had stopped improving) and keeps that network if it is not degenerate.
     seed : int, default 13
     verbose : int, default 0
         1 logs one line per epoch; 2 also shows a progress bar.
+
+    Attributes
+    ----------
+    classes_ : the labels, sorted.
+    network_ : the trained torch network (best epoch).
+    history_ : one dict of numbers per epoch of the kept training run.
+    max_epochs_ : the epoch limit used (``max_epochs``, or the one chosen for the data).
+    best_epoch_ : the epoch whose weights were kept.
+    n_valid_ : size of the validation split (0: none).
+    class_weight_ : the loss weights used (None: unweighted).
+    degenerate_ : True when the kept network predicts one class for every validation
+        post (every training post without a validation split).
+    fallback_ : None, or what happened after a collapse (first run's settings and
+        predicted class, the retry's settings, which network was kept).
     """
 
     arch: str | None = None
@@ -160,13 +257,14 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         seq_len: int = 1,
         bidirectional: bool = False,
         dropout: float = 0.5,
-        lr: float = 1e-3,
+        lr: float = 3e-3,
         weight_decay: float = 0.0,
         batch_size: int = 64,
-        max_epochs: int = 20,
+        max_epochs: int | None = None,
         patience: int = 3,
         validation_fraction: float = 0.1,
-        class_weight: str | dict | None = None,
+        class_weight: str | dict | None = "balanced",
+        on_degenerate: str = "retrain",
         seed: int = 13,
         verbose: int = 0,
     ):
@@ -199,6 +297,7 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         self.patience = patience
         self.validation_fraction = validation_fraction
         self.class_weight = class_weight
+        self.on_degenerate = on_degenerate
         self.seed = seed
         self.verbose = verbose
 
@@ -215,6 +314,13 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             raise ValueError("validation_fraction must be in [0, 1)")
         if self.patience < 0:
             raise ValueError("patience must be >= 0 (0 disables early stopping)")
+        if self.max_epochs is not None and int(self.max_epochs) < 1:
+            raise ValueError("max_epochs must be >= 1, or None (chosen from the data size)")
+        if self.on_degenerate not in ON_DEGENERATE:
+            raise ValueError(f"on_degenerate must be one of {ON_DEGENERATE} (got {self.on_degenerate!r})")
+        if not (self.class_weight is None or self.class_weight == "balanced"
+                or isinstance(self.class_weight, dict)):
+            raise ValueError("class_weight must be None, 'balanced' or a dict {label: weight}")
 
     # -------------------------------------------------------------- features
     def _train_vectors(self, tokens, unlabelled_tokens):
@@ -300,19 +406,22 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
                     continue
         return hits
 
-    def _class_weights(self, y_idx: np.ndarray) -> np.ndarray | None:
-        if self.class_weight is None:
+    def _class_weights(self, y_idx: np.ndarray, spec: Any) -> np.ndarray | None:
+        if spec is None:
             return None
-        if self.class_weight == "balanced":
-            return compute_class_weight("balanced", classes=np.arange(len(self.classes_)), y=y_idx)
-        if isinstance(self.class_weight, dict):
+        if isinstance(spec, str) and spec == "balanced":
+            present = np.unique(y_idx)
+            weights = np.ones(len(self.classes_))
+            weights[present] = compute_class_weight("balanced", classes=present, y=y_idx)
+            return weights
+        if isinstance(spec, dict):
             weights = []
             for c in self.classes_:
                 c = _plain(c)
-                if c in self.class_weight:
-                    weights.append(float(self.class_weight[c]))
-                elif str(c) in self.class_weight:  # labels come back as strings from JSON
-                    weights.append(float(self.class_weight[str(c)]))
+                if c in spec:
+                    weights.append(float(spec[c]))
+                elif str(c) in spec:  # labels come back as strings from JSON
+                    weights.append(float(spec[str(c)]))
                 else:
                     weights.append(1.0)
             return np.asarray(weights)
@@ -344,36 +453,155 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         train_idx, valid_idx = self._split(y_idx)
         train_data = self._data([tokens[i] for i in train_idx], y_idx[train_idx])
         valid_data = self._data([tokens[i] for i in valid_idx], y_idx[valid_idx]) if len(valid_idx) else None
-
         self.network_config_ = self._network_kwargs()
-        torch.manual_seed(int(self.seed))
-        self.network_ = build_network(self.arch, **self.network_config_)
-        self.n_pretrained_rows_ = self._init_embeddings(self.network_)
+        self.n_valid_ = len(valid_idx)
+        self.fallback_ = None
 
+        self.max_epochs_ = self._epochs_for(len(train_idx))
+        run = self._train(train_data, valid_data, y_idx[train_idx],
+                          self.class_weight, float(self.lr), self.max_epochs_)
+        if run["degenerate"]:
+            run = self._after_collapse(run, train_data, valid_data, y_idx[train_idx])
+        self.network_ = run["network"]
+        self.trainer_ = run["trainer"]
+        self.history_ = run["history"]
+        self.best_epoch_ = run["best_epoch"]
+        self.class_weight_ = run["class_weight"]
+        self.n_pretrained_rows_ = run["n_pretrained_rows"]
+        self.degenerate_ = run["degenerate"]
+        self._vectors = None  # the vectors have done their job; keep the model light
+        return self
+
+    def _after_collapse(self, first, train_data, valid_data, y_train) -> dict[str, Any]:
+        """Warn about a collapsed run and, with ``on_degenerate="retrain"``, retrain once;
+        as a last resort keep the best epoch (of either run) that predicts more than one
+        class. Sets ``fallback_``; returns the run to keep."""
+        plan = self._retry_plan(first) if self.on_degenerate == "retrain" else None
+        warnings.warn(self._collapse_message(first, plan), DegenerateModelWarning, stacklevel=3)
+        self.fallback_ = {"first": _run_summary(first), "kept": "first"}
+        if plan is None:
+            return first
+        second = self._train(train_data, valid_data, y_train, *plan)
+        self.fallback_["retry"] = _run_summary(second)
+        if not second["degenerate"]:
+            self.fallback_["kept"] = "retry"
+            return second
+        for name, candidate in (("first", first), ("retry", second)):
+            epoch = candidate["checkpoint"].restore_alternative(candidate["network"])
+            if epoch is not None:
+                self.fallback_["kept"] = f"{name}, epoch {epoch}"
+                tail = (f"keeping epoch {epoch} of the {name} run, the best one that predicts "
+                        "more than one class on the validation posts")
+                kept = {**candidate, "best_epoch": epoch, "degenerate": False}
+                break
+        else:
+            tail, kept = "keeping the first network, which predicts one class", first
+        warnings.warn(
+            f"{type(self).__name__}: the retrained network predicts one class too; {tail}. "
+            "This data may be too small or too noisy for this network: compare with tfidf-lr.",
+            DegenerateModelWarning, stacklevel=3,
+        )
+        return kept
+
+    def _train(self, train_data, valid_data, y_train, class_weight, lr, max_epochs) -> dict[str, Any]:
+        """Build a fresh network (seeded) and train it; also checks it for collapse."""
+        torch.manual_seed(int(self.seed))
+        network = build_network(self.arch, **self.network_config_)
+        n_pretrained = self._init_embeddings(network)
         monitor = "valid_loss" if valid_data is not None else "train_loss"
-        callbacks = [Checkpoint(monitor=monitor)]
+        checkpoint = Checkpoint(monitor=monitor)
+        callbacks = [checkpoint]
         if self.patience > 0:
             callbacks.append(EarlyStopping(monitor=monitor, patience=self.patience))
         if self.verbose >= 1:
             callbacks.append(EpochLogger())
         if self.verbose >= 2:
             callbacks.append(ProgressBar(f"{self.arch} ({self.input})"))
-        self.class_weight_ = self._class_weights(y_idx)
-        self.trainer_ = Trainer(
-            self.network_,
-            class_weights=self.class_weight_,
-            lr=self.lr,
+        weights = self._class_weights(y_train, class_weight)
+        trainer = Trainer(
+            network,
+            class_weights=weights,
+            lr=lr,
             weight_decay=self.weight_decay,
-            max_epochs=self.max_epochs,
+            max_epochs=max_epochs,
             batch_size=self.batch_size,
             callbacks=callbacks,
             seed=self.seed,
         )
-        self.history_ = self.trainer_.fit(train_data, valid_data)
-        self.best_epoch_ = callbacks[0].best_epoch_
-        self.n_valid_ = len(valid_idx)
-        self._vectors = None  # the vectors have done their job; keep the model light
-        return self
+        history = trainer.fit(train_data, valid_data)
+        # the collapse check: on the validation split, else on the training posts
+        checked = valid_data if valid_data is not None else train_data
+        truth, predicted = [], []
+        for start in range(0, len(checked), self._infer_batch):
+            inputs, y = checked.batch(np.arange(start, min(start + self._infer_batch, len(checked))))
+            with torch.no_grad():
+                network.eval()
+                predicted.append(network(*inputs).argmax(1).numpy())
+            truth.append(y.numpy())
+        truth, predicted = np.concatenate(truth), np.concatenate(predicted)
+        return {
+            "network": network,
+            "trainer": trainer,
+            "checkpoint": checkpoint,
+            "history": history,
+            "best_epoch": checkpoint.best_epoch_,
+            "class_weight": weights,
+            "class_weight_spec": class_weight,
+            "lr": lr,
+            "max_epochs": max_epochs,
+            "n_pretrained_rows": n_pretrained,
+            "degenerate": predicts_one_class(truth, predicted),
+            "predicted_class": _plain(self.classes_[int(np.bincount(predicted).argmax())]),
+            "checked_on": "validation" if valid_data is not None else "training",
+            "n_checked": int(len(truth)),
+        }
+
+    def _epochs_for(self, n_train: int) -> int:
+        if self.max_epochs is not None:
+            return int(self.max_epochs)
+        batches = max(1, -(-n_train // int(self.batch_size)))
+        low, high = AUTO_EPOCHS
+        return int(np.clip(-(-AUTO_UPDATES // batches), low, high))
+
+    @staticmethod
+    def _still_improving(run: dict[str, Any]) -> bool:
+        """The kept epoch is the last one and the loop ran out of epochs."""
+        n = len(run["history"])
+        return n == run["max_epochs"] and run["best_epoch"] == n
+
+    def _retry_plan(self, run: dict[str, Any]) -> tuple[Any, float, int]:
+        """Settings of the one retry after a collapse: (class_weight, lr, max_epochs).
+
+        Balanced class weights unless other weights were given; if the collapsed run was
+        still improving when it ran out of epochs it gets more epochs at the same rate,
+        otherwise it stopped improving on one class and gets a lower rate (and more
+        epochs to make up for it)."""
+        weights = "balanced" if run["class_weight_spec"] is None else run["class_weight_spec"]
+        if self._still_improving(run):
+            return weights, run["lr"], run["max_epochs"] * RETRY_MORE_EPOCHS
+        return weights, run["lr"] * RETRY_LR_FACTOR, run["max_epochs"] * RETRY_EPOCH_FACTOR
+
+    def _collapse_message(self, run: dict[str, Any], plan: tuple[Any, float, int] | None) -> str:
+        causes = []
+        if run["class_weight_spec"] is None:
+            causes.append("an unweighted loss on imbalanced classes (use class_weight='balanced')")
+        if self._still_improving(run):
+            causes.append(f"too few updates: the loss was still falling when max_epochs="
+                          f"{run['max_epochs']} ran out (raise max_epochs or lr)")
+        else:
+            causes.append(f"a learning rate too high for this data (lr={run['lr']:g}; try a "
+                          "third of it with more max_epochs)")
+        if plan is None:
+            then = "keeping it (on_degenerate='warn')"
+        else:
+            then = (f"retraining once with class_weight={plan[0]!r}, lr={plan[1]:g}, "
+                    f"max_epochs={plan[2]}")
+        return (
+            f"{type(self).__name__} ({self.arch}, input={self.input}) predicts one class "
+            f"({run['predicted_class']!r}) for all {run['n_checked']} {run['checked_on']} posts: "
+            f"the network has collapsed. Likely cause: {'; or '.join(causes)}. "
+            f"Compare with tfidf-lr. Now {then}."
+        )
 
     def _split(self, y_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         idx = np.arange(len(y_idx))
@@ -388,76 +616,101 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         return np.sort(train), np.sort(valid)
 
     # --------------------------------------------------------------- predict
-    def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities ``(n_posts, n_classes)`` in the order of ``classes_``."""
+    @property
+    def _infer_batch(self) -> int:
+        """Batch size of every inference pass (prediction, explanation, collapse check)."""
+        return max(int(self.batch_size), 256)
+
+    def _forward(self, X, *, explain: bool = False, top_k: int = 5) -> Forward:
+        """One pass over posts ``X``: predictions, probabilities, risk scores and, with
+        ``explain``, gradient x input reasons (see :meth:`explain`)."""
         check_fitted(self, "network_")
         texts = as_documents(X)
+        n_classes = len(self.classes_)
         if not texts:
-            return np.zeros((0, len(self.classes_)))
-        data = self._data(_tokenize(self.preprocessor_, texts))
-        return _net_proba(self.network_, data, max(self.batch_size, 256))
-
-    def predict(self, X) -> np.ndarray:
-        proba = self.predict_proba(X)
-        return self.classes_[proba.argmax(axis=1)] if len(proba) else self.classes_[:0]
-
-    # --------------------------------------------------------------- explain
-    def explain(self, X, top_k: int = 10) -> list[dict[str, Any]]:
-        """Why each post got its label: gradient x input toward the predicted class.
-
-        Returns one dict per post: ``predicted``, ``score`` (its probability) and
-        ``top_features``, the words that pushed most toward the predicted class
-        (``feature``, ``contribution`` > 0). With ``input="tfidf"`` a feature filled in
-        by FastText expansion says so (``expanded: True``) and names the word of the
-        post it was copied from (``via``). Words are the post's own tokens; nothing
-        is logged.
-        """
-        check_fitted(self, "network_")
-        texts = as_documents(X)
+            return Forward(self.classes_[:0], np.zeros((0, n_classes)), np.zeros(0),
+                           [] if explain else None)
         tokens = _tokenize(self.preprocessor_, texts)
         data = self._data(tokens)
-        plain = self.features_.transform_plain(tokens) if self.input == "tfidf" else None
-        out: list[dict[str, Any]] = []
+        plain = self.features_.transform_plain(tokens) if explain and self.input == "tfidf" else None
         net = self.network_
         net.eval()
-        for start in range(0, len(data), self.batch_size):
-            idx = np.arange(start, min(start + self.batch_size, len(data)))
+        probas: list[np.ndarray] = []
+        reasons: list[list[dict[str, Any]]] = []
+        for start in range(0, len(data), self._infer_batch):
+            idx = np.arange(start, min(start + self._infer_batch, len(data)))
             inputs, _ = data.batch(idx)
-            captured: dict[str, torch.Tensor] = {}
-            hook = None
-            if self.input == "tfidf":
-                inputs = (inputs[0].clone().requires_grad_(True),)
-            else:
-                def keep(_module, _inp, output):
-                    output.retain_grad()
-                    captured["emb"] = output
-
-                hook = net.embed.embedding.register_forward_hook(keep)
-            try:
-                with torch.enable_grad():
+            if not explain:
+                with torch.no_grad():
                     logits = net(*inputs)
-                    pred = logits.argmax(dim=1)
-                    logits.gather(1, pred[:, None]).sum().backward()
-            finally:
-                if hook is not None:
-                    hook.remove()
-            proba = torch.softmax(logits.detach(), dim=1)
-            if self.input == "tfidf":
-                attr = (inputs[0].grad * inputs[0]).detach().numpy()
             else:
-                emb = captured["emb"]
-                attr = (emb.grad * emb).sum(dim=2).detach().numpy()
-            for row, i in enumerate(idx):
-                item = {
-                    "predicted": _plain(self.classes_[int(pred[row])]),
-                    "score": float(proba[row, pred[row]]),
-                }
-                if self.input == "tfidf":
-                    item["top_features"] = self._tfidf_reasons(attr[row], inputs[0][row], plain[i], top_k)
-                else:
-                    item["top_features"] = self._token_reasons(attr[row], tokens[i], top_k)
-                out.append(item)
-        return out
+                logits, attr = self._attributions(net, inputs)
+                for row, i in enumerate(idx):
+                    if self.input == "tfidf":
+                        reasons.append(self._tfidf_reasons(attr[row], inputs[0][row], plain[i], top_k))
+                    else:
+                        reasons.append(self._token_reasons(attr[row], tokens[i], top_k))
+            probas.append(torch.softmax(logits.detach(), dim=1).double().numpy())
+        proba = np.concatenate(probas)
+        predictions = self.classes_[proba.argmax(axis=1)]
+        scores = risk_scores(proba, self.classes_)
+        explanations = None
+        if explain:
+            explanations = [
+                {"prediction": _plain(p), "score": float(s), "top_features": r}
+                for p, s, r in zip(predictions, scores, reasons)
+            ]
+        return Forward(predictions, proba, scores, explanations)
+
+    def _attributions(self, net, inputs) -> tuple[torch.Tensor, np.ndarray]:
+        """Logits and gradient x input toward each post's predicted class: per TF-IDF
+        feature (``input="tfidf"``) or per token position (summed over the embedding)."""
+        captured: dict[str, torch.Tensor] = {}
+        hook = None
+        if self.input == "tfidf":
+            inputs = (inputs[0].clone().requires_grad_(True),)
+        else:
+            def keep(_module, _inp, output):
+                output.retain_grad()
+                captured["emb"] = output
+
+            hook = net.embed.embedding.register_forward_hook(keep)
+        try:
+            with torch.enable_grad():
+                logits = net(*inputs)
+                pred = logits.argmax(dim=1)
+                logits.gather(1, pred[:, None]).sum().backward()
+        finally:
+            if hook is not None:
+                hook.remove()
+            net.zero_grad(set_to_none=True)
+        if self.input == "tfidf":
+            attr = (inputs[0].grad * inputs[0]).detach().numpy()
+        else:
+            emb = captured["emb"]
+            attr = (emb.grad * emb).sum(dim=2).detach().numpy()
+        return logits, attr
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities ``(n_posts, n_classes)`` in the order of ``classes_``."""
+        return self._forward(X).proba
+
+    def predict(self, X) -> np.ndarray:
+        return self._forward(X).predictions
+
+    # --------------------------------------------------------------- explain
+    def explain(self, X, top_k: int = 5) -> list[dict[str, Any]]:
+        """Why each post got its label: gradient x input toward the predicted class.
+
+        Returns one dict per post (the shared explanation schema): ``prediction``,
+        ``score`` (the risk score: P(positive) for two classes, the expected class
+        index for more) and ``top_features``, the words that pushed most toward the
+        predicted class (``feature``, ``contribution`` > 0). With ``input="tfidf"`` a
+        feature filled in by FastText expansion says so (``expanded: True``) and names
+        the word of the post it was copied from (``via``). Words are the post's own
+        tokens; nothing is logged.
+        """
+        return self._forward(X, explain=True, top_k=top_k).explanations
 
     def _tfidf_reasons(self, attr, x, plain_row, top_k) -> list[dict[str, Any]]:
         present = np.flatnonzero(x.detach().numpy())
@@ -502,9 +755,12 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             "preprocessing": self.preprocessor_.get_config(),
             "class_weight": None if self.class_weight_ is None else [float(w) for w in self.class_weight_],
             "training": {
+                "max_epochs": self.max_epochs_,
                 "epochs_run": len(self.history_),
                 "best_epoch": self.best_epoch_,
                 "n_valid": self.n_valid_,
+                "degenerate": bool(self.degenerate_),
+                "fallback": self.fallback_,
                 "history": self.history_,
             },
             "files": {
@@ -546,8 +802,11 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         self.class_weight_ = None if cw is None else np.asarray(cw)
         training = config.get("training", {})
         self.history_ = training.get("history", [])
+        self.max_epochs_ = training.get("max_epochs", self.max_epochs)
         self.best_epoch_ = training.get("best_epoch")
         self.n_valid_ = training.get("n_valid", 0)
+        self.degenerate_ = bool(training.get("degenerate", False))
+        self.fallback_ = training.get("fallback")
 
 
 class CNNClassifier(PostNeuralClassifier):

@@ -7,13 +7,19 @@ epoch. What happens around the epochs is delegated to callbacks, each with one j
 * :class:`EarlyStopping` stops when the monitored value has not improved for
   ``patience`` epochs;
 * :class:`Checkpoint` keeps the best weights in memory and restores them when
-  training ends;
+  training ends; it also keeps the best epoch whose network does not predict one
+  class for every validation sample (a *degenerate* epoch), for when the best epoch
+  has collapsed;
 * :class:`EpochLogger` logs one line of numbers per epoch (never any text);
 * :class:`ProgressBar` shows a rich progress bar over the epochs.
 
 Training is seeded: the weights are initialised under ``torch.manual_seed(seed)``
 by the caller, and batch order comes from a ``torch.Generator`` seeded here, so two
 runs with the same seed on the same machine give the same weights.
+
+The validation pass records the loss, the accuracy, the macro-F1, how many
+distinct classes the network predicts (``valid_n_predicted``) and whether it predicts
+one class for every sample although the data hold several (``valid_degenerate``).
 
 Data sources are any object with ``__len__`` and ``batch(indices) -> (inputs, y)``
 where ``inputs`` is a tuple of tensors passed to the network.
@@ -31,7 +37,7 @@ Example
 >>> trainer = Trainer(nn.Linear(3, 2), max_epochs=5, callbacks=[EarlyStopping(patience=2)])
 >>> history = trainer.fit(Data(X, y), Data(X, y))
 >>> sorted(history[0])
-['dur', 'epoch', 'train_dur', 'train_loss', 'valid_acc', 'valid_loss']
+['dur', 'epoch', 'train_dur', 'train_loss', 'valid_acc', 'valid_degenerate', 'valid_f1_macro', 'valid_loss', 'valid_n_predicted']
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ __all__ = [
     "ProgressBar",
     "Trainer",
     "make_loss",
+    "predicts_one_class",
 ]
 
 
@@ -139,28 +146,66 @@ class EarlyStopping(_Monitor):
 
 
 class Checkpoint(_Monitor):
-    """Keep a copy of the best weights (by ``monitor``) and restore them at the end."""
+    """Keep a copy of the best weights (by ``monitor``) and restore them at the end.
 
-    def __init__(self, monitor: str = "valid_loss", lower_is_better: bool | None = None):
+    It also keeps the best epoch whose record is not ``valid_degenerate`` (the network
+    predicted more than one class on the validation data), the *alternative*, for when
+    the best epoch has collapsed onto one class: ``skip_degenerate=True`` restores it
+    instead at the end; otherwise :meth:`restore_alternative` does so on request.
+    """
+
+    def __init__(
+        self,
+        monitor: str = "valid_loss",
+        lower_is_better: bool | None = None,
+        skip_degenerate: bool = False,
+    ):
         super().__init__(monitor, lower_is_better)
+        self.skip_degenerate = skip_degenerate
 
     def on_train_begin(self, trainer):
         self.best_ = None
         self.best_epoch_ = None
+        self.best_degenerate_ = False
+        self.alternative_epoch_ = None
         self._state = None
+        self._alt = None  # (value, epoch, state) of the best non-degenerate epoch
 
     def on_epoch_end(self, trainer, record):
         value = self._value(record)
+        degenerate = bool(record.get("valid_degenerate"))
+        state = None
         if self._improved(value, self.best_):
-            self.best_ = value
-            self.best_epoch_ = record["epoch"]
-            self._state = copy.deepcopy(trainer.module.state_dict())
+            state = copy.deepcopy(trainer.module.state_dict())
+            self.best_, self.best_epoch_, self.best_degenerate_ = value, record["epoch"], degenerate
+            self._state = state
             record["checkpoint"] = True
+        if not degenerate and (self._alt is None or self._improved(value, self._alt[0])):
+            state = state if state is not None else copy.deepcopy(trainer.module.state_dict())
+            self._alt = (value, record["epoch"], state)
 
     def on_train_end(self, trainer):
-        if self._state is not None:
+        if self._alt is not None and self._alt[1] != self.best_epoch_:
+            self.alternative_epoch_ = self._alt[1]
+        else:
+            self._alt = None  # the best epoch is its own alternative
+        if self.skip_degenerate and self.best_degenerate_ and self._alt is not None:
+            self.restore_alternative(trainer.module)
+        elif self._state is not None:
             trainer.module.load_state_dict(self._state)
-            self._state = None
+        self._state = None
+
+    def restore_alternative(self, module: nn.Module) -> int | None:
+        """Load the best non-degenerate epoch's weights into ``module`` (when it differs
+        from the best epoch); returns its epoch number, or None when there is none."""
+        if self._alt is None:
+            return None
+        value, epoch, state = self._alt
+        module.load_state_dict(state)
+        self._alt = None
+        self.best_, self.best_epoch_, self.best_degenerate_ = value, epoch, False
+        self.alternative_epoch_ = None
+        return epoch
 
 
 class EpochLogger(Callback):
@@ -171,7 +216,7 @@ class EpochLogger(Callback):
 
     def on_epoch_end(self, trainer, record):
         parts = [f"epoch {record['epoch']}"]
-        for key in ("train_loss", "valid_loss", "valid_acc"):
+        for key in ("train_loss", "valid_loss", "valid_acc", "valid_f1_macro"):
             if key in record:
                 parts.append(f"{key}={record[key]:.4f}")
         parts.append(f"dur={record['dur']:.2f}s")
@@ -298,17 +343,26 @@ class Trainer:
         return self.history
 
     @torch.no_grad()
-    def evaluate(self, data) -> dict[str, float]:
-        """Validation loss and accuracy on ``data``."""
+    def evaluate(self, data) -> dict[str, Any]:
+        """Validation loss, accuracy, macro-F1 and collapse check on ``data``."""
         self.module.eval()
-        total, correct, count = 0.0, 0, 0
+        total, count = 0.0, 0
+        truth, predicted = [], []
         for idx in self._batches(len(data), False, None):
             inputs, y = data.batch(idx)
             logits = self.module(*inputs)
             total += float(self.loss_fn(logits, y)) * len(idx)
-            correct += int((logits.argmax(1) == y).sum())
             count += len(idx)
-        return {"valid_loss": total / count, "valid_acc": correct / count}
+            truth.append(y.numpy())
+            predicted.append(logits.argmax(1).numpy())
+        truth, predicted = np.concatenate(truth), np.concatenate(predicted)
+        return {
+            "valid_loss": total / count,
+            "valid_acc": float((truth == predicted).mean()),
+            "valid_f1_macro": macro_f1(truth, predicted),
+            "valid_n_predicted": int(len(np.unique(predicted))),
+            "valid_degenerate": predicts_one_class(truth, predicted),
+        }
 
     @torch.no_grad()
     def predict_proba(self, data) -> np.ndarray:
@@ -328,3 +382,18 @@ def predict_proba(module: nn.Module, data, batch_size: int = 256) -> np.ndarray:
     if not out:
         return np.zeros((0, 0))
     return np.concatenate(out)
+
+
+def predicts_one_class(truth: np.ndarray, predicted: np.ndarray) -> bool:
+    """True when ``predicted`` is one class for every sample although ``truth`` holds
+    several: the network has collapsed (usually onto the majority class)."""
+    truth, predicted = np.asarray(truth), np.asarray(predicted)
+    return bool(len(predicted) and len(np.unique(truth)) > 1 and len(np.unique(predicted)) == 1)
+
+
+def macro_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
+    """Macro-averaged F1 over the classes present in ``truth`` (0 for an absent prediction)."""
+    from sklearn.metrics import f1_score
+
+    labels = np.unique(truth)
+    return float(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0))
