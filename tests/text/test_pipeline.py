@@ -59,10 +59,15 @@ def test_config_is_json_and_round_trips():
     pre = Preprocessor(lang="id", stopwords=True, stem=True, slang_table=SLANG, languages=("id", "en"))
     config = pre.get_config()
     again = Preprocessor.from_config(json.loads(json.dumps(config)))
-    assert again.get_params() == pre.get_params()
+    params = again.get_params()
+    assert sorted(params.pop("resources")) == ["id_slang", "stopwords_id"]  # the pinned tables
+    assert params == {k: v for k, v in pre.get_params().items() if k != "resources"}
+    assert again.transform(["gw gak bisa tidur"]) == pre.transform(["gw gak bisa tidur"])
     assert config["type"] == "depscreen.text.pipeline.Preprocessor"
-    assert config["resources"]["id_slang_entries"] == 3 and config["resources"]["id_stemmer"] == "Sastrawi"
-    assert config["resources"]["stopwords"]["id"] > 100
+    assert config["resources"]["id_slang"]["entries"] == 3
+    assert config["resources"]["id_slang"]["sources"] == ["parameter:slang_table"]
+    assert config["resources"]["stopwords_id"]["entries"] > 100
+    assert "Sastrawi" in config["packages"]
     with pytest.raises(ValueError, match="unknown parameter"):
         Preprocessor.from_config({"params": {"lowercase": True}})
 

@@ -78,6 +78,9 @@ def test_missing_user_dictionary_is_a_clear_error(tmp_path):
 
 
 def test_indonesian_slang_from_a_small_kamus_file(tmp_path, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="depscreen.text.resources")  # counts logged at INFO, not printed
     kamus = tmp_path / "kamus.csv"
     kamus.write_text(
         "slang,formal,In-dictionary,context,category1,category2,category3\n"

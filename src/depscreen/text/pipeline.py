@@ -7,7 +7,11 @@ stopword removal, stemming, tokenisation. It works for zh, en and id, with one f
 language or per-post detection (``lang="auto"``).
 
 :meth:`Preprocessor.get_config` returns a JSON-able description that a model writes
-into its ``config.json``; :meth:`Preprocessor.from_config` rebuilds the same step.
+into its ``config.json``, with every word table the step resolved (slang, stopwords)
+pinned by SHA-256 and carried along (in the config when small, in
+``folder/resources/`` when a folder is given); :meth:`Preprocessor.from_config` rebuilds
+exactly that step, or raises :class:`~depscreen.text.pinned.ResourceMismatchError`
+naming a table it cannot find (see :mod:`depscreen.text.pinned`).
 
 Example
 -------
@@ -23,6 +27,7 @@ Example
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -36,7 +41,7 @@ __all__ = ["Preprocessor", "STEPS"]
 STEPS = ("clean", "casefold", "slang", "stopwords", "stem", "tokenize")
 _PII_MODES = ("placeholder", "remove")
 _PII_TOKENS = frozenset({"<url>", "<user>", "<email>", "<phone>"})
-CONFIG_VERSION = 1
+CONFIG_VERSION = 2
 
 
 class Preprocessor(TransformerMixin, BaseEstimator):
@@ -90,6 +95,10 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         Candidates for ``lang="auto"``.
     join : bool
         Return space-joined strings instead of token lists.
+    resources : mapping or None
+        Pinned word tables by name (``id_slang``: slang -> formal; ``stopwords_LANG``:
+        word list) used instead of looking them up on this machine. Set by
+        :meth:`from_config`; leave None to resolve them here.
     """
 
     def __init__(
@@ -115,6 +124,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         zh_stopword_list: str = "hit",
         languages: tuple[str, ...] = DEFAULT_LANGUAGES,
         join: bool = False,
+        resources: Mapping[str, Any] | None = None,
     ):
         self.lang = lang
         self.clean = clean
@@ -136,6 +146,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         self.zh_stopword_list = zh_stopword_list
         self.languages = languages
         self.join = join
+        self.resources = resources
 
     # -- presets ---------------------------------------------------------------------
 
@@ -201,21 +212,63 @@ class Preprocessor(TransformerMixin, BaseEstimator):
 
     # -- transform -------------------------------------------------------------------
 
+    def set_params(self, **params) -> "Preprocessor":
+        self.__dict__.pop("_tables", None)
+        self.__dict__.pop("_tokenizers", None)
+        return super().set_params(**params)
+
+    def _langs(self) -> tuple[str, ...]:
+        return TOKENIZER_LANGS if self.lang == "auto" else (self.lang,)
+
+    def _resolve_tables(self) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        """The word tables this step uses, and where each came from (cached)."""
+        cached = self.__dict__.get("_tables")
+        if cached is not None:
+            return cached
+        from .resources import load_slang_dictionary, slang_sources, stopword_sources
+        from .stopwords import get_stopwords
+
+        given = dict(self.resources or {})
+        tables: dict[str, Any] = {}
+        sources: dict[str, list[str]] = {}
+        langs = self._langs()
+        if self.slang and "id" in langs:
+            if "id_slang" in given:
+                table, sources["id_slang"] = given["id_slang"], ["pinned"]
+            elif self.slang_table is not None:
+                table, sources["id_slang"] = self.slang_table, ["parameter:slang_table"]
+            else:
+                table, sources["id_slang"] = load_slang_dictionary(), slang_sources()
+            tables["id_slang"] = {str(k).lower(): str(v).lower() for k, v in dict(table).items()}
+        if self.stopwords:
+            for lang in langs:
+                name = f"stopwords_{lang}"
+                if name in given:
+                    tables[name], sources[name] = sorted(given[name]), ["pinned"]
+                else:
+                    words = get_stopwords(lang, keep_signal=bool(self.keep_signal), zh_list=self.zh_stopword_list)
+                    tables[name], sources[name] = sorted(words), stopword_sources(lang, self.zh_stopword_list)
+        self.__dict__["_tables"] = (tables, sources)
+        return tables, sources
+
     def _tokenizer(self, lang: str):
-        slang: bool | Mapping[str, str] = self.slang
-        if self.slang and self.slang_table is not None:
-            slang = dict(self.slang_table)
-        return get_tokenizer(
+        cache = self.__dict__.setdefault("_tokenizers", {})
+        if lang in cache:
+            return cache[lang]
+        tables, _ = self._resolve_tables()
+        stop_name = f"stopwords_{lang}"
+        cache[lang] = get_tokenizer(
             lang,
-            stopwords=bool(self.stopwords),
+            stopwords=frozenset(tables[stop_name]) if stop_name in tables else False,
             stem=bool(self.stem),
-            slang=slang,
+            slang=tables.get("id_slang", False) if lang == "id" else False,
             user_dict=self.user_dict if lang == "zh" else None,
             lowercase=bool(self.casefold),
             punctuation=bool(self.punctuation),
             keep_signal=bool(self.keep_signal),
             zh_list=self.zh_stopword_list,
         )
+        return cache[lang]
 
     def transform_one(self, text: str) -> list[str] | str:
         """Preprocess one post."""
@@ -264,53 +317,78 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         steps.append("tokenize" if self.tokenize else "whitespace-split")
         return steps
 
-    def get_config(self) -> dict[str, Any]:
-        """JSON-able description of this step: class, parameters, steps, resources used.
+    def get_config(self, folder: str | Path | None = None) -> dict[str, Any]:
+        """JSON-able description of this step: class, parameters, steps and the word
+        tables it uses, each pinned by SHA-256 (see :mod:`depscreen.text.pinned`).
 
-        ``resources`` records what the switches resolved to on this machine (slang
-        table and stopword list sizes), so a saved model says whether kamus alay or the
-        shared stopword lists were available when it was trained.
+        Tables of up to :data:`~depscreen.text.pinned.INLINE_MAX_ENTRIES` entries are
+        carried in the config. With ``folder`` (a model folder), every table is also
+        written to ``folder/resources/`` and a jieba user dictionary file is copied there,
+        so that :meth:`from_config` rebuilds the same step on a machine without the
+        public data folder.
         """
-        from .stopwords import get_stopwords
+        from .pinned import describe_resources, package_versions, write_resources
 
         self._check_params()
         params = self.get_params()
+        params.pop("resources")
         params["languages"] = list(params["languages"])
         if params["slang_table"] is not None:
             params["slang_table"] = dict(params["slang_table"])
-        langs = TOKENIZER_LANGS if self.lang == "auto" else (self.lang,)
-        resources: dict[str, Any] = {}
-        if self.stopwords:
-            resources["stopwords"] = {
-                lang: len(get_stopwords(lang, keep_signal=self.keep_signal, zh_list=self.zh_stopword_list))
-                for lang in langs
-            }
-        if self.slang and "id" in langs:
-            if self.slang_table is not None:
-                resources["id_slang_entries"] = len(self.slang_table)
-            else:
-                from .resources import load_slang_dictionary
-
-                resources["id_slang_entries"] = len(load_slang_dictionary())
-        if self.stem and "id" in langs:
-            resources["id_stemmer"] = "Sastrawi"
-        if self.stem and "en" in langs:
-            resources["en_stemmer"] = "Harman S-stemmer"
+        tables, sources = self._resolve_tables()
+        tables = dict(tables)
+        user_dict = self.user_dict
+        if isinstance(user_dict, (str, Path)) and "zh" in self._langs():
+            path = Path(user_dict)
+            if not path.exists():
+                raise FileNotFoundError(f"user dictionary not found: {path}")
+            tables["zh_user_dict"] = path.read_bytes()
+            sources = {**sources, "zh_user_dict": [f"file:{path.name}"]}
+            params["user_dict"] = str(user_dict)
+        records = describe_resources(tables, sources)
+        if folder is not None:
+            write_resources(tables, records, folder)
         return {
             "type": f"{type(self).__module__}.{type(self).__name__}",
             "version": CONFIG_VERSION,
             "params": params,
             "steps": self.enabled_steps(),
-            "resources": resources,
+            "resources": records,
+            "packages": package_versions(),
         }
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "Preprocessor":
-        """Rebuild a preprocessor from :meth:`get_config` output (or its ``params``)."""
+    def from_config(cls, config: Mapping[str, Any], folder: str | Path | None = None) -> "Preprocessor":
+        """Rebuild a preprocessor from :meth:`get_config` output (or its ``params``).
+
+        The pinned word tables are taken from the config or from ``folder/resources/``
+        and checked against their SHA-256; a table found in neither is resolved on this
+        machine and must have the same hash. Raises
+        :class:`~depscreen.text.pinned.ResourceMismatchError` naming the table otherwise.
+        """
+        from .pinned import check_packages, restore_resources
+
         params = dict(config.get("params", config))
         unknown = set(params) - set(cls._get_param_names())
         if unknown:
             raise ValueError(f"Preprocessor config has unknown parameter(s): {sorted(unknown)}")
         if "languages" in params:
             params["languages"] = tuple(params["languages"])
+        records = config.get("resources") if "params" in config and config.get("version", 1) >= 2 else None
+        if not records:
+            return cls(**params)
+        check_packages(config.get("packages"))
+        local = cls(**params)
+        local_tables, local_sources = local._resolve_tables()
+        local_tables = dict(local_tables)
+        user_dict = params.get("user_dict")
+        if "zh_user_dict" in records and isinstance(user_dict, str) and Path(user_dict).exists():
+            local_tables["zh_user_dict"] = Path(user_dict).read_bytes()
+        restored = restore_resources(records, folder, local_tables, local_sources)
+        if "zh_user_dict" in restored:
+            restored.pop("zh_user_dict")
+            pinned = Path(folder) / records["zh_user_dict"]["file"] if folder and "file" in records["zh_user_dict"] else None
+            if pinned is not None and pinned.exists():
+                params["user_dict"] = str(pinned)
+        params["resources"] = restored
         return cls(**params)

@@ -10,7 +10,10 @@ Two sources:
   :mod:`depscreen.corpus.readers.resources`. Nothing from them is copied into the
   package; when they are absent, the built-in lists are used and a warning says so.
 
-Every loader is cached; pass an explicit path to read a user's own file.
+Every loader is cached (:func:`clear_caches` forgets them); pass an explicit path to read
+a user's own file. :func:`slang_sources` / :func:`stopword_sources` say which files a
+table comes from on this machine; a saved model pins the tables themselves by content
+hash (:mod:`depscreen.text.pinned`), so it does not depend on which files are here.
 """
 
 from __future__ import annotations
@@ -35,6 +38,9 @@ __all__ = [
     "load_kamus_alay",
     "load_abbreviations",
     "load_slang_dictionary",
+    "slang_sources",
+    "stopword_sources",
+    "clear_caches",
 ]
 
 ZH_STOPWORD_LISTS = ("hit", "baidu", "cn", "scu")
@@ -98,13 +104,15 @@ def _shared(relative: str) -> Path | None:
 
 
 def _logged(reader, *args):
-    """Run a reader, passing its warnings (skipped-line counts) to this module's log once
-    instead of raising them as ``UserWarning`` in every caller."""
+    """Run a reader, passing its warnings (skipped-line counts) to this module's log at
+    INFO level, instead of raising them as ``UserWarning`` in every caller: the counts are
+    about the public file, not about the command being run, so they are not printed on
+    every command that happens to build a tokeniser (``-v`` logging shows them)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = reader(*args)
     for item in caught:
-        log.warning("%s", item.message)
+        log.info("%s: %s", Path(str(args[0])).name if args else "resource", item.message)
     return result
 
 
@@ -200,3 +208,41 @@ def load_slang_dictionary(
             table = loader(str(source) if source is not None else None)
         out.update(table)
     return out
+
+
+_KAMUS = "id/kamus-alay/colloquial-indonesian-lexicon.csv"
+_ABBREVIATIONS = "id/abbreviations/kamus_singkatan.csv"
+
+
+def slang_sources() -> list[str]:
+    """Where :func:`load_slang_dictionary` takes its entries from on this machine
+    (``builtin:...`` for depscreen's list, ``shared:...`` for the public data files)."""
+    out = ["builtin:slang_id_fallback.tsv"]
+    for relative in (_ABBREVIATIONS, _KAMUS):
+        if _shared(relative) is not None:
+            out.append(f"shared:{relative}")
+    return out
+
+
+def stopword_sources(lang: str, zh_list: str = "hit") -> list[str]:
+    """Where :func:`depscreen.text.stopwords.get_stopwords` takes ``lang``'s list from."""
+    if lang == "en":
+        return ["builtin:stopwords_en.txt", "builtin:signal_words.json"]
+    if lang == "id":
+        return ["package:Sastrawi", "builtin:signal_words.json"]
+    if lang == "zh":
+        relative = "zh/stopwords" if zh_list == "all" else f"zh/stopwords/{zh_list}_stopwords.txt"
+        found = f"shared:{relative}" if _shared(relative) is not None else "builtin:stopwords_zh_fallback.txt"
+        return [found, "builtin:signal_words.json"]
+    raise ValueError(f"no stopword list for language {lang!r}")
+
+
+def clear_caches() -> None:
+    """Forget every loaded table (after the data folder changed, or in tests)."""
+    from . import stopwords, tokenizers
+
+    for fn in (load_stopwords_zh, load_kamus_alay, load_abbreviations, _fallback_slang, _signal_words):
+        fn.cache_clear()
+    stopwords._base.cache_clear()
+    stopwords.get_stopwords.cache_clear()
+    tokenizers._cached_tokenizer.cache_clear()

@@ -1,0 +1,131 @@
+"""A saved preprocessing step tokenises the same on a machine without the data folder."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from depscreen.text import pinned
+from depscreen.text.pinned import ResourceMismatchError, content_hash, restore_preprocessor
+from depscreen.text.pipeline import Preprocessor
+from depscreen.text.resources import clear_caches
+
+TEXTS = ["aku gak bisa tidur, mager bgt", "yg penting gw baik2 aja"]
+KAMUS = "id/kamus-alay/colloquial-indonesian-lexicon.csv"
+ABBREVIATIONS = "id/abbreviations/kamus_singkatan.csv"
+
+
+def _data_folder(root):
+    """A small made-up data folder: two slang files in the layout of the public ones."""
+    (root / KAMUS).parent.mkdir(parents=True)
+    (root / KAMUS).write_text(
+        "slang,formal,In-dictionary,context,category1,category2,category3\n"
+        "gak,enggak,1,ctx,abreviasi,0,0\n"
+        "mager,malas gerak,1,ctx,abreviasi,0,0\n",
+        encoding="utf-8",
+    )
+    (root / ABBREVIATIONS).parent.mkdir(parents=True)
+    (root / ABBREVIATIONS).write_text("yg;yang\nbgt;sekali\nkaos/mug;\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def machines(tmp_path, monkeypatch):
+    """Switch between a machine with the data folder and one without it."""
+    with_data = _data_folder(tmp_path / "data")
+    without = tmp_path / "empty"
+    without.mkdir()
+
+    def use(folder):
+        monkeypatch.setenv("DEPSCREEN_DATA", str(folder))
+        clear_caches()
+
+    yield lambda has_data: use(with_data if has_data else without)
+    clear_caches()
+
+
+def _trained(machines, folder):
+    machines(True)
+    pre = Preprocessor(lang="id", stopwords=True)
+    tokens = pre.transform(TEXTS)
+    config = json.loads(json.dumps(pre.get_config(folder=folder)))  # as config.json holds it
+    return pre, tokens, config
+
+
+def test_pinned_model_tokenises_the_same_without_the_data_folder(machines, tmp_path, monkeypatch):
+    monkeypatch.setattr(pinned, "INLINE_MAX_ENTRIES", 10)  # the slang table goes to a file
+    model = tmp_path / "model"
+    _, tokens, config = _trained(machines, model)
+    slang = config["resources"]["id_slang"]
+    assert f"shared:{KAMUS}" in slang["sources"] and f"shared:{ABBREVIATIONS}" in slang["sources"]
+    assert (model / slang["file"]).exists() and "data" not in slang
+    assert oct((model / slang["file"]).stat().st_mode & 0o777) == "0o644"
+
+    machines(False)
+    assert Preprocessor(lang="id", stopwords=True).transform(TEXTS) != tokens  # the problem
+    restored = restore_preprocessor(config, model)
+    assert restored.transform(TEXTS) == tokens
+    assert "enggak" in restored.transform(TEXTS)[0]
+
+
+def test_small_tables_travel_inside_the_config(machines, tmp_path):
+    _, tokens, config = _trained(machines, None)
+    assert "data" in config["resources"]["id_slang"]  # 80-odd entries: carried inline
+    machines(False)
+    assert Preprocessor.from_config(config).transform(TEXTS) == tokens
+
+
+def test_missing_pinned_table_names_it_and_its_hash(machines, tmp_path, monkeypatch):
+    monkeypatch.setattr(pinned, "INLINE_MAX_ENTRIES", 10)
+    model = tmp_path / "model"
+    _, _, config = _trained(machines, model)
+    want = config["resources"]["id_slang"]["sha256"]
+    (model / config["resources"]["id_slang"]["file"]).unlink()
+    # on the training machine the table resolves to the same hash: accepted
+    assert Preprocessor.from_config(config, folder=model).transform(TEXTS)
+    machines(False)
+    with pytest.raises(ResourceMismatchError) as err:
+        Preprocessor.from_config(config, folder=model)
+    msg = str(err.value)
+    assert "'id_slang'" in msg and want[:12] in msg and KAMUS in msg and "DEPSCREEN_DATA" in msg
+
+
+def test_changed_pinned_file_is_refused(machines, tmp_path, monkeypatch):
+    monkeypatch.setattr(pinned, "INLINE_MAX_ENTRIES", 10)
+    model = tmp_path / "model"
+    _, _, config = _trained(machines, model)
+    path = model / config["resources"]["id_slang"]["file"]
+    table = json.loads(path.read_text(encoding="utf-8"))
+    table["gak"] = "tidak"
+    path.write_text(json.dumps(table), encoding="utf-8")
+    with pytest.raises(ResourceMismatchError, match="was changed"):
+        Preprocessor.from_config(config, folder=model)
+
+
+def test_zh_user_dictionary_file_is_pinned(tmp_path):
+    words = tmp_path / "words.txt"
+    words.write_text("蓝瘦香菇\n", encoding="utf-8")
+    pre = Preprocessor(lang="zh", user_dict=str(words))
+    model = tmp_path / "model"
+    config = pre.get_config(folder=model)
+    assert config["resources"]["zh_user_dict"]["sha256"] == content_hash(words.read_bytes())
+    words.unlink()  # the original file is gone; the model folder has its copy
+    again = Preprocessor.from_config(config, folder=model)
+    assert again.transform(["今天蓝瘦香菇"]) == [["今天", "蓝瘦香菇"]]
+
+
+def test_skipped_line_counts_are_not_printed_on_unrelated_work(machines, caplog):
+    machines(True)
+    caplog.set_level(logging.INFO)
+    Preprocessor(lang="id").transform(TEXTS)
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING and "skipped" in r.getMessage()]
+    assert not loud
+    assert any("skipped 1" in r.getMessage() for r in caplog.records)  # still counted, at INFO
+
+
+def test_old_configs_still_load():
+    config = {"type": "depscreen.text.pipeline.Preprocessor", "version": 1,
+              "params": {"lang": "en", "stopwords": True}, "resources": {"stopwords": {"en": 300}}}
+    assert Preprocessor.from_config(config).transform(["i am not ok"]) == [["i", "not", "ok"]]
