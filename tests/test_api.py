@@ -200,3 +200,21 @@ def test_iter_scores_is_lazy(users):
 
 def test_package_reexports_the_api():
     assert depscreen.train is train and depscreen.score is score
+
+
+def test_dual_encoder_interviews_through_the_api(tmp_path):
+    """dual-mhim (regression head on interview bags): no probabilities, values as scores."""
+    from depscreen.corpus.dialogue import interviews_to_users, make_sample_interviews
+
+    corpus = interviews_to_users(make_sample_interviews(24, seed=1))
+    params = {"embedder": "tfidf-svd", "embedder_options": {"n_components": 8}, "epochs": 2, "hidden_size": 4,
+              "attention_size": 4, "validation_split": 0.0, "head": "regression", "mhim_t": 1, "mhim_b": 1}
+    model, record = train("dual-mhim", corpus, params=params)
+    first = score(model, corpus, explain=True, batch_size=5)
+    assert first.proba is None and first.scores is not None and len(first) == 24
+    assert "proba_" not in ",".join(first.columns)
+    np.testing.assert_allclose(first.scores, first.labels.astype(float), rtol=1e-5)
+    folder = save(model, tmp_path / "dual", record)
+    again = score(load(folder), corpus, explain=True, batch_size=24)
+    np.testing.assert_allclose(again.labels.astype(float), first.labels.astype(float), rtol=1e-5, atol=1e-6)
+    assert [len(e["posts"]) for e in again.explanations] == [len(u.posts) for u in corpus.users]
