@@ -50,50 +50,28 @@ LOWER_IS_BETTER = {"mae", "rmse", "mae_expected", "rmse_expected"}
 
 
 def infer_task(y: Sequence[Any]) -> str:
-    """Guess the task from the labels.
+    """Guess the task from the labels, by the rule the models use too
+    (:func:`depscreen.models.task.infer_task`).
 
-    Two distinct labels -> ``binary``; integers (or integral floats) with more than two
-    levels -> ``ordinal``; strings -> ``multiclass``; other floats -> ``regression``.
-    Pass ``task=`` explicitly where the guess is wrong (e.g. unordered integer classes).
+    Non-integral numbers -> ``regression`` (whatever their count); two distinct labels
+    -> ``binary``; integers (or integral floats) with more than two levels ->
+    ``ordinal``; strings -> ``multiclass``. Pass ``task=`` explicitly where the guess is
+    wrong (e.g. unordered integer classes).
 
     >>> infer_task([0, 1, 1]), infer_task([0, 1, 2, 4]), infer_task(["joy", "sad", "anger"])
     ('binary', 'ordinal', 'multiclass')
     """
-    values = [v for v in y if v is not None]
-    if not values:
-        raise ValueError("cannot infer the task: no labels")
-    distinct = set(values)
-    if len(distinct) < 2:
-        raise ValueError(f"cannot evaluate: every sample carries the label {values[0]!r}")
-    if len(distinct) == 2:
-        return "binary"
-    if all(isinstance(v, str) for v in values):
-        return "multiclass"
-    if all(_is_number(v) for v in values):
-        if all(float(v).is_integer() for v in values):
-            return "ordinal"
-        return "regression"
-    raise ValueError(
-        "cannot infer the task from labels of mixed types "
-        f"({sorted({type(v).__name__ for v in values})}); pass task= explicitly"
-    )
+    from ..models.task import infer_task as shared_infer_task
+
+    return shared_infer_task(y)
 
 
 def check_task(task: str | None, y: Sequence[Any]) -> str:
-    """``task`` validated against the labels, or inferred when None."""
-    if task is None:
-        return infer_task(y)
-    if task not in TASKS:
-        raise ValueError(f"unknown task '{task}'; use one of {', '.join(TASKS)}")
-    if task in ("ordinal", "regression") and not all(_is_number(v) for v in y):
-        bad = next(v for v in y if not _is_number(v))
-        raise ValueError(
-            f"task '{task}' needs numeric labels, found {bad!r}; map the labels to numbers "
-            "first (e.g. severity levels to 0..K-1)"
-        )
-    if task == "binary" and len(set(y)) > 2:
-        raise ValueError(f"task 'binary' but the labels hold {len(set(y))} classes")
-    return task
+    """``task`` validated against the labels, or inferred when None
+    (:func:`depscreen.models.task.check_task`)."""
+    from ..models.task import check_task as shared_check_task
+
+    return shared_check_task(task, y)
 
 
 def _is_number(v: Any) -> bool:

@@ -38,6 +38,7 @@ from sklearn.utils.metaestimators import available_if
 
 from ...corpus.types import User
 from ..base import SavableMixin
+from ..task import infer_task
 from .bags import POLICIES, EmbeddedUsers
 from .embedding import EmbeddingMixin, check_users
 from .inference import InferenceMixin, with_threads
@@ -113,9 +114,10 @@ class LMILAttClassifier(EmbeddingMixin, InferenceMixin, PersistenceMixin, Savabl
         Adam weight decay in phase B.
     batch_size : int
     head : {"auto", "binary", "multiclass", "ordinal", "regression"}
-        ``"auto"``: two classes -> binary; integer labels with more than two values
-        -> ordinal (severity levels); other labels with more than two values ->
-        multiclass; non-integer numbers -> regression.
+        ``"auto"``: the task :func:`depscreen.models.task.infer_task` reads from the labels
+        (the harness's rule): non-integer numbers -> regression (even two of them, e.g.
+        0.3 / 0.7); two classes -> binary; integer labels with more than two values ->
+        ordinal (severity levels); more than two names -> multiclass.
     label_order : list, optional
         The order of the classes (for ordinal string labels); default sorted.
     class_weight : None, "balanced" or dict
@@ -253,19 +255,11 @@ class LMILAttClassifier(EmbeddingMixin, InferenceMixin, PersistenceMixin, Savabl
 
     # ------------------------------------------------------------------ labels
     def _resolve_head(self, y: np.ndarray) -> str:
+        """The head for labels ``y``: ``head`` itself, or for ``"auto"`` the task the shared
+        rule infers (:func:`depscreen.models.task.infer_task`, the harness's rule too)."""
         if self.head != "auto":
             return self.head
-        values = list(y)
-        numeric = all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-                      for v in values)
-        uniq = sorted(set(values), key=str)
-        if len(uniq) < 2:
-            raise ValueError(f"need at least two distinct labels to train, got {uniq}")
-        if numeric and any(float(v) != int(float(v)) for v in values):
-            return "regression"
-        if len(uniq) == 2:
-            return "binary"
-        return "ordinal" if numeric else "multiclass"
+        return infer_task(y)
 
     def _encode_y(self, y: np.ndarray) -> np.ndarray:
         if self.head_ == "regression":
