@@ -136,3 +136,28 @@ def test_one_row_of_scores_transposes_when_narrow():
     assert table.choose(Console(width=80))[0] == "transposed"
     text = _render(table, 80)
     assert all(k in _words(text) for k in keys) and "0.200" in text
+
+
+# -- pages -------------------------------------------------------------------------------
+def test_comparison_page_chart_fits_the_page(comparison, tmp_path):
+    page = comparison.to_html(tmp_path / "comparison.html").read_text()
+    assert "img{max-width:100%" in page.replace(" ", "")
+
+
+def test_timeline_pages_link_to_the_index_and_show_the_true_label(tmp_path):
+    from depscreen.corpus import Post, User
+    from depscreen.evaluate.explain import write_timeline_html
+
+    users = [User("a", 1, [Post("x", id="a0"), Post("y", id="a1")]), User("b", None, [Post("z", id="b0")])]
+    exps = [
+        {"user_id": u.user_id, "prediction": 1, "score": 0.7 - i / 10,
+         "posts": [{"index": j, "id": p.id, "time": None, "weight": 0.5, "used": True} for j, p in enumerate(u.posts)]}
+        for i, u in enumerate(users)
+    ]
+    index = write_timeline_html(users, exps, tmp_path / "html")
+    pages = {p.name: p.read_text() for p in (tmp_path / "html").glob("user_*.html")}
+    assert len(pages) == 2 and all("href='index.html'" in page for page in pages.values())
+    labelled = next(page for page in pages.values() if "User a" in page)
+    unlabelled = next(page for page in pages.values() if "User b" in page)
+    assert "true label <b>1</b>" in labelled and "true label" not in unlabelled
+    assert "<th>true label</th>" in index.read_text()

@@ -178,6 +178,7 @@ tr.top td{background:#fdecea}
 tr.unused td{color:#aaa}
 .truth{font-weight:bold;color:#a94442}
 .small{font-size:.85em;color:#666}
+img{max-width:100%;height:auto}
 """
 
 
@@ -221,8 +222,13 @@ def user_timeline_html(
     redact: bool = True,
     show_truth: bool = True,
     positive: Any = 1,
+    index_href: str | None = None,
 ) -> str:
-    """One user's timeline as an HTML page: every post in time order with its weight."""
+    """One user's timeline as an HTML page: every post in time order with its weight.
+
+    The page states the user's true label when the corpus has one (and ``show_truth``)
+    and links back to ``index_href`` (the list of users) when given.
+    """
     clean = _redactor(redact)
     posts = explanation["posts"]
     max_w = max((p["weight"] for p in posts), default=0.0) or 1.0
@@ -243,8 +249,11 @@ def user_timeline_html(
             f"{'' if used else ' <span class=small>(not seen)</span>'}</td>"
             f"<td class='small'>{_fmt(post.id if post.id is not None else idx)}</td><td>{text}{mark}</td></tr>"
         )
-    info = (
-        f"<p>prediction <b>{_fmt(explanation.get('prediction'))}</b>, score "
+    label = getattr(user, "label", None)
+    known = f", true label <b>{_fmt(label)}</b>" if show_truth and label is not None else ""
+    back = f"<p><a href='{html.escape(index_href)}'>&larr; all users</a></p>" if index_href else ""
+    info = back + (
+        f"<p>prediction <b>{_fmt(explanation.get('prediction'))}</b>{known}, score "
         f"{_fmt(explanation.get('score'))}; {explanation.get('n_used', len(posts))} of "
         f"{explanation.get('n_posts', len(posts))} posts seen; attention entropy "
         f"{_fmt(explanation.get('entropy'))} (normalised {_fmt(explanation.get('normalised_entropy'))},"
@@ -287,19 +296,25 @@ def write_timeline_html(
         name = _safe_name(user.user_id)
         (out / name).write_text(
             user_timeline_html(user, exp, show_text=show_text, redact=redact,
-                               show_truth=show_truth, positive=positive),
+                               show_truth=show_truth, positive=positive, index_href="index.html"),
             encoding="utf-8",
         )
         entries.append((exp.get("score") or 0.0, user, exp, name))
     entries.sort(key=lambda e: -float(e[0]))
+    labelled = show_truth and any(getattr(u, "label", None) is not None for u in users)
+
+    def truth_cell(u) -> str:
+        return f"<td>{_fmt(u.label) if u.label is not None else ''}</td>" if labelled else ""
+
     rows = "".join(
-        f"<tr><td><a href='{name}'>{html.escape(str(u.user_id))}</a></td><td>{_fmt(e.get('prediction'))}</td>"
+        f"<tr><td><a href='{name}'>{html.escape(str(u.user_id))}</a></td>{truth_cell(u)}<td>{_fmt(e.get('prediction'))}</td>"
         f"<td>{_fmt(e.get('score'))}</td><td>{e.get('n_posts', '')}</td><td>{_fmt(e.get('normalised_entropy'))}</td>"
         f"<td>{_fmt(e.get('max_weight'))}</td></tr>"
         for _, u, e, name in entries
     )
     body = (
-        "<table><tr><th>user</th><th>prediction</th><th>score</th><th>posts</th>"
+        "<table><tr><th>user</th>" + ("<th>true label</th>" if labelled else "")
+        + "<th>prediction</th><th>score</th><th>posts</th>"
         "<th>normalised entropy</th><th>max weight</th></tr>" + rows + "</table>"
     )
     index = out / "index.html"

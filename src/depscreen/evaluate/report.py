@@ -137,7 +137,8 @@ def metric_chart(results: Sequence["CVResult"], metrics: Sequence[str] | None = 
     from matplotlib.figure import Figure
 
     cols = metric_columns(results, metrics)
-    fig = Figure(figsize=(max(5.0, 1.1 * len(cols) * max(1, len(results)) * 0.6 + 2), 3.6))
+    # at most 10 inches (1,100 px at 110 dpi, the page width); the page scales it further
+    fig = Figure(figsize=(min(10.0, max(5.0, 1.1 * len(cols) * max(1, len(results)) * 0.6 + 2)), 3.6))
     ax = fig.add_subplot()
     width = 0.8 / len(results)
     x = np.arange(len(cols))
@@ -183,7 +184,8 @@ _CSS = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
 th:first-child,td:first-child{text-align:left}.note{background:#fff6dd;padding:.6em 1em;border-left:4px solid #e0b000}
-small{color:#666}
+small{color:#666}img{max-width:100%;height:auto}.scroll{overflow-x:auto}
+.warn{background:#fdecea;padding:.6em 1em;border-left:4px solid #d9534f}
 """
 
 
@@ -220,7 +222,7 @@ def html_report(
         f"created {e(first.created)}</li></ul>",
         "<h2>Results</h2><p><small>mean ± sample std over folds; NaN folds are left out of a mean "
         "and counted.</small></p>",
-        _html_table(results, cols),
+        f"<div class='scroll'>{_html_table(results, cols)}</div>",
         f"<img alt='metric means with error bars' src='data:image/png;base64,{metric_chart(results, cols)}'>",
     ]
     cm = confusion_chart(results)
