@@ -93,8 +93,14 @@ def test_l_variant_builds_lexicon_from_training_fold_only(corpus):
     ctl_users = [i for i, label in enumerate(y) if label == 0]
     assert F[dep_users, j].mean() > F[ctl_users, j].mean()
     explained = model.explain(users[:2])
-    assert explained[0]["user_id"] == "u0" and "top_features" in explained[0]
+    assert explained[0]["prediction"] == 1 and "top_features" in explained[0]
     assert set(explained[0]["depressive_lexicon_words"]) <= lex.depressive
+    # the posts holding most depressive lexicon words, by index into user.posts
+    top = explained[0]["top_posts"]
+    assert top and [t["weight"] for t in top] == sorted((t["weight"] for t in top), reverse=True)
+    for t in top:
+        words = users[0].posts[t["index"]].text.split()
+        assert sum(w in lex.depressive for w in words) == t["weight"]
 
 
 def test_l_variant_uses_a_lexicon_file_instead_of_building(corpus, tmp_path):
@@ -121,7 +127,11 @@ def test_save_load_round_trip_without_pickle(corpus, tmp_path, name):
     assert not any(f.endswith((".pkl", ".pickle", ".joblib")) for f in files)
     loaded = load_model(folder)
     assert type(loaded) is type(model)
-    assert np.allclose(loaded.predict_proba(users[16:]), model.predict_proba(users[16:]))
+    a, b = model._forward(users[16:], explain=True), loaded._forward(users[16:], explain=True)
+    np.testing.assert_array_equal(a.predictions, b.predictions)
+    np.testing.assert_array_equal(a.proba, b.proba)
+    np.testing.assert_array_equal(a.scores, b.scores)
+    assert a.explanations == b.explanations
     assert loaded.feature_names_out_ == model.feature_names_out_
 
 
@@ -158,3 +168,76 @@ def test_runs_through_the_evaluation_harness():
         assert len(r.folds) == 3 and 0.0 <= r.mean("roc_auc") <= 1.0
     # planted words make the L- variant's lexicon features informative on this sample
     assert comp["l-lr"].mean("roc_auc") > 0.7
+
+
+# ------------------------------------------------------------------ one forward pass
+from depscreen.models.base import Forward, forward  # noqa: E402
+
+ATTRIBUTION = {"nb": "log-likelihood", "dt": "tree-path", "lr": "linear", "rf": "tree-path",
+               "svm": "occlusion"}
+
+
+@pytest.mark.parametrize("classifier", ["nb", "dt", "lr", "rf", "svm"])
+def test_forward_is_one_pass_and_the_wrappers_read_from_it(corpus, classifier, monkeypatch):
+    users, y = corpus.users, corpus.labels
+    model = FeatureClassifier(classifier, **FAST).fit(users[:16], y[:16])
+    test = users[16:]
+    old_predict = model.estimator_.predict(model.transform(test))  # scikit-learn's own labels
+    calls = []
+    transform = model.features_.transform
+    monkeypatch.setattr(model.features_, "transform", lambda u: calls.append(1) or transform(u))
+    out = forward(model, test, explain=True, top_k=3)
+    assert isinstance(out, Forward) and len(calls) == 1  # features computed once
+    np.testing.assert_array_equal(out.predictions, old_predict)
+    np.testing.assert_array_equal(out.predictions, model.predict(test))
+    np.testing.assert_array_equal(out.proba, model.predict_proba(test))
+    np.testing.assert_array_equal(out.scores, out.proba[:, 1])
+    assert out.explanations == model.explain(test, top_k=3)
+    assert model._forward(test).explanations is None
+    for e, p, s in zip(out.explanations, out.predictions, out.scores):
+        assert e["prediction"] == p and e["score"] == s
+        assert not {"predicted", "proba", "user_id"} & set(e)
+        assert e["attribution"] == ATTRIBUTION[classifier]
+        assert len(e["top_features"]) <= 3
+        assert all(f["contribution"] > 0 for f in e["top_features"])
+        assert "top_posts" not in e  # no lexicon: no post-level reason
+    empty = model._forward([], explain=True)
+    assert empty.proba.shape == (0, 2) and empty.explanations == []
+
+
+def test_contributions_add_up_to_what_the_model_computed(corpus):
+    from scipy.special import logsumexp
+
+    users, y = corpus.users, corpus.labels
+    test = users[16:]
+    for classifier in ("lr", "dt", "rf", "nb"):
+        model = FeatureClassifier(classifier, **FAST).fit(users[:16], y[:16])
+        F = model.transform(test)
+        proba = model.predict_proba(test)
+        c = proba.argmax(axis=1)
+        method, contrib = model._contributions(F, c)
+        clf = model.estimator_[-1]
+        sign = np.where(c == 1, 1.0, -1.0)
+        if classifier == "lr":  # the decision value toward the predicted class, less the intercept
+            decision = clf.decision_function(model.estimator_[:-1].transform(F))
+            np.testing.assert_allclose(contrib.sum(axis=1), sign * (decision - clf.intercept_[0]))
+        elif classifier == "nb":  # the log-odds of the predicted class, less the prior's
+            jll = clf.predict_joint_log_proba(F)
+            jll -= logsumexp(jll, axis=1, keepdims=True)
+            prior = np.log(clf.class_prior_)
+            expected = sign * ((jll[:, 1] - jll[:, 0]) - (prior[1] - prior[0]))
+            np.testing.assert_allclose(contrib.sum(axis=1), expected, rtol=1e-6, atol=1e-6)
+        else:  # the predicted class's probability, less its share at the root(s)
+            trees = [clf] if classifier == "dt" else clf.estimators_
+            root = np.mean([t.tree_.value[0, 0] / t.tree_.value[0, 0].sum() for t in trees], axis=0)
+            np.testing.assert_allclose(contrib.sum(axis=1) + root[c], proba[np.arange(len(c)), c])
+
+
+def test_levels_get_an_expected_level_as_score(corpus):
+    users = corpus.users
+    levels = [i % 3 for i in range(len(users))]
+    model = FeatureClassifier("lr", **FAST).fit(users, levels)
+    out = model._forward(users[:5], explain=True)
+    assert out.proba.shape == (5, 3)
+    np.testing.assert_allclose(out.scores, out.proba @ np.arange(3))
+    assert [e["score"] for e in out.explanations] == out.scores.tolist()

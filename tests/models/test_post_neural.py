@@ -390,6 +390,11 @@ def test_forward_scores_levels_by_their_expected_value():
     np.testing.assert_allclose(out.scores, out.proba @ np.arange(3))
     np.testing.assert_array_equal(out.scores, risk_scores(out.proba, clf.classes_))
     assert [e["score"] for e in out.explanations] == out.scores.tolist()
+    named = np.array(["low", "mid", "high"])[y]  # nominal labels: no order, no risk score
+    clf = CNNLSTMClassifier(top_n=0, **{**TINY, "max_epochs": 2}).fit(texts, named)
+    out = clf._forward(texts[:4], explain=True)
+    assert out.scores is None
+    assert [e["score"] for e in out.explanations] == out.proba.max(axis=1).tolist()
 
 
 @pytest.mark.parametrize("name,input", [("cnn", "tfidf"), ("lstm", "tokens")])

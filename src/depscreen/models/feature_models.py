@@ -11,6 +11,27 @@ cross-validation each fold builds its own lexicon and no test user leaks in).
 Registry names: ``nb``, ``dt``, ``lr``, ``rf``, ``svm`` and ``l-nb`` ... ``l-svm``; each is
 a subclass that only changes the defaults of ``classifier`` and ``use_lexicon``.
 
+Scoring is one pass (``_forward``): the users are tokenised and turned into features
+once, the classifier gives probabilities, and predictions, risk scores and (when asked)
+explanations come from the same numbers, so ``predict``, ``predict_proba`` and
+``explain`` agree exactly. Explanations follow the shared schema (``prediction``,
+``score``, ``top_features`` with ``feature`` / ``contribution`` / ``value``) and say how
+the contributions were computed (``attribution``):
+
+* ``"linear"`` (lr): scaled feature value x the coefficient of the predicted class (an
+  exact share of the decision value);
+* ``"tree-path"`` (dt, rf): the change in the predicted class's probability at each
+  split on the user's path through the tree(s), summed per feature (an exact share of
+  the probability minus the training prior);
+* ``"log-likelihood"`` (nb): the feature's Gaussian log-likelihood under the predicted
+  class minus its mean over the other classes (an exact share of the log-odds for two
+  classes);
+* ``"occlusion"`` (svm): the predicted class's probability minus the probability with
+  the feature set to its training mean (the RBF kernel has no additive split).
+
+L- variants add ``depressive_lexicon_words`` (counts) and ``top_posts`` (``index``,
+``weight`` = depressive lexicon words in that post), never post text.
+
 A saved model folder holds ``config.json`` (parameters, topic keywords, feature names),
 ``estimator.skops`` (scaler + classifier), ``style_vectors.bin`` (word2vec binary format)
 and ``lexicon.csv`` for the L- variants: nothing is pickled.
@@ -48,7 +69,7 @@ from ..features.user_features import (
     save_union,
     tokenize_users,
 )
-from .base import SavableMixin, check_fitted
+from .base import Forward, SavableMixin, check_fitted, explanation_score, risk_scores
 from .baselines import dump_skops, load_skops
 
 CLASSIFIERS = ("nb", "dt", "lr", "rf", "svm")
@@ -233,13 +254,29 @@ class FeatureClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         check_fitted(self, "estimator_")
         return self.features_.transform(tokenize_users(X, self.lang))
 
+    def _forward(self, X: Sequence[Any], *, explain: bool = False, top_k: int = 5) -> Forward:
+        """One pass over users ``X``: features once, then predictions, probabilities,
+        risk scores and (with ``explain``) explanations from the same numbers."""
+        check_fitted(self, "estimator_")
+        users = tokenize_users(X, self.lang)
+        if not users:
+            empty = np.zeros((0, len(self.classes_)))
+            return Forward(self.classes_[:0], empty, risk_scores(empty, self.classes_),
+                           [] if explain else None)
+        F = self.features_.transform(users)
+        proba = self.estimator_.predict_proba(F)
+        predictions = self.classes_[proba.argmax(axis=1)]
+        scores = risk_scores(proba, self.classes_)
+        explanations = None
+        if explain:
+            explanations = self._explanations(users, F, proba, predictions, scores, top_k)
+        return Forward(predictions, proba, scores, explanations)
+
     def predict(self, X: Sequence[Any]) -> np.ndarray:
-        features = self._features(X)
-        return self.estimator_.predict(features)
+        return self._forward(X).predictions
 
     def predict_proba(self, X: Sequence[Any]) -> np.ndarray:
-        features = self._features(X)
-        return self.estimator_.predict_proba(features)
+        return self._forward(X).proba
 
     def transform(self, X: Sequence[Any]) -> np.ndarray:
         """The feature matrix of users ``X`` (columns: ``feature_names_out_``)."""
@@ -253,50 +290,86 @@ class FeatureClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
     def _lexicon_part(self):
         return dict(self.features_.transformers_)["lexicon"]
 
-    def explain(self, X: Sequence[Any], top: int = 5) -> list[dict[str, Any]]:
-        """Per user: predicted probabilities, the features that pushed the score most
-        (logistic regression: scaled value x coefficient; other classifiers: the most
-        important features overall with the user's values) and, for L- variants, the
-        lexicon words found in the user's posts with their counts (no post text)."""
-        check_fitted(self, "estimator_")
-        users = tokenize_users(X, self.lang)
-        F = self.features_.transform(users)
-        proba = self.estimator_.predict_proba(F)
+    def explain(self, X: Sequence[Any], top_k: int = 5) -> list[dict[str, Any]]:
+        """Per user, in the shared explanation schema: ``prediction``, ``score``,
+        ``top_features`` (the features that pushed most toward the predicted class:
+        ``feature``, ``contribution`` > 0, the user's ``value``), ``attribution`` (how
+        the contributions were computed, see the module docstring) and, for L- variants,
+        the depressive lexicon words found with their counts and the posts holding most
+        of them (``top_posts``: ``index``, ``weight``). Never post text."""
+        return self._forward(X, explain=True, top_k=top_k).explanations
+
+    def _explanations(self, users, F, proba, predictions, scores, top_k) -> list[dict[str, Any]]:
         names = self.feature_names_out_
-        clf = self.estimator_[-1]
+        class_idx = proba.argmax(axis=1)
+        method, contributions = self._contributions(F, class_idx)
         out = []
         for i, user in enumerate(users):
+            contrib = contributions[i]
+            order = [j for j in np.argsort(-contrib, kind="stable")[:top_k] if contrib[j] > 0]
             entry: dict[str, Any] = {
-                "user_id": user.user.user_id,
-                "proba": dict(zip(map(str, self.classes_), proba[i].round(4).tolist())),
+                "prediction": _plain(predictions[i]),
+                "score": explanation_score(scores, proba, i),
+                "attribution": method,
+                "top_features": [
+                    {"feature": names[j], "contribution": float(contrib[j]), "value": float(F[i, j])}
+                    for j in order
+                ],
             }
-            if isinstance(clf, LogisticRegression) and len(self.classes_) == 2:
-                z = self.estimator_[:-1].transform(F[i : i + 1])[0]
-                contrib = z * clf.coef_[0]
-                order = np.argsort(-np.abs(contrib))[:top]
-                entry["top_features"] = [
-                    {"feature": names[j], "value": float(F[i, j]), "contribution": float(contrib[j])}
-                    for j in order
-                ]
-            elif hasattr(clf, "feature_importances_"):
-                order = np.argsort(-clf.feature_importances_)[:top]
-                entry["top_features"] = [
-                    {"feature": names[j], "value": float(F[i, j]),
-                     "importance": float(clf.feature_importances_[j])}
-                    for j in order
-                ]
             if self.use_lexicon:
-                part = self._lexicon_part()
-                counts: dict[str, int] = {}
-                for post in part._post_matches(user):
-                    for w in post:
-                        if w in part.depressive_:
-                            counts[w] = counts.get(w, 0) + 1
-                entry["depressive_lexicon_words"] = dict(
-                    sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-                )
+                entry.update(self._lexicon_reasons(user, top_k))
             out.append(entry)
         return out
+
+    def _contributions(self, F: np.ndarray, class_idx: np.ndarray) -> tuple[str, np.ndarray]:
+        """Per user and feature, how much the feature pushed toward the predicted class."""
+        clf = self.estimator_[-1]
+        if isinstance(clf, LogisticRegression):
+            Z = self.estimator_[:-1].transform(F)
+            coef = clf.coef_
+            if coef.shape[0] == 1:  # binary: one row pointing to classes_[1]
+                W = np.where(class_idx[:, None] == 1, coef[0], -coef[0])
+            else:
+                W = coef[class_idx]
+            return "linear", Z * W
+        if isinstance(clf, (DecisionTreeClassifier, RandomForestClassifier)):
+            trees = [clf] if isinstance(clf, DecisionTreeClassifier) else clf.estimators_
+            total = np.zeros(F.shape, dtype=float)
+            for tree in trees:
+                total += _tree_path_contributions(tree, F, class_idx)
+            return "tree-path", total / len(trees)
+        if isinstance(clf, GaussianNB):
+            # (users, classes, features): log N(x_j; theta_cj, var_cj)
+            ll = -0.5 * (np.log(2 * np.pi * clf.var_)[None] + (F[:, None, :] - clf.theta_[None]) ** 2 / clf.var_[None])
+            rows = np.arange(len(F))
+            own = ll[rows, class_idx]
+            others = (ll.sum(axis=1) - own) / max(1, ll.shape[1] - 1)
+            return "log-likelihood", own - others
+        # occlusion: each feature in turn set to its training mean (0 after scaling)
+        scaler = self.estimator_[:-1]
+        Z = scaler.transform(F)
+        n, d = Z.shape
+        occluded = np.repeat(Z[:, None, :], d, axis=1)
+        occluded[:, np.arange(d), np.arange(d)] = 0.0
+        p_full = clf.predict_proba(Z)[np.arange(n), class_idx]
+        p_occ = clf.predict_proba(occluded.reshape(n * d, d)).reshape(n, d, -1)
+        return "occlusion", p_full[:, None] - p_occ[np.arange(n), :, class_idx]
+
+    def _lexicon_reasons(self, user, top_k: int) -> dict[str, Any]:
+        part = self._lexicon_part()
+        counts: dict[str, int] = {}
+        per_post = []
+        for index, post in enumerate(part._post_matches(user)):
+            hits = [w for w in post if w in part.depressive_]
+            for w in hits:
+                counts[w] = counts.get(w, 0) + 1
+            if hits:
+                per_post.append((index, len(hits)))
+        per_post.sort(key=lambda iw: (-iw[1], iw[0]))
+        return {
+            "depressive_lexicon_words": dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k]),
+            "top_posts": [{"index": i, "weight": float(w)} for i, w in per_post[:top_k]],
+        }
 
     # -- save / load ---------------------------------------------------------------------
     def _save_weights(self, folder: Path) -> dict[str, Any]:
@@ -317,6 +390,27 @@ class FeatureClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         self.features_ = restore_union(self._union(), config["features"], folder)
         self.classes_ = self.estimator_.classes_
         self.lexicon_ = self._lexicon_part().lexicon_ if self.use_lexicon else None
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _tree_path_contributions(tree: DecisionTreeClassifier, F: np.ndarray, class_idx: np.ndarray) -> np.ndarray:
+    """Per user and feature: the change in the probability of the user's predicted class
+    at each split on the user's path, credited to the split's feature (Saabas). The
+    contributions plus the root's class share equal the tree's probability."""
+    t = tree.tree_
+    value = t.value[:, 0, :]
+    frac = value / np.maximum(value.sum(axis=1, keepdims=True), 1e-300)
+    paths = tree.decision_path(F.astype(np.float32)).tocsr()
+    out = np.zeros(F.shape, dtype=float)
+    for i in range(F.shape[0]):
+        nodes = np.sort(paths.indices[paths.indptr[i]:paths.indptr[i + 1]])  # children > parents
+        c = class_idx[i]
+        gains = frac[nodes[1:], c] - frac[nodes[:-1], c]
+        np.add.at(out[i], t.feature[nodes[:-1]], gains)
+    return out
 
 
 def _variant(name: str, doc: str, classifier: str, use_lexicon: bool) -> type:

@@ -68,7 +68,14 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.class_weight import compute_class_weight
 
 from ...features.tfidf_expansion import FastTextExpandedTfidf
-from ..base import Forward, SavableMixin, as_documents, check_fitted, risk_scores
+from ..base import (
+    Forward,
+    SavableMixin,
+    as_documents,
+    check_fitted,
+    explanation_score,
+    risk_scores,
+)
 from .data import SparseRows, TokenSequences, build_vocabulary, encode
 from .networks import INPUTS, build_network
 from .training import (
@@ -628,7 +635,8 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         texts = as_documents(X)
         n_classes = len(self.classes_)
         if not texts:
-            return Forward(self.classes_[:0], np.zeros((0, n_classes)), np.zeros(0),
+            empty = np.zeros((0, n_classes))
+            return Forward(self.classes_[:0], empty, risk_scores(empty, self.classes_),
                            [] if explain else None)
         tokens = _tokenize(self.preprocessor_, texts)
         data = self._data(tokens)
@@ -657,8 +665,9 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         explanations = None
         if explain:
             explanations = [
-                {"prediction": _plain(p), "score": float(s), "top_features": r}
-                for p, s, r in zip(predictions, scores, reasons)
+                {"prediction": _plain(p), "score": explanation_score(scores, proba, i),
+                 "top_features": r}
+                for i, (p, r) in enumerate(zip(predictions, reasons))
             ]
         return Forward(predictions, proba, scores, explanations)
 
@@ -703,8 +712,8 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         """Why each post got its label: gradient x input toward the predicted class.
 
         Returns one dict per post (the shared explanation schema): ``prediction``,
-        ``score`` (the risk score: P(positive) for two classes, the expected class
-        index for more) and ``top_features``, the words that pushed most toward the
+        ``score`` (the risk score: P(positive) for two classes, the expected level for
+        numeric levels, else the predicted class's probability) and ``top_features``, the words that pushed most toward the
         predicted class (``feature``, ``contribution`` > 0). With ``input="tfidf"`` a
         feature filled in by FastText expansion says so (``expanded: True``) and names
         the word of the post it was copied from (``via``). Words are the post's own
