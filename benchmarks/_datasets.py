@@ -21,6 +21,7 @@ most sets (see ``../shared/data/README.md``).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,7 +244,7 @@ def load_benchmark_corpus(name: str, *, filter_fn: Callable | None = None) -> Be
     if spec.normalise_links:
         corpus, changed = normalise_links(corpus)
         pre["link normalisation"] = (
-            f"link normalisation: URLs, @handles and e-mails replaced by <url> / <user> / <email> "
+            f"link normalisation: URLs, @handles, e-mails and years replaced by <url> / <user> / <email> / <year> "
             f"in {changed} posts before any model sees them"
         )
     if spec.self_disclosure_filter:
@@ -269,10 +270,13 @@ def load_benchmark_corpus(name: str, *, filter_fn: Callable | None = None) -> Be
     return BenchmarkCorpus(spec, corpus, summary, pre)
 
 
+_YEARS = re.compile(r"\b(?:19[89]\d|20[0-3]\d)\b")
+
+
 def normalise_links(corpus: UserCorpus) -> tuple[UserCorpus, int]:
     """Every post's links, @handles and e-mails replaced by one placeholder each
-    (:func:`depscreen.text.normalise.redact`); returns the new corpus and how many posts
-    changed. On Mental-Health-Twitter the link scheme alone (http:// for the depressed
+    (:func:`depscreen.text.normalise.redact`) and years (1980-2039) by ``<year>``;
+    returns the new corpus and how many posts changed. On Mental-Health-Twitter the link scheme alone (http:// for the depressed
     users' 2009-2016 timelines, https:// for the 2016-2017 controls) gives the label away.
     """
     from dataclasses import replace
@@ -285,7 +289,7 @@ def normalise_links(corpus: UserCorpus) -> tuple[UserCorpus, int]:
     for user in corpus.users:
         posts = []
         for post in user.posts:
-            text = redact(post.text)
+            text = _YEARS.sub("<year>", redact(post.text))
             changed += text != post.text
             posts.append(replace(post, text=text))
         users.append(User(user.user_id, user.label, posts, dict(user.meta)))
