@@ -87,3 +87,18 @@ def test_ltedi_positive_by_label_name(tmp_path):
     path = _write(tmp_path / "dev.tsv", ["PID", "Text data", "Label"], LTEDI_ROWS[:3], delimiter="\t")
     corpus = read_source(path, "ltedi", positive=["moderate", "severe"])
     assert corpus.labels == [1, 1, 0]
+
+
+def test_ltedi_official_test_file_header(tmp_path):
+    # the labelled test release says "Pid / text data / Class labels"
+    path = _write(tmp_path / "test.tsv", ["Pid", "text data", "Class labels"], LTEDI_ROWS[:3], delimiter="\t")
+    corpus = read_source(path, "ltedi")
+    assert [r.id for r in corpus] == ["dev_pid_1", "dev_pid_2", "dev_pid_3"]
+    assert corpus.labels == [1, 2, 0] and corpus[0].meta["split"] == "test"
+    assert corpus[0].text.startswith("I enjoyed today!")
+
+
+def test_ltedi_header_without_a_label_column_is_refused(tmp_path):
+    path = _write(tmp_path / "x.tsv", ["Pid", "text data", "Score"], LTEDI_ROWS[:1], delimiter="\t")
+    with pytest.raises(CorpusFormatError, match="no column for 'Label'.*'Score'"):
+        read_source(path, "ltedi")

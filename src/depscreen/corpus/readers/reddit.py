@@ -127,12 +127,47 @@ def _row_index(row: dict[str, str]) -> str | None:
     return None
 
 
+# Header spellings of the LT-EDI files (case and spacing ignored): the train / dev files
+# say ``PID, Text data, Label``, the official labelled test file ``Pid, text data, Class labels``.
+LTEDI_COLUMNS = {
+    "PID": ("pid", "post id", "id"),
+    "Text data": ("text data", "text"),
+    "Label": ("label", "class labels", "class label", "labels"),
+}
+
+
+def _ltedi_header(path: Path, encoding: str) -> list[str]:
+    """The file's column names mapped to the canonical ``PID / Text data / Label``; a clear
+    error when a column cannot be found."""
+    import csv
+    import io
+
+    from ._common import read_text
+
+    first = next(csv.reader(io.StringIO(read_text(path, encoding), newline=""), delimiter="\t"), None)
+    if not first:
+        raise CorpusFormatError(f"{path}: empty file")
+    names = [c.strip() for c in first]
+    out = list(names)
+    for canonical, spellings in LTEDI_COLUMNS.items():
+        hits = [i for i, n in enumerate(names) if " ".join(n.split()).lower() in spellings]
+        if not hits:
+            raise CorpusFormatError(
+                f"{path}: no column for {canonical!r} (accepted: {', '.join(spellings)}, any case; "
+                f"columns are {', '.join(repr(n) for n in names)})"
+            )
+        out[hits[0]] = canonical
+    return out
+
+
 def read_ltedi(source: str | Path | None = None, *, encoding: str = "utf-8-sig") -> PostCorpus:
     """LT-EDI 2022 DepSign TSV (``PID, Text data, Label``): label 0 not depression, 1 moderate, 2 severe.
 
     The label name is kept in ``meta['label_name']``. Texts span several lines inside
     quotes; they are kept whole. A folder is searched for ``dev.tsv``, ``train.tsv``,
-    ``test.tsv`` (all that exist, ``meta['split']`` set from the file name).
+    ``test.tsv`` (all that exist, ``meta['split']`` set from the file name). Header names
+    are matched ignoring case and spacing, and the official labelled test file's
+    ``Pid / text data / Class labels`` is read too (:data:`LTEDI_COLUMNS`).
     """
     path = resolve_source(source, "en/ltedi2022-depsign/dev.tsv")
     files = sorted(path.glob("*.tsv")) if path.is_dir() else [path]
@@ -142,8 +177,10 @@ def read_ltedi(source: str | Path | None = None, *, encoding: str = "utf-8-sig")
     records = []
     for file in files:
         for where, row in iter_csv(
-            file, report, delimiter="\t", encoding=encoding, required=("PID", "Text data", "Label")
+            file, report, delimiter="\t", encoding=encoding, header=False, fieldnames=_ltedi_header(file, encoding)
         ):
+            if where.endswith(":1"):  # the header row itself
+                continue
             mapped = map_label(row["Label"], LTEDI_LABELS, report, where, "Label")
             if mapped is None:
                 continue
