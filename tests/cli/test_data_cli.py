@@ -128,3 +128,11 @@ def test_inspect_real_mental_health_twitter_warns(shared_data, tmp_path):
     assert {"time", "links"} <= kinds
     links = next(w for w in info["confounds"] if w["kind"] == "links" and w["pattern"] == "https")
     assert links["share_of_links"]["0"] > 0.9 > links["share_of_links"]["1"]
+
+
+def test_inspect_json_null_text_is_a_clear_error(tmp_path):
+    path = tmp_path / "null.jsonl"
+    path.write_text('{"user_id": "a", "label": 1, "posts": [{"text": null}]}\n', encoding="utf-8")
+    result = runner.invoke(app, ["data", "inspect", str(path), "--lang-sample", "0"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "null.jsonl:1" in result.output and "null" in result.output

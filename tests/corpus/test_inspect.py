@@ -93,3 +93,15 @@ def test_post_corpus_languages_and_rendering():
     shown = buffer.getvalue()
     assert "mini: 4 posts" in shown
     assert "失眠" not in shown and "hiking" not in shown  # never prints post text
+
+
+def test_posts_whose_text_is_null_are_counted_not_a_traceback():
+    corpus = UserCorpus([User("a", 1, [Post(None, "2020-01-01"), Post("fine day", "2020-01-02")]),
+                         User("b", 0, [Post("hello there")])], name="nulls")
+    info = inspect_corpus(corpus, lang_sample=0)
+    assert info["posts_without_text"] == 1 and info["n_posts"] == 2
+    out = io.StringIO()
+    render_inspection(info, Console(file=out, width=200))
+    assert "skipped 1 posts whose text is not a string" in out.getvalue()
+    posts = PostCorpus([PostRecord("1", None, 1), PostRecord("2", "ok", 0)])
+    assert inspect_corpus(posts, lang_sample=0)["posts_without_text"] == 1

@@ -167,7 +167,11 @@ def inspect_corpus(
     text_users: dict[str, set[str]] = defaultdict(set)
     text_count: Counter = Counter()
     all_posts: list[tuple[str, str]] = []
+    no_text = 0
     for key, text, time, uid in _posts(corpus):
+        if not isinstance(text, str):  # JSON null or a number: counted, never a traceback
+            no_text += 1
+            continue
         posts_per_label[key] += 1
         lengths.append(len(text))
         ts = _timestamp(time)
@@ -198,6 +202,7 @@ def inspect_corpus(
         "labels": {k: labels[k] for k in sorted(labels, key=_sort_key)},
         "posts_per_label": {k: posts_per_label[k] for k in sorted(labels, key=_sort_key)},
         "text_chars": _summary(lengths),
+        "posts_without_text": no_text,
     }
     if user_level:
         sizes = [len(u.posts) for u in corpus]
@@ -442,6 +447,8 @@ def render_inspection(info: dict[str, Any], console=None) -> None:
     console.print(line)
     chars = info["text_chars"]
     console.print(f"text length (characters): min {chars['min']}, median {chars['median']:g}, max {chars['max']}")
+    if info.get("posts_without_text"):
+        console.print(f"skipped {info['posts_without_text']} posts whose text is not a string (null): not counted above")
     if info["confounds"]:
         console.print("[bold yellow]confounds[/bold yellow]")
         for warning in info["confounds"]:
