@@ -22,8 +22,17 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --durations=15
 
+# Every benchmark in sequence, one at a time (machine-wide lock: a run beside other jobs
+# measures them too); each rewrites its docs/results/<name>.md + .json. Hours on 2 cores.
+BENCHMARKS ?= baselines default_model speed embedding_throughput lexicon feature_detection post_level mil mhim
+BENCH_LOCK ?= /tmp/depscreen-bench.lock
+
 bench: $(STAMP)
-	$(BIN)/python benchmarks/baselines.py
+	@for b in $(BENCHMARKS); do \
+	  if [ ! -f benchmarks/$$b.py ]; then echo "benchmarks/$$b.py missing: skipped"; continue; fi; \
+	  echo "== benchmarks/$$b.py"; \
+	  flock $(BENCH_LOCK) $(BIN)/python benchmarks/$$b.py || exit $$?; \
+	done
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache
