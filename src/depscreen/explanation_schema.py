@@ -5,13 +5,14 @@ The schema ships as ``depscreen/resources/explanation.schema.json`` (JSON Schema
 the problems of one explanation (an empty list when it conforms): it uses ``jsonschema``
 when that package is installed, and otherwise a small built-in validator for the
 keywords the schema file uses (``type``, ``required``, ``properties``, ``items``,
-``minimum``, ``not``, ``allOf``).
+``minimum``, ``not``, ``allOf``). Each problem starts with the path of the offending
+value (``$['posts'][0]``); the wording after it depends on the validator.
 
 >>> check_explanation({"prediction": 1, "score": 0.83,
 ...                    "top_features": [{"feature": "can't sleep", "contribution": 0.41}]})
 []
->>> check_explanation({"predicted": 1})
-["$: missing 'prediction'", "$: missing 'score'", "$: must not have 'predicted'"]
+>>> len(check_explanation({"predicted": 1}))  # no prediction, no score, an old key
+3
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def _check(value: Any, schema: dict[str, Any], path: str) -> list[str]:
         problems += [f"{path}: missing '{key}'" for key in schema.get("required", []) if key not in value]
         for key, sub in schema.get("properties", {}).items():
             if key in value:
-                problems += _check(value[key], sub, f"{path}.{key}")
+                problems += _check(value[key], sub, f"{path}[{key!r}]")
     if isinstance(value, list) and "items" in schema:
         for i, item in enumerate(value):
             problems += _check(item, schema["items"], f"{path}[{i}]")

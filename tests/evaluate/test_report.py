@@ -161,3 +161,27 @@ def test_timeline_pages_link_to_the_index_and_show_the_true_label(tmp_path):
     unlabelled = next(page for page in pages.values() if "User b" in page)
     assert "true label <b>1</b>" in labelled and "true label" not in unlabelled
     assert "<th>true label</th>" in index.read_text()
+
+
+# -- degenerate models -------------------------------------------------------------------
+def test_single_class_models_are_flagged_with_the_likely_cause(tmp_path):
+    from conftest import make_post_corpus
+
+    from depscreen.evaluate.report import degenerate_warnings
+
+    corpus = make_post_corpus(n=90, seed=1, pos_share=0.2)
+    comp = compare(["majority", "tfidf-lr"], corpus, cv=3, seed=13, progress=False, params={"tfidf-lr": {"C": 1e-4}})
+    assert comp["tfidf-lr"].single_class_folds == 3
+    found = dict(degenerate_warnings(comp.results))
+    assert list(found) == ["tfidf-lr"]  # the majority baseline predicts one class by design
+    msg = found["tfidf-lr"]
+    assert "single class on 3 of 3 folds" in msg and "class imbalance" in msg
+    assert "--param tfidf-lr:class_weight=balanced" in msg
+    md = comp.to_markdown()
+    assert "> **warning:** tfidf-lr predicted a single class" in md
+    page = comp.to_html(tmp_path / "c.html").read_text()
+    assert "class='warn'" in page and "class_weight=balanced" in page
+    # balanced, the same model learns: no warning
+    fixed = compare(["tfidf-lr"], corpus, cv=3, seed=13, progress=False,
+                    params={"tfidf-lr": {"class_weight": "balanced"}})
+    assert degenerate_warnings(fixed.results) == [] and "warning" not in fixed.to_markdown()

@@ -74,14 +74,59 @@ def compact_summary(s: "MetricSummary", digits: int = 2) -> str:
 _EXTRA = ["single-class folds", "fit s / fold", "predict items / s"]
 
 
-def markdown_table(results: Sequence["CVResult"], metrics: Sequence[str] | None = None, digits: int = 3) -> str:
-    """One row per model, one column per metric (mean ± std over folds)."""
+def markdown_table(
+    results: Sequence["CVResult"], metrics: Sequence[str] | None = None, digits: int = 3, *, warnings: bool = True
+) -> str:
+    """One row per model, one column per metric (mean ± std over folds), followed by a
+    warning line for each model that predicted one class on some folds
+    (:func:`degenerate_warnings`; ``warnings=False`` gives the table alone)."""
     cols = metric_columns(results, metrics)
     head = ["model"] + cols + _EXTRA
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     for r in results:
         lines.append("| " + " | ".join([r.model] + _cells(r, cols, digits)) + " |")
+    found = degenerate_warnings(results) if warnings else []
+    if found:
+        lines.append("")
+        lines += [f"> **warning:** {message}" for _, message in found]
     return "\n".join(lines)
+
+
+def degenerate_warnings(results: Sequence["CVResult"]) -> list[tuple[str, str]]:
+    """``(model, message)`` for every model that predicted a single class on some folds.
+
+    Such a model learned little or nothing on those folds, however good its accuracy
+    looks. The message names the likely cause: class imbalance (with the smaller class's
+    share and the ``class_weight=balanced`` parameter when the model has one) or, for a
+    model trained in epochs, too few of them. The majority baseline predicts one class
+    by design and is left out.
+    """
+    out = []
+    for r in results:
+        n = r.single_class_folds
+        if not n or r.model_class.endswith(":MajorityBaseline"):
+            continue
+        counts = [int(v) for v in (r.corpus.get("label_counts") or {}).values()]
+        causes = []
+        if len(counts) >= 2 and sum(counts):
+            share = min(counts) / sum(counts)
+            balanced = str(r.params.get("class_weight")) == "balanced"
+            cause = f"class imbalance (the smallest class is {share:.0%} of the data)"
+            if "class_weight" in r.params and not balanced:
+                cause += f"; try class_weight=balanced (--param {r.model}:class_weight=balanced)"
+            causes.append(cause)
+        epochs = [k for k in ("max_epochs", "epochs", "ft_epochs") if k in r.params]
+        if epochs:
+            now = ", ".join(f"{k}={r.params[k]}" for k in epochs)
+            causes.append(f"too few training epochs ({now}): raise them")
+        message = (
+            f"{r.model} predicted a single class on {n} of {len(r.folds)} folds: on those folds "
+            "it learned nothing that separates the classes."
+        )
+        if causes:
+            message += " Likely cause: " + "; or ".join(causes) + "."
+        out.append((r.model, message))
+    return out
 
 
 def rich_table(results: Sequence["CVResult"], metrics: Sequence[str] | None = None, digits: int = 3):
@@ -222,6 +267,7 @@ def html_report(
         f"created {e(first.created)}</li></ul>",
         "<h2>Results</h2><p><small>mean ± sample std over folds; NaN folds are left out of a mean "
         "and counted.</small></p>",
+        *[f"<p class='warn'><b>warning:</b> {e(message)}</p>" for _, message in degenerate_warnings(results)],
         f"<div class='scroll'>{_html_table(results, cols)}</div>",
         f"<img alt='metric means with error bars' src='data:image/png;base64,{metric_chart(results, cols)}'>",
     ]
