@@ -97,3 +97,14 @@ def test_lexicon_method_names_match_the_builder():
     from depscreen.lexicon.builder import METHODS
 
     assert tuple(METHOD_NAMES) == tuple(METHODS)
+
+
+def test_demo_help_names_the_models_the_demo_runs():
+    from depscreen.demo import DEMO_BASELINES, DEMO_HEADLINE
+
+    text = " ".join(runner.invoke(app, ["demo", "--help"], terminal_width=200).output.split())
+    for name in (*DEMO_BASELINES, *DEMO_HEADLINE):
+        assert name in text, name
+    for name, params in DEMO_BASELINES.items():
+        for key, value in params.items():
+            assert f"{name} with {key}={value}" in text

@@ -27,8 +27,9 @@ def demo(
     cv: int = typer.Option(5, "--cv", min=2, help="Cross-validation folds (user level, stratified)."),
     model: Optional[List[str]] = typer.Option(
         None, "--model", "-m",
-        help="Model to compare (repeat for several); default: the baselines and one model "
-        "per method (lr, l-lr, lmilatt, lmilatt-mhim).",
+        help="Model to compare (repeat for several). Default: the baselines (majority, and "
+        "tfidf-lr with class_weight=balanced) and one model per method (lr, l-lr, lmilatt, "
+        "lmilatt-mhim).",
     ),
     all_models: bool = typer.Option(
         False, "--all-models",
