@@ -108,3 +108,13 @@ def test_demo_help_names_the_models_the_demo_runs():
     for name, params in DEMO_BASELINES.items():
         for key, value in params.items():
             assert f"{name} with {key}={value}" in text
+
+
+def test_every_option_says_what_it_does():
+    missing = [
+        (" ".join(path), param.opts)
+        for path, cmd in walk(typer.main.get_command(app))
+        for param in cmd.params
+        if param.param_type_name == "option" and not (param.help or "").strip()
+    ]
+    assert not missing, missing

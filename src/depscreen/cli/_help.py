@@ -40,6 +40,7 @@ NAMED_METAVARS = {
     "salt": "SALT",
     "sheet": "SHEET",
     "task": "TASK",
+    "mhim": "t=N,b=N",
 }
 
 _CHOICES_INLINE = 32  # a choice list longer than this becomes a single word (FORMAT)

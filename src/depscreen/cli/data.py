@@ -155,7 +155,7 @@ def convert(
 
 @data_app.command("inspect")
 def inspect(
-    corpus_path: Path = typer.Argument(..., help="Canonical JSON Lines corpus (or any source with --format)."),
+    corpus_path: Path = typer.Argument(..., metavar="CORPUS", help="Canonical JSON Lines corpus (or any source with --format)."),
     fmt: Optional[str] = typer.Option(
         None, "--format", "-f", metavar="FORMAT", callback=_format_name,
         help="Read a raw source in this format instead of a canonical corpus (see `depscreen data formats`).",

@@ -146,17 +146,17 @@ def evaluate(
 def compare(
     model: list[str] = typer.Option(..., "--model", "-m", help=_MODEL_HELP),
     data: Path = typer.Option(..., "--data", "-d", help="Canonical corpus (JSON Lines, user- or post-level)."),
-    cv: int = typer.Option(5, "--cv"),
-    repeats: int = typer.Option(1, "--repeats"),
-    seed: int = typer.Option(13, "--seed"),
-    json_out: Optional[Path] = typer.Option(None, "--json"),
-    html: Optional[Path] = typer.Option(None, "--html"),
-    markdown: Optional[Path] = typer.Option(None, "--markdown"),
-    task: Optional[str] = typer.Option(None, "--task"),
+    cv: int = typer.Option(5, "--cv", help="Number of folds (reduced, with a warning, for tiny classes)."),
+    repeats: int = typer.Option(1, "--repeats", help="Repeat the k-fold with new shuffles."),
+    seed: int = typer.Option(13, "--seed", help="Random seed, recorded with the results."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Write every metric (mean, std, per fold) here."),
+    html: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained HTML report here."),
+    markdown: Optional[Path] = typer.Option(None, "--markdown", help="Write the comparison table as markdown."),
+    task: Optional[str] = typer.Option(None, "--task", help="binary | multiclass | ordinal | regression (default: inferred)."),
     param: list[str] = typer.Option([], "--param", "-p", help=_PARAM_HELP),
-    dedup: bool = typer.Option(True, "--dedup/--no-dedup"),
-    pos_label: Optional[str] = typer.Option(None, "--pos-label"),
-    progress: bool = typer.Option(True, "--progress/--no-progress"),
+    dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Remove exact-duplicate texts before splitting."),
+    pos_label: Optional[str] = typer.Option(None, "--pos-label", help="Positive class of a binary task."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
     """Compare several models on the same folds (same as `evaluate` with repeated --model)."""
     if len(model) < 2:

@@ -131,11 +131,11 @@ def build(
     vectors: Optional[Path] = typer.Option(None, "--vectors", help="Word vectors (word2vec .vec/.txt/.bin) instead of training Word2Vec."),
     combine_vectors: bool = typer.Option(False, "--combine-vectors", help="Train on the corpus too and concatenate with --vectors."),
     lang: str = typer.Option("auto", "--lang", help="zh, en, id or auto."),
-    vector_size: int = typer.Option(100, "--vector-size"),
+    vector_size: int = typer.Option(100, "--vector-size", help="Word2Vec vector size."),
     epochs: int = typer.Option(10, "--epochs", help="Word2Vec epochs."),
     min_count: int = typer.Option(3, "--min-count", help="Word2Vec minimum word count."),
     max_neighbors: Optional[int] = typer.Option(None, "--max-neighbors", help="Keep each word's k strongest graph edges."),
-    seed: int = typer.Option(13, "--seed"),
+    seed: int = typer.Option(13, "--seed", help="Random seed (seed sampling, Word2Vec)."),
     seeds_out: Optional[Path] = typer.Option(None, "--seeds-out", help="Also write the seeds used."),
     gold: Optional[Path] = typer.Option(None, "--gold", help="Score the result against this gold lexicon."),
 ) -> None:
@@ -217,7 +217,7 @@ def sweep(
     control: Optional[Path] = _CORPUS_OPTS["control"],
     corpus: Optional[Path] = _CORPUS_OPTS["corpus"],
     positive: List[str] = typer.Option([], "--positive", help="Label(s) of D1 in --corpus."),
-    fmt: str = typer.Option("jsonl", "--format", "-f"),
+    fmt: str = typer.Option("jsonl", "--format", "-f", help="Corpus format (see `depscreen data formats`)."),
     methods: Optional[List[str]] = typer.Option(
         None, "--method", metavar="METHOD",
         help=f"Method to sweep, repeatable: {', '.join(METHOD_NAMES)} (default: all).",
@@ -229,13 +229,13 @@ def sweep(
         None, "--tc", metavar="X,X,...", help="Comma-separated Tc values (default: the paper's grid)."
     ),
     seeds_file: Optional[Path] = typer.Option(None, "--seeds-file", help="Ranked seed file (top n taken)."),
-    vectors: Optional[Path] = typer.Option(None, "--vectors"),
-    lang: str = typer.Option("auto", "--lang"),
-    vector_size: int = typer.Option(100, "--vector-size"),
-    epochs: int = typer.Option(10, "--epochs"),
-    min_count: int = typer.Option(3, "--min-count"),
-    max_neighbors: Optional[int] = typer.Option(None, "--max-neighbors"),
-    seed: int = typer.Option(13, "--seed"),
+    vectors: Optional[Path] = typer.Option(None, "--vectors", help="Word vectors (word2vec .vec/.txt/.bin) instead of training Word2Vec."),
+    lang: str = typer.Option("auto", "--lang", help="zh, en, id or auto."),
+    vector_size: int = typer.Option(100, "--vector-size", help="Word2Vec vector size."),
+    epochs: int = typer.Option(10, "--epochs", help="Word2Vec epochs."),
+    min_count: int = typer.Option(3, "--min-count", help="Word2Vec minimum word count."),
+    max_neighbors: Optional[int] = typer.Option(None, "--max-neighbors", help="Keep each word's k strongest graph edges."),
+    seed: int = typer.Option(13, "--seed", help="Random seed (seed sampling, Word2Vec)."),
 ) -> None:
     """Seeds x Tc grid for each method (paper 002's sensitivity analysis), with sizes."""
     from ..lexicon.builder import METHODS

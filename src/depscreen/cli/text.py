@@ -149,7 +149,7 @@ def tokenize_cmd(
 @text_app.command("detect")
 def detect_cmd(
     text: Optional[str] = typer.Argument(None, help="The text; without it, one text per line from stdin."),
-    languages: str = typer.Option("zh,en,id", help="Comma-separated candidate languages."),
+    languages: str = typer.Option("zh,en,id", metavar="LANG,LANG,...", help="Comma-separated candidate languages."),
 ) -> None:
     """Print the language of each text (an ISO code, or 'unknown')."""
     from ..text.langdetect import detect_language
