@@ -494,9 +494,9 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown data set {n!r}; have {', '.join(SETS)}")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     record = start_record(seeds=[args.seed + r for r in range(max(args.repeats, 5))], argv=argv and ["benchmarks/default_model.py", *argv])
-    from depscreen.embed import CachedEmbedder, get_embedder
+    from depscreen.embed import get_embedder
 
-    embedder = CachedEmbedder(get_embedder("use"), CACHE)
+    embedder = get_embedder("use", cache_dir=CACHE)
 
     def log(msg: str) -> None:
         print(msg, flush=True)

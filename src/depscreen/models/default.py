@@ -85,7 +85,9 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         Sentence-embedding backend to stack with (``"use"``, ``"e5"``, ``"hf:PATH"``), or
         None for the TF-IDF model alone.
     cache_dir : str or None
-        Embedding cache folder (vectors keyed by text hash), or None for no cache.
+        Embedding cache folder (vectors keyed by text hash): ``"default"``
+        (``$DEPSCREEN_CACHE_DIR`` or ``~/.cache/depscreen/embeddings``), a path, or None
+        for no cache. Cross-validation re-embeds the same texts every fold without one.
     redact : bool
         Replace links, @handles, e-mails and phone numbers with placeholders first.
     max_iter, random_state : solver iterations and the seed of the inner folds.
@@ -108,7 +110,7 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         inner_cv: int = 3,
         class_weight: str | None = "balanced",
         embedder: str | None = "use",
-        cache_dir: str | None = None,
+        cache_dir: str | None = "default",
         redact: bool = True,
         max_iter: int = 2000,
         random_state: int = 13,
@@ -200,10 +202,9 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         if self.embedder is None:
             return None
         if getattr(self, "_embedder_obj", None) is None:
-            from ..embed import CachedEmbedder, get_embedder
+            from ..embed import get_embedder
 
-            emb = get_embedder(self.embedder)
-            self._embedder_obj = CachedEmbedder(emb, self.cache_dir) if self.cache_dir else emb
+            self._embedder_obj = get_embedder(self.embedder, cache_dir=self.cache_dir)
         return self._embedder_obj
 
     def _embed(self, docs: list[str], posts: list[list[str]] | None) -> np.ndarray:
