@@ -1,0 +1,166 @@
+"""API keys: a file of salted hashes, never the keys themselves.
+
+A key looks like ``dsk_<key id>_<secret>``. The key id is public (it names the line of
+the key file to check, so a wrong key costs one hash, not one per stored key); the secret
+is 32 random bytes (URL-safe base64). The key file holds one JSON object per line::
+
+    {"name": "alice", "key_id": "3f9c...", "algo": "scrypt", "n": 16384, "r": 8, "p": 1,
+     "salt": "<hex>", "hash": "<hex>", "created": "2026-12-02T10:00:00+00:00"}
+
+``hash`` is scrypt over the secret with a random per-key ``salt``; comparison is
+constant-time (:func:`hmac.compare_digest`). A key that verified once is remembered in
+memory as an HMAC under a per-process random secret, so a busy client does not pay the
+deliberately slow scrypt on every request; nothing of it is ever written to disk.
+
+Example
+-------
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "keys.txt"
+>>> key = add_key(path, "alice")
+>>> KeyStore.from_file(path).verify(key)
+'alice'
+>>> KeyStore.from_file(path).verify(key + "x") is None
+True
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+PREFIX = "dsk_"
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+_KEY = re.compile(r"^dsk_([0-9a-f]{12})_([A-Za-z0-9_-]{20,100})$")
+
+
+class KeyFileError(ValueError):
+    """The key file is missing, unreadable or has a bad line (named)."""
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    """One line of the key file: who, and the salted hash of their secret."""
+
+    name: str
+    key_id: str
+    salt: bytes
+    digest: bytes
+    n: int = SCRYPT_N
+    r: int = SCRYPT_R
+    p: int = SCRYPT_P
+    created: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps({"name": self.name, "key_id": self.key_id, "algo": "scrypt", "n": self.n, "r": self.r,
+                           "p": self.p, "salt": self.salt.hex(), "hash": self.digest.hex(),
+                           "created": self.created})
+
+    def matches(self, secret: str) -> bool:
+        got = _scrypt(secret, self.salt, self.n, self.r, self.p)
+        return hmac.compare_digest(got, self.digest)
+
+
+def _scrypt(secret: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(secret.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=64 * 1024 * 1024, dklen=32)
+
+
+def new_key(name: str) -> tuple[str, KeyEntry]:
+    """A fresh key for ``name``: the plain key (show it once) and the entry to store."""
+    if not _NAME.match(name or ""):
+        raise ValueError(
+            f"key name {name!r}: use 1-64 letters, digits, '_', '.', '@' or '-', starting with a letter or digit"
+        )
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    salt = secrets.token_bytes(16)
+    entry = KeyEntry(name=name, key_id=key_id, salt=salt, digest=_scrypt(secret, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P),
+                     created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    return f"{PREFIX}{key_id}_{secret}", entry
+
+
+def read_entries(path: str | Path) -> list[KeyEntry]:
+    """Every entry of a key file; a bad line raises :class:`KeyFileError` naming it."""
+    path = Path(path)
+    if not path.exists():
+        raise KeyFileError(f"{path}: key file not found; create one with `depscreen serve keys add NAME --keys {path}`")
+    entries = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            d = json.loads(line)
+            if d.get("algo") != "scrypt":
+                raise ValueError(f"algo {d.get('algo')!r} is not 'scrypt'")
+            entries.append(KeyEntry(name=str(d["name"]), key_id=str(d["key_id"]), salt=bytes.fromhex(d["salt"]),
+                                    digest=bytes.fromhex(d["hash"]), n=int(d["n"]), r=int(d["r"]), p=int(d["p"]),
+                                    created=str(d.get("created", ""))))
+        except (ValueError, KeyError, TypeError) as exc:
+            what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise KeyFileError(f"{path}, line {lineno}: not a depscreen key entry ({what})") from None
+    return entries
+
+
+def add_key(path: str | Path, name: str) -> str:
+    """Append a new key for ``name`` to the key file (created with mode 600) and return
+    the plain key, which is stored nowhere."""
+    path = Path(path)
+    entries = read_entries(path) if path.exists() else []
+    if any(e.name == name for e in entries):
+        raise ValueError(f"{path}: a key named '{name}' exists already; pick another name")
+    key, entry = new_key(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as fh:
+        fh.write(entry.to_json() + "\n")
+    return key
+
+
+class KeyStore:
+    """Checks presented keys against the stored hashes; thread-safe."""
+
+    def __init__(self, entries: list[KeyEntry]):
+        self._by_id = {e.key_id: e for e in entries}
+        self._pepper = secrets.token_bytes(32)
+        self._verified: dict[bytes, str] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "KeyStore":
+        return cls(read_entries(path))
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(e.name for e in self._by_id.values())
+
+    def verify(self, key: str | None) -> str | None:
+        """The key's name when ``key`` is valid, else None."""
+        if not key:
+            return None
+        m = _KEY.match(key.strip())
+        if not m:
+            return None
+        entry = self._by_id.get(m.group(1))
+        if entry is None:
+            return None
+        memo = hmac.new(self._pepper, key.strip().encode(), hashlib.sha256).digest()
+        with self._lock:
+            name = self._verified.get(memo)
+        if name is not None:
+            return name
+        if not entry.matches(m.group(2)):
+            return None
+        with self._lock:
+            self._verified[memo] = entry.name
+        return entry.name

@@ -1,0 +1,115 @@
+"""Limits the service enforces before any model runs: rate per key, body size.
+
+:class:`RateLimiter` is a token bucket per key (``rate`` per minute, ``burst`` at
+once); :class:`BodyLimit` is ASGI middleware that answers 413 as soon as a body is
+known to be too large (from ``Content-Length``, or while a chunked body streams in), so
+an oversized body is never read whole into memory.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from typing import Callable
+
+
+class RateLimiter:
+    """A token bucket per key: ``burst`` tokens, refilled at ``rate`` per minute.
+
+    Example
+    -------
+    >>> lim = RateLimiter(rate=60, burst=2, clock=lambda: 0.0)
+    >>> [lim.acquire("k") for _ in range(3)]
+    [0.0, 0.0, 1.0]
+    """
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic):
+        self.rate = float(rate)
+        self.burst = int(burst)
+        self.clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def acquire(self, key: str) -> float:
+        """Take one token for ``key``: 0.0 when allowed, else the seconds to wait."""
+        if self.rate <= 0:
+            return 0.0
+        per_s = self.rate / 60.0
+        now = self.clock()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * per_s)
+            if tokens >= 1.0:
+                self._buckets[key] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[key] = (tokens, now)
+            return (1.0 - tokens) / per_s
+
+
+def retry_after_header(wait_s: float) -> str:
+    """``Retry-After`` in whole seconds, at least 1."""
+    return str(max(1, math.ceil(wait_s)))
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """ASGI middleware: 413 with a JSON error when a request body passes its limit.
+
+    ``limit_for(path)`` gives the limit of a path (None: no body expected / no limit).
+    """
+
+    def __init__(self, app, limit_for: Callable[[str], int | None]):
+        self.app = app
+        self.limit_for = limit_for
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = self.limit_for(scope.get("path", ""))
+        if limit is None:
+            return await self.app(scope, receive, send)
+        length = None
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                try:
+                    length = int(value)
+                except ValueError:
+                    length = None
+        if length is not None and length > limit:
+            return await _too_large(send, limit)
+        seen = 0
+        started = False
+
+        async def limited_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge()
+            return message
+
+        async def tracking_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await _too_large(send, limit)
+
+
+async def _too_large(send, limit: int) -> None:
+    body = json.dumps({"error": "request body too large", "field": "body",
+                       "detail": f"the body is larger than the {limit} bytes this endpoint accepts"}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

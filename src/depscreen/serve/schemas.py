@@ -1,0 +1,133 @@
+"""Pydantic models of every request and response body of the service.
+
+The request shapes follow the canonical corpus format: a user is
+``{"user_id", "posts": [{"text", "time", "id", "lang"}]}`` (a ``label``, when present,
+is ignored), a bare post is ``{"id", "text"}`` or just a string. Unknown fields are
+ignored so that canonical corpus lines can be sent as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+
+class PostIn(BaseModel):
+    """One post of a timeline."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    text: StrictStr = Field(..., description="The post's text (never logged).")
+    time: Optional[str] = Field(None, description="ISO 8601 time, where known.")
+    id: Optional[Union[StrictStr, int]] = Field(None, description="The post's id, echoed in explanations.")
+    lang: Optional[str] = Field(None, description="Language code, where known (else detected).")
+
+
+class UserIn(BaseModel):
+    """A user's timeline in the canonical user-level format."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    user_id: Union[StrictStr, int] = Field(..., description="The user's id (hashed in responses with --pseudonymise).")
+    posts: list[PostIn] = Field(..., min_length=1, description="The user's posts, at least one.")
+
+
+class PostItemIn(BaseModel):
+    """A bare post, for a post-level model."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: Optional[Union[StrictStr, int]] = None
+    text: StrictStr
+
+
+class ScreenRequest(BaseModel):
+    """``POST /v1/screen``: users (canonical format) or, for a post-level model, posts."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "users": [{"user_id": "u1", "posts": [{"text": "cannot sleep again", "time": "2024-01-02T03:00:00"},
+                                              {"text": "nice walk in the park"}]}],
+        "explain": True, "top_k": 5}]})
+
+    users: Optional[list[UserIn]] = Field(None, description="Users to screen (user-level or any-level models).")
+    posts: Optional[list[Union[StrictStr, PostItemIn]]] = Field(
+        None, description="Bare posts (post-level models, or any-level models).")
+    explain: bool = Field(True, description="Return an explanation per item.")
+    top_k: int = Field(5, ge=1, description="Top posts / features per explanation (the server caps it).")
+    languages: bool = Field(True, description="Report each post's language (detected when not given).")
+
+
+class BatchRequest(BaseModel):
+    """``POST /v1/screen/batch``: like ``/v1/screen`` for users only, answered as JSON Lines."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    users: list[UserIn] = Field(..., min_length=1)
+    explain: bool = False
+    top_k: int = Field(5, ge=1)
+    languages: bool = False
+
+
+class ModelInfo(BaseModel):
+    name: str
+    version: str = Field(..., description="Content hash of the model folder's config.json (which weights).")
+    depscreen_version: str = Field(..., description="The depscreen version that saved the model.")
+    input_level: str
+    classes: list[Any]
+
+
+class ItemResult(BaseModel):
+    """One screened user (or post)."""
+
+    id: str = Field(..., description="user_id (pseudonymised when the server is told to) or post id.")
+    score: Optional[float] = Field(None, description="One risk number: P(positive) for two classes.")
+    prediction: Any
+    probabilities: Optional[dict[str, float]] = Field(None, description="Class -> probability.")
+    n_posts: Optional[int] = None
+    languages: Optional[list[str]] = Field(None, description="Each post's language, in post order.")
+    explanation: Optional[dict[str, Any]] = Field(
+        None, description="Shared explanation schema: prediction, score, top_features, top_posts, posts.")
+
+
+class ScreenResponse(BaseModel):
+    disclaimer: str
+    model: ModelInfo
+    level: str = Field(..., description="'user' or 'post'.")
+    results: list[ItemResult]
+    seconds: float
+
+
+class ErrorField(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """Every error: a message, the first offending field, and all of them."""
+
+    error: str
+    field: Optional[str] = None
+    detail: Optional[Union[str, list[ErrorField]]] = None
+
+
+class ModelCard(BaseModel):
+    disclaimer: str
+    name: str
+    version: str
+    depscreen_version: str
+    input_level: str
+    classes: list[Any]
+    paper: Optional[str] = None
+    description: Optional[str] = None
+    training_data: Optional[dict[str, Any]] = None
+    metrics: Optional[dict[str, Any]] = None
+    languages: list[str] = []
+    params: dict[str, Any] = {}
+    limits: dict[str, Any] = {}
+
+
+class Health(BaseModel):
+    status: str
+    model: Optional[str] = None
+    detail: Optional[str] = None
