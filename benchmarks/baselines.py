@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _datasets import DATASETS, LICENCE_NOTE, BenchmarkCorpus, load_benchmark_corpus  # noqa: E402
+from _record import start_record  # noqa: E402
 from rich.console import Console  # noqa: E402
 
 from depscreen.evaluate import DISCLAIMER, Comparison, compare  # noqa: E402
@@ -186,7 +187,7 @@ def summary_table(runs: list[tuple[BenchmarkCorpus, Comparison, float]]) -> str:
     return "\n".join(lines)
 
 
-def render(runs, seed: int, command: str, total_seconds: float) -> str:
+def render(runs, seed: int, command: str, total_seconds: float, record=None) -> str:
     import sklearn
 
     from depscreen import __version__
@@ -214,6 +215,7 @@ def render(runs, seed: int, command: str, total_seconds: float) -> str:
         f"scikit-learn {sklearn.__version__}, depscreen {__version__}",
         f"- total wall time: {total_seconds / 60:.1f} min (the machine is shared, timings are indicative)",
         "",
+        *(["Run record:", "", record.markdown(), ""] if record is not None else []),
         "## Summary",
         "",
         summary_table(runs),
@@ -237,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     console = Console() if sys.stdout.isatty() else Console(width=200)
     runs = []
+    record = start_record(seeds=[args.seed])
     t0 = time.perf_counter()
     for name in names:
         ds = load_benchmark_corpus(name)
@@ -249,11 +252,13 @@ def main(argv: list[str] | None = None) -> int:
         runs.append((ds, comp, seconds))
     total = time.perf_counter() - t0
     command = "python benchmarks/baselines.py" + ("" if argv is None and len(sys.argv) == 1 else " " + " ".join(argv if argv is not None else sys.argv[1:]))
-    text = render(runs, args.seed, command, total)
+    record.finish()
+    text = render(runs, args.seed, command, total, record)
     if not args.no_write:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(text + "\n", encoding="utf-8")
         payload = {
+            "run": record.to_dict(),
             "disclaimer": DISCLAIMER,
             "licence": LICENCE_NOTE,
             "seed": args.seed,
