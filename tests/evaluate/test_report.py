@@ -35,7 +35,7 @@ def test_rich_table_renders(comparison):
     console.print(comparison.to_rich())
     text = console.export_text()
     assert "tfidf-lr" in text and "majority" in text and "seed 13" in text
-    assert "not a diagnosis" in text
+    assert "mean ± std over folds" in text
 
 
 def test_html_report_is_self_contained(comparison, tmp_path):

@@ -137,7 +137,6 @@ def rich_table(results: Sequence["CVResult"], metrics: Sequence[str] | None = No
     columns split over several tables; a model name or a number is never cut. The best
     mean per metric is bold. The full-precision table is :func:`markdown_table`.
     """
-    from .. import DISCLAIMER
     from .fit_table import Cell, FitTable
 
     cols = metric_columns(results, metrics)
@@ -158,7 +157,8 @@ def rich_table(results: Sequence["CVResult"], metrics: Sequence[str] | None = No
             f"{first.corpus.get('name') or 'corpus'}: {first.split.n_splits}-fold x "
             f"{first.split.repeats}, seed {first.seed} ({first.task})"
         ),
-        caption=f"mean ± std over folds. {DISCLAIMER}",
+        # the commands print depscreen.DISCLAIMER once, after the table
+        caption="mean ± std over folds",
     )
 
 
