@@ -150,6 +150,7 @@ def convert(
         data = report.to_dict() if report is not None else {}
         data.update({"format": name, "out": str(out), "level": corpus.level, "items": len(corpus)})
         report_json.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+        console.print(f"wrote the read report to {report_json}", highlight=False)
     console.print(f"wrote {len(corpus)} {corpus.level}s to {out}", highlight=False)
 
 

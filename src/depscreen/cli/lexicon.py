@@ -171,7 +171,9 @@ def build(
     console.print(table)
     if gold is not None:
         _print_scores(builder.lexicon_, gold, include_seeds=True)
-    console.print(f"wrote {out}")
+    console.print(f"wrote {out}", highlight=False)
+    if seeds_out is not None:
+        console.print(f"wrote the seeds to {seeds_out}", highlight=False)
 
 
 def _print_scores(lexicon: "Lexicon", gold_path: Path, include_seeds: bool, json_out: Path | None = None) -> None:
@@ -189,6 +191,7 @@ def _print_scores(lexicon: "Lexicon", gold_path: Path, include_seeds: bool, json
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(scores, indent=2))
+        console.print(f"wrote {json_out}", highlight=False)
     print(json.dumps({k: scores[k] for k in keys}))
 
 

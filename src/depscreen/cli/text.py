@@ -215,4 +215,5 @@ def filter_disclosure_cmd(
     if report_json is not None:
         report_json.parent.mkdir(parents=True, exist_ok=True)
         report_json.write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8")
-    console.print(f"wrote {out}")
+        console.print(f"wrote the report to {report_json}", highlight=False)
+    console.print(f"wrote {out}", highlight=False)
