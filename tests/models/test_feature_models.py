@@ -1,3 +1,4 @@
+import json
 import random
 
 import numpy as np
@@ -101,6 +102,7 @@ def test_l_variant_builds_lexicon_from_training_fold_only(corpus):
     for t in top:
         words = users[0].posts[t["index"]].text.split()
         assert sum(w in lex.depressive for w in words) == t["weight"]
+    assert check_explanation(json.loads(json.dumps(explained[0]))) == []
 
 
 def test_l_variant_uses_a_lexicon_file_instead_of_building(corpus, tmp_path):
@@ -116,7 +118,7 @@ def test_l_variant_uses_a_lexicon_file_instead_of_building(corpus, tmp_path):
         LexiconLogReg(build_lexicon_on_fit=False, **FAST).fit(corpus.users, corpus.labels)
 
 
-@pytest.mark.parametrize("name", ["lr", "l-svm"])
+@pytest.mark.parametrize("name", ["nb", "dt", "rf", "lr", "l-svm"])
 def test_save_load_round_trip_without_pickle(corpus, tmp_path, name):
     users, y = corpus.users, corpus.labels
     model = make_model(name, **FAST).fit(users[:16], y[:16])
@@ -171,6 +173,9 @@ def test_runs_through_the_evaluation_harness():
 
 
 # ------------------------------------------------------------------ one forward pass
+import json  # noqa: E402
+
+from depscreen.explanation_schema import check_explanation  # noqa: E402
 from depscreen.models.base import Forward, forward  # noqa: E402
 
 ATTRIBUTION = {"nb": "log-likelihood", "dt": "tree-path", "lr": "linear", "rf": "tree-path",
@@ -201,6 +206,7 @@ def test_forward_is_one_pass_and_the_wrappers_read_from_it(corpus, classifier, m
         assert len(e["top_features"]) <= 3
         assert all(f["contribution"] > 0 for f in e["top_features"])
         assert "top_posts" not in e  # no lexicon: no post-level reason
+        assert check_explanation(json.loads(json.dumps(e))) == []  # as written to a file
     empty = model._forward([], explain=True)
     assert empty.proba.shape == (0, 2) and empty.explanations == []
 

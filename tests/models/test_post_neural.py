@@ -339,6 +339,9 @@ def test_explain_marks_expanded_features():
 
 
 # ------------------------------------------------------------ one forward pass
+import json  # noqa: E402
+
+from depscreen.explanation_schema import check_explanation  # noqa: E402
 from depscreen.models.base import Forward, forward, risk_scores  # noqa: E402
 from depscreen.models.post_neural import DegenerateModelWarning  # noqa: E402
 
@@ -378,6 +381,7 @@ def test_forward_is_one_pass_and_the_wrappers_read_from_it(input):
         assert e["prediction"] == p and e["score"] == s and "predicted" not in e
         assert len(e["top_features"]) <= 3
         assert all(set(f) >= {"feature", "contribution"} for f in e["top_features"])
+        assert check_explanation(json.loads(json.dumps(e))) == []  # as written to a file
     empty = clf._forward([], explain=True)
     assert empty.proba.shape == (0, 2) and empty.explanations == []
 

@@ -77,10 +77,12 @@ ESTIMATOR_NAME = "estimator.skops"
 BASE_GROUPS = tuple(g for g in GROUPS if g != "lexicon")
 
 #: scikit-learn types beyond skops' defaults that a FeatureClassifier file may name (the
-#: SVM's calibration wrapper); anything else in a file is refused.
+#: SVM's calibration wrapper; the tree structure of dt / rf, which skops rebuilds from
+#: its arrays); anything else in a file is refused.
 TRUSTED_TYPES = frozenset({
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
+    "sklearn.tree._tree.Tree",
 })
 
 
