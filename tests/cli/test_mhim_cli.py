@@ -15,8 +15,10 @@ from depscreen.corpus.synthetic import make_sample_corpus
 
 _register()
 runner = CliRunner()
-TINY = ["embedder=tfidf-svd", 'embedder_options={"n_components": 16}', "encoder=none", "autoencoder=false",
-        "skip_embedding=false", "hidden_size=8", "attention_size=8", "epochs=3", "validation_split=0"]
+# LMILAtt parameters of the model MHIM wraps: nested under base__ (MHIMClassifier(base=...))
+TINY = ["base__embedder=tfidf-svd", 'base__embedder_options={"n_components": 16}', "base__encoder=none",
+        "base__autoencoder=false", "base__skip_embedding=false", "base__hidden_size=8", "base__attention_size=8",
+        "base__epochs=3", "base__validation_split=0"]
 
 
 def params(items):
@@ -42,6 +44,7 @@ def test_train_with_mhim_predict_explain_and_entropy(tmp_path):
     config = json.loads((out / "config.json").read_text())
     assert config["model"] == "lmilatt-mhim"
     assert config["params"]["mhim_t"] == 1 and config["params"]["mhim_b"] == 1
+    assert config["base"]["model"] == "lmilatt" and config["base"]["params"]["epochs"] == 3
     res = runner.invoke(app, ["predict", str(out), str(data), "--out", str(tmp_path / "p.csv"), "--explain"])
     assert res.exit_code == 0, res.output
     first = json.loads((tmp_path / "p.explanations.jsonl").read_text().splitlines()[0])

@@ -7,6 +7,8 @@ embedding is involved and each fit takes a fraction of a second.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -23,6 +25,15 @@ DIM = 8
 FAST = dict(embedder="synthetic", encoder="none", autoencoder=False, skip_embedding=False,
             hidden_size=8, attention_size=8, epochs=25, batch_size=16, lr=1e-2, dropout=0.0,
             validation_split=0.0, seed=3)
+
+
+def make_mhim(**params) -> MHIMClassifier:
+    """An MHIMClassifier whose base LMILAtt gets the LMILAtt parameters among ``params``."""
+    from depscreen.models.mil import LMILAttClassifier
+
+    own = set(MHIMClassifier().get_params(deep=False)) - {"base"}
+    return MHIMClassifier(base=LMILAttClassifier(**{k: v for k, v in params.items() if k not in own}),
+                          **{k: v for k, v in params.items() if k in own})
 
 
 def two_signal_bags(n_users: int = 80, seed: int = 0, bag: tuple[int, int] = (8, 12),
@@ -159,7 +170,7 @@ def test_masked_instances_get_exactly_zero_attention_in_the_receiver(binary_data
         return out
 
     monkeypatch.setattr(ReceiverLMILAtt, "forward_batch", spy)
-    MHIMClassifier(**FAST, mhim_t=2, mhim_b=1).set_params(epochs=3).fit(X, y, donor=donor)
+    make_mhim(**FAST, mhim_t=2, mhim_b=1).set_params(base__epochs=3).fit(X, y, donor=donor)
     assert len(seen) == 3 * int(np.ceil(len(X) / FAST["batch_size"]))  # every training batch, masked
     for mask, amask, att in seen:
         masked = mask & ~amask
@@ -182,7 +193,7 @@ def test_soft_masking_down_weights_instead_of_removing(binary_data, donor, monke
         return out
 
     monkeypatch.setattr(ReceiverLMILAtt, "forward_batch", spy)
-    MHIMClassifier(**FAST, masking="soft", soft_weight=0.2).set_params(epochs=1).fit(X, y, donor=donor)
+    make_mhim(**FAST, masking="soft", soft_weight=0.2).set_params(base__epochs=1).fit(X, y, donor=donor)
     mask, amask, att, plain = seen[0]
     assert amask.dtype == torch.float32
     low = mask & (amask < 1)
@@ -198,7 +209,7 @@ def test_soft_masking_down_weights_instead_of_removing(binary_data, donor, monke
 def test_frozen_donor_is_not_updated_in_phase_2(binary_data, donor):
     X, y, _ = binary_data
     before = {k: v.clone() for k, v in donor.network_.state_dict().items()}
-    model = MHIMClassifier(**FAST, donor="frozen").set_params(epochs=5).fit(X, y, donor=donor)
+    model = make_mhim(**FAST, donor="frozen").set_params(base__epochs=5).fit(X, y, donor=donor)
     after = donor.network_.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before)
     assert isinstance(model.donor_strategy_, FrozenDonor) and model.donor_ is donor
@@ -210,7 +221,7 @@ def test_frozen_donor_is_not_updated_in_phase_2(binary_data, donor):
 def test_momentum_donor_follows_the_receiver(binary_data, donor):
     X, y, _ = binary_data
     before = {k: v.clone() for k, v in donor.network_.state_dict().items()}
-    model = MHIMClassifier(**FAST, donor="momentum", momentum=0.9).set_params(epochs=5).fit(X, y, donor=donor)
+    model = make_mhim(**FAST, donor="momentum", momentum=0.9).set_params(base__epochs=5).fit(X, y, donor=donor)
     ema = model.donor_strategy_
     assert isinstance(ema, MomentumDonor) and ema.steps == 5 * int(np.ceil(len(X) / FAST["batch_size"]))
     ema_state = ema.network.state_dict()
@@ -230,7 +241,7 @@ def mean_weight(att, info, kind: str) -> float:
 
 def test_masking_the_easy_instance_moves_attention_to_the_hard_one():
     X, y, _ = two_signal_bags(128, seed=1)
-    model = MHIMClassifier(**FAST, mhim_t=1, mhim_b=0).set_params(epochs=40, seed=1).fit(X, y)
+    model = make_mhim(**FAST, mhim_t=1, mhim_b=0).set_params(base__epochs=40, base__seed=1).fit(X, y)
     Xt, yt, info_t = two_signal_bags(60, seed=101)
     plain, mhim = model.attention(Xt, which="donor"), model.attention(Xt)
     assert mean_weight(plain, info_t, "easy") > 0.8  # the plain model leans on the easy signal
@@ -256,7 +267,7 @@ def test_masking_the_easy_instance_moves_attention_to_the_hard_one():
 def test_ordinal_and_regression_heads_beat_the_mean(head):
     X, y, _ = two_signal_bags(96, seed=4, y_kind="ordinal" if head == "ordinal" else "regression")
     Xt, yt, _ = two_signal_bags(48, seed=5, y_kind="ordinal" if head == "ordinal" else "regression")
-    model = MHIMClassifier(**FAST, head=head, mhim_t=1, mhim_b=1).set_params(epochs=40, pooling="attention")
+    model = make_mhim(**FAST, head=head, mhim_t=1, mhim_b=1).set_params(base__epochs=40, base__pooling="attention")
     model.fit(X, y)
     pred = np.asarray(model.predict(Xt), dtype=float)
     rmse = float(np.sqrt(np.mean((pred - yt) ** 2)))
@@ -269,13 +280,13 @@ def test_ordinal_and_regression_heads_beat_the_mean(head):
 
 def test_no_masking_means_the_donor_is_the_model(binary_data):
     X, y, _ = binary_data
-    model = MHIMClassifier(**FAST, mhim_t=0, mhim_b=0).set_params(epochs=2).fit(X, y)
+    model = make_mhim(**FAST, mhim_t=0, mhim_b=0).set_params(base__epochs=2).fit(X, y)
     assert model.receiver_ is model.donor_ and model.mhim_log_ == []
 
 
 def test_save_load_roundtrip_and_explain(binary_data, donor, tmp_path):
     X, y, _ = binary_data
-    model = MHIMClassifier(**FAST).set_params(epochs=3).fit(X, y, donor=donor)
+    model = make_mhim(**FAST).set_params(base__epochs=3).fit(X, y, donor=donor)
     folder = model.save(tmp_path / "m")
     assert (folder / "config.json").exists() and (folder / "receiver" / "model.safetensors").exists()
     assert (folder / "donor" / "model.safetensors").exists()
@@ -299,7 +310,7 @@ def test_save_load_roundtrip_and_explain(binary_data, donor, tmp_path):
 
 def test_masks_inspect_the_rule_on_real_bags(binary_data, donor):
     X, y, _ = binary_data
-    model = MHIMClassifier(**FAST, mhim_t=2, mhim_b=1).set_params(epochs=1).fit(X, y, donor=donor)
+    model = make_mhim(**FAST, mhim_t=2, mhim_b=1).set_params(base__epochs=1).fit(X, y, donor=donor)
     masks = model.masks(X[:4], epoch=0)
     att = donor.attention(X[:4])
     for m, a in zip(masks, att):
@@ -310,13 +321,13 @@ def test_masks_inspect_the_rule_on_real_bags(binary_data, donor):
 def test_bad_parameters_and_inputs():
     X, y, _ = two_signal_bags(8)
     with pytest.raises(ValueError, match="donor"):
-        MHIMClassifier(**FAST, donor="teacher").fit(X, y)
+        make_mhim(**FAST, donor="teacher").fit(X, y)
     with pytest.raises(ValueError, match="masking"):
-        MHIMClassifier(**FAST, masking="blur").fit(X, y)
+        make_mhim(**FAST, masking="blur").fit(X, y)
     with pytest.raises(ValueError, match="labels"):
-        MHIMClassifier(**FAST).fit(X, y[:3])
+        make_mhim(**FAST).fit(X, y[:3])
     with pytest.raises(TypeError, match="users"):
-        MHIMClassifier(**FAST).fit(["a text", "another"], [0, 1])
+        make_mhim(**FAST).fit(["a text", "another"], [0, 1])
     from sklearn.exceptions import NotFittedError
 
     with pytest.raises(NotFittedError):
@@ -383,20 +394,51 @@ def test_receiver_reuses_the_donor_autoencoder_and_can_start_from_the_donor():
     ae = [k for k in d if k.startswith("autoencoder.")]
     head = [k for k in d if not k.startswith("autoencoder.")]
     # lr ~ 0 in phase 2: the receiver's weights are the ones it started from
-    scratch = MHIMClassifier(**lstm, receiver_init="scratch").fit(X, y, donor=donor)
+    scratch = make_mhim(**lstm, receiver_init="scratch").fit(X, y, donor=donor)
     r = scratch.receiver_.network_.state_dict()
     assert ae and all(torch.equal(d[k], r[k]) for k in ae)  # phase A is not repeated
     assert scratch.receiver_.history_["autoencoder"] == donor.history_["autoencoder"]
     assert any(not torch.allclose(d[k], r[k]) for k in head)  # attention + head start afresh
-    warm = MHIMClassifier(**lstm, receiver_init="donor").fit(X, y, donor=donor)
+    warm = make_mhim(**lstm, receiver_init="donor").fit(X, y, donor=donor)
     r2 = warm.receiver_.network_.state_dict()
     assert all(torch.allclose(d[k], r2[k], atol=1e-6) for k in d)  # ... or from the donor's weights
 
 
-def test_every_lmilatt_parameter_is_an_mhim_parameter():
-    from depscreen.models.mil import LMILAttClassifier
+def test_mhim_wraps_a_base_model_with_nested_parameters(tmp_path):
+    from sklearn.base import clone
 
-    lmil = LMILAttClassifier().get_params(deep=False)
-    mhim = MHIMClassifier().get_params(deep=False)
-    assert set(lmil) <= set(mhim)
-    assert {k: mhim[k] for k in lmil} == lmil  # same defaults: without masking it is LMILAtt
+    from depscreen.models import make_model
+    from depscreen.models.mil import LMILAttClassifier
+    from depscreen.models.mil.estimator import MILMeanClassifier
+
+    lmil = LMILAttClassifier().get_params()
+    default = MHIMClassifier()
+    nested = {k[len("base__"):]: v for k, v in default.get_params(deep=True).items() if k.startswith("base__")}
+    assert nested == lmil and default.base is None  # base=None: LMILAtt with its defaults
+    assert "lr" not in default.get_params(deep=False)  # no re-declared LMILAtt parameters
+    model = make_model("lmilatt-mhim", mhim_t=1, base__lr=0.05, base__embedder="tfidf-svd")
+    assert isinstance(model.base, LMILAttClassifier) and model.base.lr == 0.05 and model.mhim_t == 1
+    twin = clone(model)
+    assert twin.get_params()["base__lr"] == 0.05 and twin.base is not model.base
+    twin.set_params(base__lr=0.1)
+    assert model.base.lr == 0.05  # a clone does not share its base
+    assert MHIMClassifier(base=MILMeanClassifier()).get_params()["base__pooling"] == "mean"
+    with pytest.raises(ValueError, match="Invalid parameter"):
+        MHIMClassifier().set_params(base__no_such_thing=1)
+
+
+def test_save_load_keeps_the_base_model_and_reads_the_earlier_layout(binary_data, donor, tmp_path):
+    X, y, _ = binary_data
+    model = make_mhim(**FAST).set_params(base__epochs=2).fit(X, y, donor=donor)
+    folder = model.save(tmp_path / "m")
+    cfg = json.loads((folder / "config.json").read_text())
+    assert cfg["base"]["model"] == "lmilatt" and cfg["base"]["params"]["epochs"] == 2
+    assert "base" not in cfg["params"] and cfg["params"]["mhim_t"] == 2
+    loaded = MHIMClassifier.load(folder)
+    assert loaded.get_params()["base__epochs"] == 2 and loaded.base.encoder == "none"
+    assert np.array_equal(loaded.predict(X), model.predict(X))
+    # a folder written before MHIM wrapped a base model: LMILAtt parameters flat
+    cfg["params"] = {**cfg["params"], **cfg.pop("base")["params"], "cache_dir": None}
+    (folder / "config.json").write_text(json.dumps(cfg))
+    old = MHIMClassifier.load(folder)
+    assert old.base.epochs == 2 and np.array_equal(old.predict(X), model.predict(X))

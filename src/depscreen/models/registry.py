@@ -65,8 +65,11 @@ def model_class(name: str) -> type:
 
 
 def make_model(name: str, **params: Any):
-    """A fresh, unfitted estimator ``name`` built with ``params``."""
-    return model_class(name)(**params)
+    """A fresh, unfitted estimator ``name`` built with ``params``; nested parameters
+    (``base__lr`` of a wrapper such as ``lmilatt-mhim``) are set with ``set_params``."""
+    nested = {k: v for k, v in params.items() if "__" in k}
+    model = model_class(name)(**{k: v for k, v in params.items() if "__" not in k})
+    return model.set_params(**nested) if nested else model
 
 
 def registered_name(model: Any) -> str | None:

@@ -215,14 +215,19 @@ class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
         self.receiver_init = receiver_init
 
     def _inner(self, embedder_name: str) -> MHIMClassifier:
-        return MHIMClassifier(
+        from ..mil.estimator import LMILAttClassifier
+
+        base = LMILAttClassifier(
             embedder=embedder_name, max_posts=self.max_turns, long_timeline="recent", autoencoder=False,
             encoder="lstm", pooling="attention", skip_embedding=False, bidirectional=True,
             hidden_size=self.hidden_size, attention_size=self.attention_size, dropout=self.dropout,
             lr=self.lr, weight_decay=self.weight_decay, epochs=self.epochs, batch_size=self.batch_size,
             head=self.head, label_order=self.label_order, class_weight=self.class_weight,
             validation_split=self.validation_split, patience=self.patience, seed=self.seed,
-            device=self.device, mhim_t=self.mhim_t, mhim_b=self.mhim_b, mhim_r_factor=self.mhim_r_factor,
+            device=self.device,
+        )
+        return MHIMClassifier(
+            base=base, mhim_t=self.mhim_t, mhim_b=self.mhim_b, mhim_r_factor=self.mhim_r_factor,
             donor=self.donor, momentum=self.momentum, masking=self.masking, soft_weight=self.soft_weight,
             min_keep=self.min_keep, receiver_init=self.receiver_init,
         )

@@ -15,7 +15,9 @@ Example
 -------
 >>> from depscreen.corpus.synthetic import make_sample_corpus
 >>> corpus = make_sample_corpus(n_users=40, langs=("en",), seed=1)
->>> model = MHIMClassifier(embedder="tfidf-svd", ae_epochs=2, epochs=3, mhim_t=2, mhim_b=1)  # doctest: +SKIP
+>>> from depscreen.models.mil import LMILAttClassifier
+>>> base = LMILAttClassifier(embedder="tfidf-svd", ae_epochs=2, epochs=3)
+>>> model = MHIMClassifier(base=base, mhim_t=2, mhim_b=1)                                  # doctest: +SKIP
 >>> model.fit(corpus.users).predict(corpus.users[:3])                                       # doctest: +SKIP
 array([...])
 """
@@ -32,7 +34,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 
 from ...corpus.types import User, UserCorpus
-from ..base import Forward, SavableMixin, check_fitted
+from ..base import CONFIG_NAME, Forward, SavableMixin, _jsonable_params, check_fitted
 from ..mil.bags import EmbeddedUsers
 from ..mil.estimator import LMILAttClassifier
 from .donor import DONORS
@@ -60,14 +62,13 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    embedder, embedder_options, max_posts, long_timeline, autoencoder, encoder,
-    pooling, skip_embedding, freeze_encoder, ae_epochs, epochs, hidden_size,
-    attention_size, bidirectional, dropout, ae_noise, lr, ae_lr, weight_decay,
-    batch_size, head, label_order, class_weight, instance_dropout, validation_split,
-    patience, checkpoint_dir, unlabelled, seed, device, n_threads, progress
-        As in :class:`~depscreen.models.mil.LMILAttClassifier`; donor and receiver share
-        them (``head``: binary, multiclass, ordinal -- e.g. C-SSRS levels 0-4 -- or
-        regression for a severity score). Posts are embedded once for both phases.
+    base : LMILAttClassifier, optional
+        The multi-instance model MHIM trains twice (donor, then receiver with masks);
+        ``None`` means ``LMILAttClassifier()`` with its defaults. Its parameters are
+        nested (``base__lr``, ``base__embedder``, ...) for ``get_params`` / ``set_params``
+        / ``clone`` / grid search; an ablation (``MILMeanClassifier()``) works too. Its
+        head decides the task (binary, multiclass, ordinal -- e.g. C-SSRS levels 0-4 --
+        or regression for a severity score). Posts are embedded once for both phases.
     mhim_t : int or float
         Instances masked from the donor's top attention per bag and epoch (a count, or a
         share of the bag in (0, 1)); drawn at random from the top ``mhim_r_factor * t``.
@@ -106,6 +107,13 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
     entropy_log_ : list of dict
         Per-epoch attention entropy of both phases (``phase`` = donor / receiver).
     rule_ : MaskingRule
+
+    Example
+    -------
+    >>> from depscreen.models.mil import LMILAttClassifier
+    >>> model = MHIMClassifier(base=LMILAttClassifier(embedder="tfidf-svd", epochs=3), mhim_t=2, mhim_b=1)
+    >>> model.set_params(base__lr=1e-2).get_params()["base__lr"]
+    0.01
     """
 
     input_level = "user"
@@ -114,52 +122,21 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
 
     #: fast settings used by ``depscreen demo`` and quick checks
     demo_params = {
-        "embedder": "tfidf-svd",
-        "max_posts": 64,
-        "ae_epochs": 5,
-        "epochs": 15,
-        "hidden_size": 64,
-        "attention_size": 32,
-        "batch_size": 16,
-        "patience": 4,
+        "base__embedder": "tfidf-svd",
+        "base__max_posts": 64,
+        "base__ae_epochs": 5,
+        "base__epochs": 15,
+        "base__hidden_size": 64,
+        "base__attention_size": 32,
+        "base__batch_size": 16,
+        "base__patience": 4,
         "mhim_t": 2,
         "mhim_b": 1,
     }
 
     def __init__(
         self,
-        embedder: Any = "use",
-        embedder_options: dict | None = None,
-        max_posts: int = 100,
-        long_timeline: str = "recent",
-        autoencoder: bool = True,
-        encoder: str = "lstm",
-        pooling: str = "attention",
-        skip_embedding: bool = True,
-        freeze_encoder: bool = True,
-        ae_epochs: int = 20,
-        epochs: int = 40,
-        hidden_size: int = 128,
-        attention_size: int = 64,
-        bidirectional: bool = False,
-        dropout: float = 0.1,
-        ae_noise: float = 0.1,
-        lr: float = 3e-3,
-        ae_lr: float = 3e-3,
-        weight_decay: float = 1e-4,
-        batch_size: int = 32,
-        head: str = "auto",
-        label_order: list | None = None,
-        class_weight: Any = None,
-        instance_dropout: float = 0.0,
-        validation_split: float = 0.15,
-        patience: int = 6,
-        checkpoint_dir: str | None = None,
-        unlabelled: str | None = None,
-        seed: int = 13,
-        device: str = "cpu",
-        n_threads: int | None = 1,
-        progress: bool = False,
+        base: LMILAttClassifier | None = None,
         mhim_t: int | float = 2,
         mhim_b: int | float = 1,
         mhim_r_factor: float = 2.0,
@@ -172,38 +149,7 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         log_entropy: bool = True,
         keep_donor: bool = True,
     ):
-        self.embedder = embedder
-        self.embedder_options = embedder_options
-        self.max_posts = max_posts
-        self.long_timeline = long_timeline
-        self.autoencoder = autoencoder
-        self.encoder = encoder
-        self.pooling = pooling
-        self.skip_embedding = skip_embedding
-        self.freeze_encoder = freeze_encoder
-        self.ae_epochs = ae_epochs
-        self.epochs = epochs
-        self.hidden_size = hidden_size
-        self.attention_size = attention_size
-        self.bidirectional = bidirectional
-        self.dropout = dropout
-        self.ae_noise = ae_noise
-        self.lr = lr
-        self.ae_lr = ae_lr
-        self.weight_decay = weight_decay
-        self.batch_size = batch_size
-        self.head = head
-        self.label_order = label_order
-        self.class_weight = class_weight
-        self.instance_dropout = instance_dropout
-        self.validation_split = validation_split
-        self.patience = patience
-        self.checkpoint_dir = checkpoint_dir
-        self.unlabelled = unlabelled
-        self.seed = seed
-        self.device = device
-        self.n_threads = n_threads
-        self.progress = progress
+        self.base = base
         self.mhim_t = mhim_t
         self.mhim_b = mhim_b
         self.mhim_r_factor = mhim_r_factor
@@ -217,10 +163,33 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         self.keep_donor = keep_donor
 
     # ------------------------------------------------------------------ parameters
+    def base_estimator(self) -> LMILAttClassifier:
+        """The wrapped model's prototype: ``base``, or ``LMILAttClassifier()`` when None."""
+        if self.base is None:
+            return LMILAttClassifier()
+        if not isinstance(self.base, LMILAttClassifier):
+            raise TypeError(f"base must be an LMILAttClassifier (or an ablation of it), got {type(self.base).__name__}")
+        return self.base
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Parameters; with ``deep``, the base model's as ``base__<name>`` (a default
+        LMILAtt's when ``base`` is None)."""
+        out = super().get_params(deep=False)
+        if deep:
+            for key, value in self.base_estimator().get_params(deep=True).items():
+                out[f"base__{key}"] = value
+        return out
+
+    def set_params(self, **params: Any) -> "MHIMClassifier":
+        """Set parameters; ``base__<name>`` sets the base model's (a default LMILAtt is
+        created first when ``base`` is None)."""
+        if self.base is None and "base" not in params and any(k.startswith("base__") for k in params):
+            self.base = LMILAttClassifier()
+        return super().set_params(**params)
+
     def lmilatt_params(self, phase: str | None = None) -> dict[str, Any]:
-        """The parameters handed to the wrapped LMILAtt models (those it accepts)."""
-        accepted = set(LMILAttClassifier().get_params(deep=False))
-        params = {k: v for k, v in self.get_params(deep=False).items() if k in accepted}
+        """The base model's parameters as handed to the donor / receiver of ``phase``."""
+        params = self.base_estimator().get_params(deep=False)
         if phase and params.get("checkpoint_dir"):
             params["checkpoint_dir"] = str(Path(params["checkpoint_dir"]) / phase)
         if phase == "receiver":
@@ -230,7 +199,7 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
     def masking_rule(self) -> MaskingRule:
         """The :class:`MaskingRule` these parameters describe."""
         return MaskingRule(t=self.mhim_t, b=self.mhim_b, r_factor=self.mhim_r_factor, mode=self.masking,
-                           soft_weight=self.soft_weight, min_keep=self.min_keep, seed=self.seed)
+                           soft_weight=self.soft_weight, min_keep=self.min_keep, seed=self.base_estimator().seed)
 
     def _check_params(self) -> MaskingRule:
         check_count(self.mhim_t, "mhim_t")
@@ -241,8 +210,9 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(f"masking must be one of {MODES}, got {self.masking!r}")
         if self.receiver_init not in RECEIVER_INITS:
             raise ValueError(f"receiver_init must be one of {RECEIVER_INITS}, got {self.receiver_init!r}")
-        if self.pooling in ("mean", "max") and (float(self.mhim_t) or float(self.mhim_b)):
-            log.warning("MHIM masks attention; with pooling=%r it only removes posts from the pool", self.pooling)
+        pooling = self.base_estimator().pooling
+        if pooling in ("mean", "max") and (float(self.mhim_t) or float(self.mhim_b)):
+            log.warning("MHIM masks attention; with pooling=%r it only removes posts from the pool", pooling)
         return self.masking_rule()
 
     # ------------------------------------------------------------------ fit
@@ -253,11 +223,12 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         for i, u in enumerate(users):
             if not isinstance(u, User):
                 raise TypeError(f"MHIMClassifier takes users (input_level='user'); sample {i} is {type(u).__name__}")
+        base = self.base_estimator()
         if donor is not None:
             emb = getattr(donor, "embedder_", None) or donor._load_embedder()
         else:
-            emb = resolve_embedder(self.embedder, self.embedder_options, users)
-        return embedded_users(emb, users, progress=self.progress)
+            emb = resolve_embedder(base.embedder, base.embedder_options, users)
+        return embedded_users(emb, users, progress=bool(base.progress))
 
     def fit(self, X, y=None, *, donor: LMILAttClassifier | None = None):
         """Phase 1 (donor) then phase 2 (receiver with masks) on users ``X``.
@@ -287,7 +258,7 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             params = self.lmilatt_params("donor")
             if params.get("unlabelled") and embedded.meta.get("embedder") is not None:
                 params["embedder"] = embedded.meta["embedder"]  # embeds the unlabelled users in the same space
-            donor = fit_donor(params, embedded, y)
+            donor = fit_donor(params, embedded, y, cls=type(self.base_estimator()))
         else:
             check_fitted(donor, "network_")
         self.donor_ = donor
@@ -363,19 +334,47 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         return self.rule_.masks(att, epoch=epoch, rows=range(len(att)))
 
     # ------------------------------------------------------------------ save / load
-    def save(self, folder):
-        """``config.json`` (parameters, masking rule, entropy log) + ``receiver/`` and
-        (with ``keep_donor``) ``donor/``, each an LMILAtt folder (config + safetensors)."""
+    def save(self, folder) -> Path:
+        """``config.json`` (MHIM parameters, the base model's registry name and parameters,
+        the masking rule) + ``receiver/`` and (with ``keep_donor``) ``donor/``, each an
+        LMILAtt folder (config + safetensors + its embedder), + ``entropy_log.json``."""
         from ..mil.persistence import write_config
+        from ..registry import registered_name
 
         check_fitted(self, "receiver_")
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         extra = self._save_weights(folder)
         params = self.get_params(deep=False)
-        if not isinstance(params["embedder"], str):
-            params["embedder"] = self.receiver_.embedder_request_
+        params.pop("base")
+        base = self.base_estimator()
+        base_params = base.get_params(deep=False)
+        if not isinstance(base_params.get("embedder"), str):  # an object: recorded by its space's name
+            base_params["embedder"] = self.receiver_.embedder_request_
+        extra["base"] = {"model": registered_name(base) or "lmilatt", "params": _jsonable_params(base_params)}
         return write_config(self, folder, params, extra)
+
+    @classmethod
+    def load(cls, folder) -> "MHIMClassifier":
+        """Read a folder written by :meth:`save` (or by depscreen before MHIM wrapped a base
+        model: LMILAtt parameters flat beside the MHIM ones)."""
+        from ..registry import model_class
+
+        folder = Path(folder)
+        config = json.loads((folder / CONFIG_NAME).read_text())
+        params = dict(config.get("params") or {})
+        if "base" in config:
+            base_cls = model_class(config["base"]["model"])
+            if not issubclass(base_cls, LMILAttClassifier):
+                raise ValueError(f"{folder / CONFIG_NAME}: base model '{config['base']['model']}' is not LMILAtt")
+            base = base_cls(**config["base"]["params"])
+        else:  # the earlier layout
+            accepted = set(LMILAttClassifier().get_params(deep=False))
+            base = LMILAttClassifier(**{k: params.pop(k) for k in list(params) if k in accepted})
+            params.pop("cache_dir", None)
+        model = cls(base=base, **params)
+        model._load_weights(folder, config)
+        return model
 
     def _save_weights(self, folder: Path) -> dict[str, Any]:
         same = self.receiver_ is self.donor_
@@ -389,12 +388,12 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
 
     def _load_weights(self, folder: Path, config: dict[str, Any]) -> None:
         if "mhim" not in config:
-            raise ValueError(f"{folder / 'config.json'}: missing field 'mhim'")
+            raise ValueError(f"{folder / CONFIG_NAME}: missing field 'mhim'")
         info = config["mhim"]
         self.receiver_ = LMILAttClassifier.load(folder / RECEIVER_FOLDER)
         if info.get("receiver_is_donor"):
             self.donor_ = self.receiver_
-        elif (folder / DONOR_FOLDER / "config.json").exists():
+        elif (folder / DONOR_FOLDER / CONFIG_NAME).exists():
             self.donor_ = LMILAttClassifier.load(folder / DONOR_FOLDER)
         else:
             self.donor_ = None

@@ -233,9 +233,11 @@ class MHIMResult:
     log: list[dict[str, Any]] = field(default_factory=list)
 
 
-def fit_donor(params: dict[str, Any], X: EmbeddedUsers, y: Sequence[Any]) -> LMILAttClassifier:
-    """Phase 1: an ordinary LMILAtt trained on ``X``; it can then score raw users too."""
-    donor = LMILAttClassifier(**params).fit(X, np.asarray(y, dtype=object if any(isinstance(v, str) for v in y) else None))
+def fit_donor(params: dict[str, Any], X: EmbeddedUsers, y: Sequence[Any], *,
+              cls: type = LMILAttClassifier) -> LMILAttClassifier:
+    """Phase 1: an ordinary LMILAtt (``cls``: or an ablation) trained on ``X``; it can then
+    score raw users too."""
+    donor = cls(**params).fit(X, np.asarray(y, dtype=object if any(isinstance(v, str) for v in y) else None))
     _give_embedder(donor, X)
     return donor
 
