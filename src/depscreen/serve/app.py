@@ -115,13 +115,16 @@ class Service:
         return "u_" + hmac.new(self._salt, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
     def warm_up(self) -> None:
-        """One tiny forward pass so the first request does not pay for lazy loading."""
+        """One tiny forward pass (English, Chinese and Indonesian text, languages detected)
+        so that the first request does not pay for lazy loading (tokenisers, encoders)."""
         from ..api import score
         from ..corpus.types import Post, User
 
-        item: Any = "warm up" if self.level == "post" else User("warm-up", None, [Post("warm up")])
+        texts = ["warm up the model", "模型预热一下", "pemanasan model dulu"]
+        items: list[Any] = texts if self.level == "post" else [User("warm-up", None, [Post(t) for t in texts])]
         try:
-            score(self.model, [item], explain=True)
+            score(self.model, items, explain=True)
+            _languages(texts, [None] * len(texts))
         except Exception as exc:  # noqa: BLE001 - reported by /readyz, never with input text
             self.ready = False
             self.warm_error = type(exc).__name__
@@ -214,7 +217,7 @@ async def _send_json(send, status: int, payload: dict[str, Any], headers: list[t
     body = json.dumps(payload).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"cache-control", b"no-store"), *headers]})
+                            *headers]})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -53,10 +53,6 @@ def retry_after_header(wait_s: float) -> str:
     return str(max(1, math.ceil(wait_s)))
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
 class BodyLimit:
     """ASGI middleware: 413 with a JSON error when a request body passes its limit.
 
@@ -84,27 +80,33 @@ class BodyLimit:
             return await _too_large(send, limit)
         seen = 0
         started = False
+        answered = False
 
         async def limited_receive():
-            nonlocal seen
+            # past the limit: answer 413 now and tell the app the client left, so it
+            # stops reading; whatever it then tries to send is dropped
+            nonlocal seen, answered
+            if answered:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge()
+                    if not started:
+                        await _too_large(send, limit)
+                    answered = True
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message):
+        async def guarded_send(message):
             nonlocal started
+            if answered:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await _too_large(send, limit)
+        await self.app(scope, limited_receive, guarded_send)
 
 
 async def _too_large(send, limit: int) -> None:

@@ -1,0 +1,51 @@
+"""Shared fixtures: a tiny tfidf-lr model trained on the synthetic sample, a key file."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the service needs fastapi (pip install depscreen)")
+
+
+@pytest.fixture(scope="session")
+def sample():
+    from depscreen.corpus.synthetic import make_sample_corpus
+
+    return make_sample_corpus(n_users=48, posts_per_user=(6, 12), seed=7)
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory, sample):
+    import depscreen
+
+    model, record = depscreen.train("tfidf-lr", sample, params={"class_weight": "balanced"}, data="synthetic")
+    return depscreen.save(model, tmp_path_factory.mktemp("model") / "tfidf-lr", record)
+
+
+@pytest.fixture(scope="session")
+def key_file(tmp_path_factory):
+    from depscreen.serve.keys import add_key
+
+    path = tmp_path_factory.mktemp("keys") / "keys.txt"
+    keys = {name: add_key(path, name) for name in ("alice", "bob")}
+    return path, keys
+
+
+@pytest.fixture
+def make_client(model_dir, key_file):
+    """A TestClient for an app with the given settings (keys from the session key file)."""
+    from fastapi.testclient import TestClient
+
+    from depscreen.serve import Settings, create_app
+
+    def make(**settings):
+        settings.setdefault("keys_file", key_file[0])
+        app = create_app(model_dir, Settings(**settings))
+        return TestClient(app)
+
+    return make
+
+
+@pytest.fixture
+def key(key_file):
+    return key_file[1]["alice"]
