@@ -20,7 +20,7 @@ from typing import Any, Optional
 
 import typer
 
-from depscreen.cli import app
+from depscreen.cli import _scale, app
 
 
 def parse_options(pairs: list[str]) -> dict[str, Any]:
@@ -42,7 +42,7 @@ def parse_options(pairs: list[str]) -> dict[str, Any]:
 
 
 def embed_command(
-    corpus: Path = typer.Argument(..., exists=True, dir_okay=False, help="Canonical JSON Lines corpus (user or post level)."),
+    corpus: Path = typer.Argument(..., help="Canonical JSON Lines corpus (user or post level), or a folder or glob of shards."),
     backend: str = typer.Option("use", "--backend", "-b", help="use | e5 | tfidf-svd | hf:PATH"),
     cache: Optional[Path] = typer.Option(
         None, "--cache", "-c", help="Cache folder (default: $DEPSCREEN_CACHE_DIR or ~/.cache/depscreen/embeddings)."),
@@ -50,13 +50,29 @@ def embed_command(
     batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, help="Texts per forward pass."),
     compact: bool = typer.Option(False, "--compact", help="Merge the cache's shards into one afterwards."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    engine: Optional[str] = typer.Option(None, "--engine", help=_scale.ENGINE_HELP),
+    address: Optional[str] = typer.Option(None, "--address", help=_scale.ADDRESS_HELP),
+    num_actors: Optional[int] = typer.Option(None, "--num-actors", min=1, help=_scale.ACTORS_HELP),
+    cpus_per_actor: float = typer.Option(1.0, "--cpus-per-actor", help=_scale.CPUS_HELP),
 ) -> None:
-    """Embed every post of CORPUS into the cache and print posts per second."""
+    """Embed every post of CORPUS into the cache and print posts per second. A folder
+    or glob of shards (or --engine) fills the cache shard by shard, resumably, locally
+    or on a Ray cluster, so every later model run reads it."""
     from depscreen.corpus import CorpusFormatError, read_jsonl
     from depscreen.embed import default_cache_dir, embed_corpus, get_embedder
     from depscreen.embed.cache import store_dirname
+    from depscreen.scale.shards import is_sharded
 
     echo = typer.echo  # plain lines: no wrapping, no markup in paths
+    if is_sharded(corpus) or engine is not None:
+        cache = cache if cache is not None else default_cache_dir()
+        if cache is None:
+            raise typer.BadParameter("a sharded fill needs a cache folder", param_hint="--cache")
+        return _scale.embed_shards_command(
+            corpus, backend=backend, cache=cache, options=parse_options(option), batch_size=batch_size,
+            engine=engine, address=address, num_actors=num_actors, cpus_per_actor=cpus_per_actor)
+    if not corpus.is_file():
+        raise typer.BadParameter(f"{corpus}: file not found", param_hint="CORPUS")
     try:
         data = read_jsonl(corpus)
     except CorpusFormatError as exc:

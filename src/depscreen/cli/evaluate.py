@@ -17,7 +17,7 @@ from typing import Any, Optional
 
 import typer
 
-from . import app
+from . import _scale, app
 from ._common import (
     CliError,
     console,
@@ -214,18 +214,38 @@ def _dedup_fields(d: dict[str, Any]) -> dict[str, Any]:
 @app.command()
 def predict(
     model_dir: Path = typer.Argument(..., help="A folder written by `depscreen train`."),
-    data: Path = typer.Argument(..., help="Canonical corpus to score (JSON Lines, .gz too; labels optional)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Predictions file to write (.csv, or .parquet)."),
+    data: Path = typer.Argument(..., help="Corpus to score: a canonical JSON Lines file (.gz too), or a folder or glob of JSON Lines / Parquet shards."),
+    out: Path = typer.Option(..., "--out", "-o", help="Predictions file (.csv or .parquet); a folder for shards."),
     explain: bool = typer.Option(False, "--explain", help="Also write per-item explanations (JSON Lines)."),
     explain_out: Optional[Path] = typer.Option(None, "--explain-out", help="Explanations file (default: OUT with .explanations.jsonl)."),
     per_post: bool = typer.Option(False, "--per-post", help="Score every post of a user-level corpus with a post-level model."),
     batch_size: int = typer.Option(512, "--batch-size", help="Users or posts scored per batch (memory is bounded by one batch)."),
+    engine: Optional[str] = typer.Option(None, "--engine", help=_scale.ENGINE_HELP),
+    address: Optional[str] = typer.Option(None, "--address", help=_scale.ADDRESS_HELP),
+    num_actors: Optional[int] = typer.Option(None, "--num-actors", min=1, help=_scale.ACTORS_HELP),
+    cpus_per_actor: float = typer.Option(1.0, "--cpus-per-actor", help=_scale.CPUS_HELP),
+    fmt: str = typer.Option("parquet", "--format", help=_scale.FORMAT_HELP),
+    cache: Optional[Path] = typer.Option(None, "--cache", help=_scale.CACHE_HELP),
 ) -> None:
     """Score a corpus with a saved model: predicted label, risk score and class
-    probabilities, streamed batch by batch."""
+    probabilities, streamed batch by batch. A folder or glob of shards (or --engine)
+    writes one file per shard and a manifest to the folder OUT; a killed run resumes.
+    """
     from .. import api
     from ..corpus.io import CorpusFormatError
+    from ..scale.shards import is_sharded
 
+    if is_sharded(data) or engine is not None:
+        with guard():
+            if explain_out is not None:
+                raise CliError("--explain-out is for one file; shards get <shard>.explanations.jsonl in OUT")
+            if not (model_dir / "config.json").exists():
+                raise CliError(f"{model_dir}: not a depscreen model folder (no config.json)")
+        return _scale.predict_shards(
+            model_dir, data, out, engine=engine, fmt=fmt, batch_size=batch_size, explain=explain,
+            per_post=per_post, address=address, num_actors=num_actors, cpus_per_actor=cpus_per_actor,
+            cache=cache,
+        )
     with guard(CorpusFormatError):
         if not (model_dir / "config.json").exists():
             raise CliError(f"{model_dir}: not a depscreen model folder (no config.json)")
