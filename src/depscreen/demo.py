@@ -387,7 +387,7 @@ table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:
 th:first-child,td:first-child{text-align:left}
 .disclaimer{background:#fde8e8;padding:.6em 1em;border-left:4px solid #c0392b}
 .synthetic{background:#fff6dd;padding:.6em 1em;border-left:4px solid #e0b000}
-small{color:#666}
+small{color:#666}img{max-width:100%;height:auto}
 """
 
 

@@ -185,3 +185,16 @@ def test_single_class_models_are_flagged_with_the_likely_cause(tmp_path):
     fixed = compare(["tfidf-lr"], corpus, cv=3, seed=13, progress=False,
                     params={"tfidf-lr": {"class_weight": "balanced"}})
     assert degenerate_warnings(fixed.results) == [] and "warning" not in fixed.to_markdown()
+
+
+def _png_width(b64: str) -> int:
+    raw = base64.b64decode(b64)
+    return int.from_bytes(raw[16:20], "big")
+
+
+def test_charts_stay_within_the_page_for_many_models(comparison):
+    from depscreen.evaluate.report import confusion_chart, metric_chart
+
+    many = comparison.results * 5  # ten models
+    assert _png_width(metric_chart(many)) <= 1150
+    assert _png_width(confusion_chart(many)) <= 1150

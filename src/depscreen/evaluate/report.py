@@ -207,9 +207,11 @@ def confusion_chart(results: Sequence["CVResult"]) -> str | None:
         return None
     k = len(items[0][2])
     size = 1.0 + 0.55 * k
-    fig = Figure(figsize=(size * len(items) + 0.5, size + 0.6))
+    per_row = max(1, min(len(items), int(10.0 // size)))  # rows of at most 10 inches
+    n_rows = -(-len(items) // per_row)
+    fig = Figure(figsize=(size * per_row + 0.5, (size + 0.6) * n_rows))
     for i, (name, cm, labels) in enumerate(items):
-        ax = fig.add_subplot(1, len(items), i + 1)
+        ax = fig.add_subplot(n_rows, per_row, i + 1)
         rows = cm.sum(axis=1, keepdims=True)
         share = np.divide(cm, rows, out=np.zeros_like(cm, dtype=float), where=rows > 0)
         ax.imshow(share, vmin=0, vmax=1, cmap="Blues")
@@ -219,9 +221,10 @@ def confusion_chart(results: Sequence["CVResult"]) -> str | None:
         ax.set_xticks(range(k), ticks, rotation=45 if k > 3 else 0, fontsize=8)
         ax.set_yticks(range(k), ticks, fontsize=8)
         ax.set_xlabel("predicted")
-        if i == 0:
+        if i % per_row == 0:
             ax.set_ylabel("true")
         ax.set_title(name, fontsize=9)
+    fig.tight_layout()
     return _png(fig)
 
 
