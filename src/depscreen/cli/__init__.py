@@ -61,6 +61,7 @@ def _root(
 def _register() -> None:
     # Imported here so each module can attach its commands to `app`.
     from . import data, evaluate, demo, embed, text, lexicon, mil, mhim, serve  # noqa: F401
+    from . import early  # noqa: F401
 
 
 def main() -> None:
