@@ -29,6 +29,7 @@ from depscreen.models.mil.training import (
     EpochLogger,
     StepOutput,
     Trainer,
+    attention_stats,
 )
 
 FAST = dict(ae_epochs=3, epochs=25, hidden_size=16, attention_size=16, batch_size=8, lr=1e-2,
@@ -438,7 +439,8 @@ def _toy_trainer(tmp, max_epochs, seed=3):
 
     def step(module, batch, epoch):
         out = module(batch.x, batch.mask)
-        return StepOutput(module.head.loss(out.out, batch.y), out.attention, out.keep, module.head.score(out.out))
+        return StepOutput(module.head.loss(out.out, batch.y), module.head.score(out.out),
+                          attention_stats(out.attention, out.keep))
 
     cbs = [EarlyStopping(patience=100), Checkpoint(tmp), EpochLogger()]
     trainer = Trainer(net, step, max_epochs=max_epochs, batch_size=5, seed=seed, callbacks=cbs,

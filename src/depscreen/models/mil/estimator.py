@@ -52,6 +52,7 @@ from .training import (
     EpochLogger,
     StepOutput,
     Trainer,
+    attention_stats,
     iter_batches,
 )
 
@@ -325,7 +326,7 @@ class LMILAttClassifier(EmbeddingMixin, InferenceMixin, PersistenceMixin, Savabl
         if self.checkpoint_dir:
             cbs.append(Checkpoint(Path(self.checkpoint_dir) / phase))
             log_path = Path(self.checkpoint_dir) / "epochs.jsonl"
-        cbs.append(EpochLogger(path=log_path))
+        cbs.append(EpochLogger(path=log_path, logger=log))
         return cbs
 
     def _split(self, y_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -478,7 +479,7 @@ class LMILAttClassifier(EmbeddingMixin, InferenceMixin, PersistenceMixin, Savabl
                 amask = _drop_instances(batch.mask, amask, self.instance_dropout)
             out = self.forward_batch(batch.x, batch.mask, amask)
             loss = head.loss(out.out, batch.y, class_weight)
-            return StepOutput(loss, out.attention, out.keep, head.score(out.out))
+            return StepOutput(loss, head.score(out.out), attention_stats(out.attention, out.keep))
 
         self._classifier_trainer = Trainer(
             net, step, lr=self.lr, weight_decay=self.weight_decay, max_epochs=self.epochs,
