@@ -19,6 +19,11 @@ every model on the same folds) and writes to ``out_dir``:
 ``metrics.json``
     every number: per-model metrics with fold values, split, seed, dedup counts, corpus
     statistics, which models were skipped and why, and the run time.
+``screening.html``
+    screening, not only comparison: the default model trained with ``depscreen.train``
+    on 80% of the users, the held-out users screened, and the highest-scored ones shown
+    in the review page's viewer (timelines with weights), linked from ``report.html``
+    (with the default model selection, or ``screening=True``).
 
 Which models run
 ----------------
@@ -218,6 +223,7 @@ def run_demo(
     models: Sequence[str] | None = None,
     all_models: bool = False,
     progress: bool = True,
+    screening: bool | None = None,
 ) -> dict[str, Any]:
     """Generate the sample, compare the demo models on it and write the reports.
 
@@ -231,6 +237,8 @@ def run_demo(
         (see :func:`demo_models`).
     all_models : with ``models=None``, every demo-able model, variants and ablations included.
     progress : show the steps and a progress bar over folds (on stderr).
+    screening : also train the default model and write ``screening.html`` (the
+        highest-scored held-out users); None: only with the default model selection.
 
     Returns
     -------
@@ -267,6 +275,13 @@ def run_demo(
         params={name: params for name, params in selected if params},
     )
 
+    screened = None
+    if screening if screening is not None else models is None:
+        from .serve.screening import write_screening_page
+
+        _say(console, "      screening: training the default model, screening held-out users")
+        screened = write_screening_page(corpus, out / "screening.html", seed=seed, data="synthetic sample")
+        files["screening.html"] = screened["path"]
     _say(console, "[3/4] writing the reports")
     from .evaluate.report import confusion_chart, metric_chart, metric_columns
 
@@ -278,7 +293,7 @@ def run_demo(
     files["comparison.md"] = _write_markdown(out / "comparison.md", comparison, table, stats, selected)
     files["report.html"] = _write_html(
         out / "report.html", comparison, cols, chart, confusion_chart(comparison.results), stats,
-        skipped, selected,
+        skipped, selected, screened,
     )
     seconds = time.perf_counter() - started
     metrics = {
@@ -400,6 +415,7 @@ def _write_html(
     stats: dict[str, Any],
     skipped: dict[str, str],
     selected: Sequence[tuple[str, dict]],
+    screened: dict[str, Any] | None = None,
 ) -> Path:
     e = html.escape
     parts = [
@@ -423,6 +439,11 @@ def _write_html(
             "<h2>Confusion matrices (summed over folds)</h2>",
             f"<img alt='confusion matrices' src='data:image/png;base64,{confusion}'>",
         ]
+    if screened:
+        parts += ["<h2>Screening</h2>", f"<p><a href='screening.html'>Open the screening page</a>: the "
+                  f"{len(screened['shown'])} highest-scored of {screened['n_screened']} held-out users, scored "
+                  f"by <code>{e(screened['model'])}</code> trained on the other {screened['n_train']}; each "
+                  "post's weight as a bar, the top posts highlighted.</p>"]
     parts += ["<h2>The sample</h2>", _stats_html(stats)]
     if skipped:
         parts.append("<h2>Registered models not in the demo</h2><ul>")

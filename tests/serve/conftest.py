@@ -49,3 +49,35 @@ def make_client(model_dir, key_file):
 @pytest.fixture
 def key(key_file):
     return key_file[1]["alice"]
+
+
+@pytest.fixture
+def live_server(model_dir, key_file):
+    """A real uvicorn server on 127.0.0.1 (a free port), started and stopped here."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from depscreen.serve import Settings, create_app
+
+    app = create_app(model_dir, Settings(keys_file=key_file[0]))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        assert not thread.is_alive(), "the test server did not stop"

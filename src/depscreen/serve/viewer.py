@@ -86,8 +86,9 @@ def view_html(view: dict[str, Any], title: str = "depscreen screening") -> str:
     css = (STATIC / "viewer.css").read_text(encoding="utf-8")
     js = (STATIC / "viewer.js").read_text(encoding="utf-8")
     data = json.dumps(view, ensure_ascii=False, default=_default)
-    # a JSON block inside <script> must not close the element early
-    data = data.replace("</", "<\\/").replace("<!--", "<\\!--")
+    # a JSON block inside <script> must not close the element early: escape < > & as
+    # JSON unicode escapes (still the same JSON)
+    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     page = page.replace('<link rel="stylesheet" href="/static/viewer.css">', f"<style>\n{css}\n</style>")
     page = page.replace("<title>depscreen review page</title>", f"<title>{html.escape(title)}</title>")
     page = page.replace('<script src="/static/viewer.js"></script>',

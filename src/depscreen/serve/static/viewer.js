@@ -30,7 +30,8 @@
 
   function fmt(x, digits) {
     if (x === null || x === undefined || x === "") return "";
-    if (typeof x === "number") return x.toFixed(digits === undefined ? 3 : digits);
+    if (typeof x === "number") return Number.isInteger(x) && digits === undefined ? String(x)
+      : x.toFixed(digits === undefined ? 3 : digits);
     return String(x);
   }
 
