@@ -118,3 +118,12 @@ def test_every_option_says_what_it_does():
         if param.param_type_name == "option" and not (param.help or "").strip()
     ]
     assert not missing, missing
+
+
+def test_a_mistyped_choice_gets_plain_words_and_a_suggestion():
+    result = runner.invoke(app, ["text", "tokenize", "--lang", "ind", "aku"])
+    assert result.exit_code == 2
+    assert "'ind' is not one of auto, zh, en or id; did you mean 'id'?" in result.output
+    assert "Value error" not in result.output
+    ok = runner.invoke(app, ["text", "normalise", "--emoji", "describe", "so tired 😭"])
+    assert ok.exit_code == 0 and ":loudly_crying_face:" in ok.output

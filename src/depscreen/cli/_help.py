@@ -11,9 +11,11 @@ and :func:`tidy` rewrites every parameter's help line after the command tree is 
 * boolean flags without a type (``--explain``), and the ``--no-`` form only where the
   flag is on by default (``--dedup / --no-dedup``);
 * defaults only where they say something (not ``False``, ``None`` or ``[]``);
-* command lists that wrap their one-line help instead of cutting it with ``...``.
+* command lists that wrap their one-line help instead of cutting it with ``...``;
+* a mistyped choice says ``'ind' is not one of auto, zh, en or id; did you mean 'id'?``
+  instead of a Python validation message.
 
-Only the help text changes: parsing, names and defaults are untouched.
+Parsing, names and defaults are untouched.
 """
 
 from __future__ import annotations
@@ -217,3 +219,33 @@ def _tidy_param(param: Any) -> None:
     param.get_help_record = types.MethodType(help_record, param)
     if param.param_type_name == "argument":
         param.get_usage_pieces = types.MethodType(usage_pieces, param)
+    choices = _choices(_annotation(param))
+    if choices and hasattr(param, "process_value"):
+        param.process_value = types.MethodType(_choice_checker(param.process_value, choices), param)
+
+
+def choice_message(value: Any, choices: list[str]) -> str:
+    """``'ind' is not one of auto, zh, en or id; did you mean 'id'?``"""
+    from ..wording import plain_list, suggest
+
+    message = f"'{value}' is not one of {plain_list(choices, 'or')}"
+    close = suggest(str(value), choices)
+    return message + (f"; did you mean '{close[0]}'?" if close else "")
+
+
+def _choice_checker(process_value, choices: list[str]):
+    """Wrap a parameter's value processing so a bad choice gets :func:`choice_message`."""
+
+    def checked(param, ctx, value):
+        try:
+            return process_value(ctx, value)
+        except Exception as exc:
+            if type(exc).__name__ != "BadParameter":
+                raise
+            values = value if isinstance(value, (list, tuple)) else [value]
+            bad = next((v for v in values if v is not None and str(getattr(v, "value", v)) not in choices), None)
+            if bad is None:
+                raise
+            raise type(exc)(choice_message(bad, choices), ctx=ctx, param=param) from None
+
+    return checked
