@@ -78,3 +78,15 @@ def test_parse_options_reads_json_values():
     assert embed_cli.parse_options(["truncate_dim=256", "input_type=document", "normalize=false"]) == {
         "truncate_dim": 256, "input_type": "document", "normalize": False,
     }
+
+
+def test_without_cache_option_the_embedder_uses_its_default_folder(tmp_path, user_file, monkeypatch):
+    monkeypatch.setenv("DEPSCREEN_CACHE_DIR", str(tmp_path / "default-cache"))
+    args = ["embed", str(user_file), "--backend", "use", "--no-progress", "-o", "threads=1"]
+    first = CliRunner().invoke(_app(), args)
+    assert first.exit_code == 0, first.output
+    assert str(tmp_path / "default-cache") in first.output
+    assert len(EmbeddingCache(tmp_path / "default-cache", get_embedder("use").name, 512)) == 18
+    monkeypatch.setenv("DEPSCREEN_CACHE_DIR", "off")
+    off = CliRunner().invoke(_app(), args)
+    assert off.exit_code == 0 and "18 computed" in off.output and "cache:" not in off.output
