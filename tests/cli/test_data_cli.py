@@ -74,7 +74,7 @@ def test_convert_binarises_with_positive(tmp_path):
     "extra, message",
     [
         (["--format", "cssrs", "--text-col", "body"], "does not take --text-col"),
-        (["--format", "csv", "--text-col", "nope"], "missing column(s) 'nope'"),
+        (["--format", "csv", "--text-col", "nope"], "missing columns 'nope', 'label'"),
         (["--format", "csv", "--text-col", "body", "--label-col", "y", "--positive", "2"], "not found"),
     ],
 )

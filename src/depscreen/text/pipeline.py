@@ -371,7 +371,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):
         params = dict(config.get("params", config))
         unknown = set(params) - set(cls._get_param_names())
         if unknown:
-            raise ValueError(f"Preprocessor config has unknown parameter(s): {sorted(unknown)}")
+            raise ValueError(f"Preprocessor config has unknown parameters: {', '.join(sorted(unknown))}")
         if "languages" in params:
             params["languages"] = tuple(params["languages"])
         records = config.get("resources") if "params" in config and config.get("version", 1) >= 2 else None

@@ -187,7 +187,8 @@ def apply_positive(corpus: Corpus, positive: Iterable[Any]) -> Corpus:
     missing = sorted(wanted - seen)
     if missing:
         raise ValueError(
-            f"positive label(s) {', '.join(missing)} not found; labels are {', '.join(sorted(seen))}"
+            f"--positive {'label' if len(missing) == 1 else 'labels'} {', '.join(missing)} not found; "
+            f"the labels are {', '.join(sorted(seen))}"
         )
 
     def meta(item) -> dict:

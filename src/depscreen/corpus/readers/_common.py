@@ -153,7 +153,7 @@ def check_columns(columns: Sequence[str], required: Iterable[str], path: Path | 
     missing = [c for c in required if c not in columns]
     if missing:
         raise CorpusFormatError(
-            f"{path}: missing column(s) {', '.join(repr(m) for m in missing)} "
+            f"{path}: missing {'column' if len(missing) == 1 else 'columns'} {', '.join(repr(m) for m in missing)} "
             f"(columns are {', '.join(repr(str(c)) for c in columns)})"
         )
 
