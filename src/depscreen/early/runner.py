@@ -423,6 +423,8 @@ def make_stepper(model: Any, mode: str = "auto", *, aggregate: str | None = None
         if getattr(model, "input_level", "any") == "post":
             raise ValueError("a post-level model is stepped with an aggregator, not recomputed")
         return RecomputeStepper(model)
+    if aggregate is not None:  # asked for: score posts one by one and aggregate
+        return PostAggregateStepper(model, aggregate)
     own = getattr(model, "early_stepper", None)
     if callable(own):
         return own()
@@ -431,8 +433,8 @@ def make_stepper(model: Any, mode: str = "auto", *, aggregate: str | None = None
 
     if isinstance(model, (TfidfLogReg, DefaultClassifier)):
         return LinearTfidfStepper(model)
-    if getattr(model, "input_level", "any") == "post" or aggregate is not None:
-        return PostAggregateStepper(model, aggregate or "mean")
+    if getattr(model, "input_level", "any") == "post":
+        return PostAggregateStepper(model, "mean")
     if mode == "incremental":
         raise ValueError(f"{type(model).__name__} has no incremental stepper; use mode='recompute'")
     return RecomputeStepper(model)

@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+
+from depscreen.corpus.types import Post, User
+from depscreen.early.runner import (
+    LinearTfidfStepper,
+    PostAggregateStepper,
+    RecomputeStepper,
+    make_stepper,
+    run_streams,
+)
+from depscreen.models.base import forward
+from depscreen.models.baselines import MajorityBaseline, TfidfLogReg
+from depscreen.models.default import DefaultClassifier
+
+
+def _max_gap(a, b):
+    return max(float(np.abs(x.scores - y.scores).max()) for x, y in zip(a.streams, b.streams))
+
+
+@pytest.mark.parametrize("model", [
+    TfidfLogReg(),
+    TfidfLogReg(analyzer="both", word_ngram_max=3, class_weight="balanced"),
+    DefaultClassifier(embedder=None, Cs=(3.0,)),
+])
+def test_incremental_equals_the_models_own_score_on_each_prefix(small_corpus, model):
+    users = small_corpus.users
+    model.fit(users, small_corpus.labels)
+    inc = run_streams(model, users[:5])
+    assert inc.mode == "incremental" and isinstance(make_stepper(model), LinearTfidfStepper)
+    full = run_streams(model, users[:5], mode="recompute")
+    assert full.mode == "recompute"
+    assert _max_gap(inc, full) < 1e-5
+    # and the last step is the model's score on the whole timeline
+    last = np.array([s.scores[-1] for s in inc.streams])
+    assert np.allclose(last, forward(model, users[:5]).scores, atol=1e-5)
+
+
+def test_chinese_char_ngrams_and_whitespace_at_joins(small_corpus):
+    zh = [u for u in small_corpus.users if u.meta.get("lang") == "zh"]
+    zh = [User(u.user_id, u.label, [Post(p.text) for p in u.posts]) for u in zh]
+    zh[0].posts[1].text = "  " + zh[0].posts[1].text + " \n"
+    zh[0].posts[2].text = ""
+    model = DefaultClassifier(embedder=None, min_df=1).fit(zh, [u.label for u in zh])
+    assert model.zh_  # plain char n-grams over the joined document
+    a = run_streams(model, zh[:3], step=2)
+    b = run_streams(model, zh[:3], step=2, mode="recompute")
+    assert _max_gap(a, b) < 1e-5
+    assert a.streams[0].seen[:2].tolist() == [2, 4]
+
+
+def test_post_level_model_with_aggregator(small_corpus):
+    texts = [p.text for u in small_corpus.users for p in u.posts]
+    labels = [int(p.label == 1) for u in small_corpus.users for p in u.posts]
+    model = TfidfLogReg(class_weight="balanced").fit(texts, labels)
+    user = small_corpus.users[0]
+    for agg in ("mean", "max"):
+        run = run_streams(model, [user], aggregate=agg)
+        post_scores = forward(model, user.texts).scores
+        expected = np.cumsum(post_scores) / np.arange(1, len(post_scores) + 1) if agg == "mean" \
+            else np.maximum.accumulate(post_scores)
+        assert np.allclose(run.streams[0].scores, expected)
+    assert isinstance(make_stepper(model, aggregate="max"), PostAggregateStepper)
+
+
+def test_fallback_for_other_models_and_limits(small_corpus):
+    model = MajorityBaseline().fit(small_corpus.users, small_corpus.labels)
+    assert isinstance(make_stepper(model), RecomputeStepper)
+    with pytest.raises(ValueError, match="no incremental stepper"):
+        make_stepper(model, "incremental")
+    run = run_streams(model, small_corpus.users[:4], max_posts=3)
+    assert all(len(s) <= 3 for s in run.streams)
+    assert run.user_steps == sum(len(s) for s in run.streams)
+    assert run.timing()["mode"] == "recompute"
+    with pytest.raises(ValueError, match="step"):
+        run_streams(model, small_corpus.users[:1], step=0)
