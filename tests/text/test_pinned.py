@@ -129,3 +129,45 @@ def test_old_configs_still_load():
     config = {"type": "depscreen.text.pipeline.Preprocessor", "version": 1,
               "params": {"lang": "en", "stopwords": True}, "resources": {"stopwords": {"en": 300}}}
     assert Preprocessor.from_config(config).transform(["i am not ok"]) == [["i", "not", "ok"]]
+
+
+# -- a saved model moved to a machine without the data folder ------------------------------
+def _id_posts(n: int = 40, seed: int = 0):
+    rng = __import__("random").Random(seed)
+    sad = ["aku gak bisa tidur", "capek bgt hidup gini", "mager mau ngapa2in", "gak ada yg peduli"]
+    calm = ["makan bakso enak bgt", "jalan2 ke pantai", "nonton film sama temen", "kopi pagi yg enak"]
+    texts, y = [], []
+    for i in range(n):
+        label = i % 2
+        texts.append(f"{rng.choice(sad if label else calm)} {rng.choice(['hari ini', 'lagi', 'nih'])}")
+        y.append(label)
+    return texts, __import__("numpy").array(y)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_saved_post_model_predicts_the_same_without_the_data_folder(machines, tmp_path, monkeypatch):
+    import numpy as np
+    import torch
+
+    from depscreen.models import load_model
+    from depscreen.models.post_neural.estimators import CNNClassifier
+
+    monkeypatch.setattr(pinned, "INLINE_MAX_ENTRIES", 10)  # the slang table travels as a file
+    torch.manual_seed(0)
+    texts, y = _id_posts()
+    machines(True)
+    clf = CNNClassifier(top_n=0, preprocessing={"lang": "id"}, ft_epochs=1, ft_min_count=1, ft_vector_size=8,
+                        min_df=1, filters=4, hidden_size=8, batch_size=16, validation_fraction=0.0,
+                        patience=0, max_epochs=2, on_degenerate="warn").fit(texts, y)
+    folder = clf.save(tmp_path / "cnn")
+    assert (folder / "resources" / "id_slang.json").exists()
+    expected = clf.predict_proba(texts)
+
+    machines(False)  # the model folder alone, on a machine without the public data
+    back = load_model(folder)
+    assert back.preprocessor_.transform(texts) == clf.preprocessor_.transform(texts)
+    np.testing.assert_array_equal(back.predict_proba(texts), expected)
+
+    (folder / "resources" / "id_slang.json").unlink()
+    with pytest.raises(ResourceMismatchError, match="'id_slang'"):
+        load_model(folder)

@@ -141,6 +141,16 @@ def _make_preprocessor(config: dict[str, Any] | None):
     return pre
 
 
+def _restore_preprocessor(params: dict[str, Any] | None, saved: dict[str, Any] | None, folder: Path):
+    """The training-time preprocessor of a saved model: its pinned word tables from
+    ``folder/resources/`` (:mod:`depscreen.text.pinned`), else rebuilt from ``params``."""
+    from ...text.pipeline import Preprocessor
+
+    if saved and saved.get("version", 1) >= 2:
+        return Preprocessor.from_config(saved, folder=folder)
+    return _make_preprocessor(params)
+
+
 def _tokenize(pre, texts: Sequence[str]) -> list[list[str]]:
     return pre.transform(list(texts))
 
@@ -761,7 +771,7 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             "input_level": self.input_level,
             "classes": [_plain(c) for c in self.classes_],
             "network": self.network_config_,
-            "preprocessing": self.preprocessor_.get_config(),
+            "preprocessing": self.preprocessor_.get_config(folder=folder),  # tables pinned in resources/
             "class_weight": None if self.class_weight_ is None else [float(w) for w in self.class_weight_],
             "training": {
                 "max_epochs": self.max_epochs_,
@@ -790,7 +800,7 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             if key not in config:
                 raise ValueError(f"{folder / 'config.json'}: field '{key}' is missing")
         self.classes_ = np.asarray(config["classes"])
-        self.preprocessor_ = _make_preprocessor(self.preprocessing)
+        self.preprocessor_ = _restore_preprocessor(self.preprocessing, config.get("preprocessing"), folder)
         if self.input == "tfidf":
             self.features_ = FastTextExpandedTfidf.load(folder / FEATURES_NAME)
             self.vocabulary_ = None
