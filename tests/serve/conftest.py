@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 
 pytest.importorskip("fastapi", reason="the service needs fastapi (pip install depscreen)")
@@ -51,18 +53,16 @@ def key(key_file):
     return key_file[1]["alice"]
 
 
-@pytest.fixture
-def live_server(model_dir, key_file):
-    """A real uvicorn server on 127.0.0.1 (a free port), started and stopped here."""
+@contextmanager
+def serving(app):
+    """Run ``app`` under a real uvicorn server on 127.0.0.1 (a free port) in a thread;
+    yields the base URL and stops the server on exit."""
     import socket
     import threading
     import time
 
     import uvicorn
 
-    from depscreen.serve import Settings, create_app
-
-    app = create_app(model_dir, Settings(keys_file=key_file[0]))
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -81,3 +81,18 @@ def live_server(model_dir, key_file):
         thread.join(timeout=10)
         sock.close()
         assert not thread.is_alive(), "the test server did not stop"
+
+
+@pytest.fixture
+def live_server(model_dir, key_file):
+    """The service for the session model under a real uvicorn server, started and stopped here."""
+    from depscreen.serve import Settings, create_app
+
+    with serving(create_app(model_dir, Settings(keys_file=key_file[0]))) as url:
+        yield url
+
+
+@pytest.fixture
+def serve():
+    """:func:`serving` for tests that build their own app."""
+    return serving
