@@ -29,7 +29,8 @@ def step(module, batch, epoch):
     logits = module(batch[0])
     loss = torch.nn.functional.cross_entropy(logits, batch[1])
     # a per-sample statistic: summed here, averaged over the epoch by the trainer
-    return StepOutput(loss, torch.softmax(logits, 1)[:, 1].detach(), {"ones": float(len(batch[1]))}, n=len(batch[1]))
+    return StepOutput(loss, torch.softmax(logits, 1)[:, 1].detach(), {"ones": float(len(batch[1]))}, n=len(batch[1]),
+                      y=batch[1])
 
 
 class Recorder(Callback):
@@ -59,12 +60,14 @@ def _trainer(callbacks=(), epochs=4, **kw):
 
 def test_callback_protocol_records_and_statistics():
     rec = Recorder()
-    trainer = _trainer([rec], epochs=3, lr=0.1).fit(Data(), Data(seed=1))
+    one_class = lambda y, s: bool(len(np.unique(s > 0.5)) == 1)  # noqa: E731
+    trainer = _trainer([rec], epochs=3, lr=0.1, metrics={"one_class": one_class}).fit(Data(), Data(seed=1))
     assert rec.calls == ["begin", ("epoch", 0), ("end", 0), ("epoch", 1), ("end", 1), ("epoch", 2), ("end", 2),
                          "finish"]
     first = trainer.history[0]
     assert {"epoch", "train_loss", "ones", "valid_loss", "valid_metric", "valid_ones", "dur"} <= set(first)
     assert first["ones"] == pytest.approx(1.0) and first["valid_ones"] == pytest.approx(1.0)
+    assert isinstance(first["valid_one_class"], bool) and 0 <= first["valid_metric"] <= 1
     assert trainer.history[-1]["train_loss"] < first["train_loss"]
     with pytest.raises(ValueError, match="unique"):
         _trainer([Recorder(), Recorder()])

@@ -79,12 +79,14 @@ class StepOutput:
         entropy of each bag summed over the batch); recorded by name (``valid_`` prefixed
         on validation data).
     n : samples in the batch (default: ``len(batch)``).
+    y : the batch's true labels, for the validation metrics (default: ``data.y``).
     """
 
     loss: torch.Tensor
     score: torch.Tensor | None = None
     stats: dict[str, float] = field(default_factory=dict)
     n: int | None = None
+    y: Any = None
 
 
 StepFn = Callable[[torch.nn.Module, Any, int], StepOutput]
@@ -319,7 +321,10 @@ class Trainer:
     loader : ``loader(data, shuffle, generator) -> batches``; ``generator`` is the
         trainer's seeded (and checkpointed) shuffling generator.
     metric : optional ``metric(y_true, scores) -> float`` on the validation set
-        (``data.y``), recorded as ``valid_metric``.
+        (labels from the steps' ``y``, else ``data.y``), recorded as ``valid_metric``.
+    metrics : optional named metrics ``{name: metric(y_true, scores) -> number}`` on the
+        validation set, recorded as ``valid_<name>`` (e.g. macro-F1 of the argmax, or a
+        check that the network does not predict one class for everything).
     optimizer : optional ``optimizer(params) -> torch.optim.Optimizer`` (default Adam
         with ``lr`` and ``weight_decay``).
     fingerprint : identifies the run for :class:`Checkpoint` resumption.
@@ -338,6 +343,7 @@ class Trainer:
         seed: int = 13,
         callbacks: Sequence[Callback] = (),
         metric: Callable[[np.ndarray, np.ndarray], float] | None = None,
+        metrics: dict[str, Callable[[np.ndarray, np.ndarray], Any]] | None = None,
         optimizer: Callable[[list], torch.optim.Optimizer] | None = None,
         clip_grad: float | None = 5.0,
         fingerprint: str = "",
@@ -355,6 +361,7 @@ class Trainer:
         self.seed = seed
         self.callbacks = list(callbacks)
         self.metric = metric
+        self.metrics = dict(metrics or {})
         self.make_optimizer = optimizer
         self.clip_grad = clip_grad
         self.fingerprint = fingerprint
@@ -426,7 +433,7 @@ class Trainer:
     def evaluate(self, data: Any, epoch: int = -1) -> dict:
         """Validation loss, metric and statistics on ``data`` (eval mode, no shuffling)."""
         self.module.eval()
-        total, count, scores, stats = 0.0, 0, [], {}
+        total, count, scores, ys, stats = 0.0, 0, [], [], {}
         for batch in self.loader(data, False, None):
             res = self.step(self.module, batch, epoch)
             n = self._size(batch, res)
@@ -434,11 +441,17 @@ class Trainer:
             count += n
             if res.score is not None:
                 scores.append(res.score.cpu().numpy())
+            if res.y is not None:
+                ys.append(res.y.cpu().numpy() if torch.is_tensor(res.y) else np.asarray(res.y))
             _add(stats, res.stats, n)
         out = {"valid_loss": total / max(count, 1)}
-        y = getattr(data, "y", None)
-        if self.metric is not None and scores and y is not None:
-            out["valid_metric"] = float(self.metric(np.asarray(y), np.concatenate(scores)))
+        y = np.concatenate(ys) if ys else getattr(data, "y", None)
+        if scores and y is not None:
+            y, s = np.asarray(y), np.concatenate(scores)
+            if self.metric is not None:
+                out["valid_metric"] = float(self.metric(y, s))
+            for name, fn in self.metrics.items():
+                out[f"valid_{name}"] = fn(y, s)
         out.update({f"valid_{k}": v for k, v in _means(stats).items()})
         return out
 
