@@ -116,6 +116,14 @@ def test_plain_lines_and_the_mil_explain_page_open_in_the_same_viewer(browser, l
     assert page.inner_text(f"tr[data-index='{n - 1}'] .post-text") == user.posts[n - 1].text
     page.screenshot(path=str(tmp_path / "mil-explain.png"), full_page=True)
 
+    # mil explain's explanations.json (weights and ids, no text) opens too
+    doc = tmp_path / "explanations.json"
+    doc.write_text(json.dumps({"disclaimer": "d", "model": "m", "users": [{**explanation, "user_id": "u-7"}]}))
+    page.set_input_files("#file", str(doc))
+    page.wait_for_selector("#user-view h2:has-text('User u-7')", timeout=10000)
+    assert page.inner_text("#score") == "0.830"
+    assert "(text not in this file)" in page.inner_text("table.timeline")
+
     # one post per line (Chinese and Indonesian too)
     page.fill("#api-key", key)
     page.fill("#timeline", "好累，什么都不想做\ncapek banget hari ini\ncannot sleep again")
