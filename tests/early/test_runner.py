@@ -74,3 +74,28 @@ def test_fallback_for_other_models_and_limits(small_corpus):
     assert run.timing()["mode"] == "recompute"
     with pytest.raises(ValueError, match="step"):
         run_streams(model, small_corpus.users[:1], step=0)
+
+
+class _HashEmbedder:
+    """A deterministic stand-in for a sentence embedder (no model download)."""
+
+    dim = 16
+
+    def embed(self, texts):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in t.lower().split():
+                out[i, hash(w) % self.dim] += 1.0
+        return out
+
+
+def test_stacked_default_model_keeps_a_running_mean_of_post_vectors(en_corpus):
+    model = DefaultClassifier(embedder="use", Cs=(3.0,), embed_Cs=(1.0,))
+    model._embedder_obj = _HashEmbedder()
+    model.fit(en_corpus.users, en_corpus.labels)
+    assert getattr(model, "stacked_", None) or getattr(model, "meta_lr_", None) is not None
+    stepper = make_stepper(model)
+    assert stepper.name == "tfidf-incremental+embedding-mean"
+    a = run_streams(model, en_corpus.users[:4])
+    b = run_streams(model, en_corpus.users[:4], mode="recompute")
+    assert _max_gap(a, b) < 1e-4

@@ -302,7 +302,8 @@ class LinearTfidfStepper(Stepper):
         from ..text.segment import segment_cjk
 
         self.model = model
-        self.embed_lr = self.meta_lr = None
+        self.embed_lr = None
+        self.stack = None
         if isinstance(model, TfidfLogReg):
             vectorizers = model.vectorizers_
             lr = model.classifier_
@@ -316,8 +317,9 @@ class LinearTfidfStepper(Stepper):
             lr = model.tfidf_lr_
             sep = model.sep
             pres = [segment_cjk, None]
-            self.embed_lr, self.meta_lr = model.embed_lr_, model.meta_lr_
-            if self.meta_lr is not None:
+            self.stack = _stack_kind(model)
+            if self.stack is not None:
+                self.embed_lr = model.embed_lr_
                 self.name = "tfidf-incremental+embedding-mean"
             from ..text.normalise import redact
 
@@ -339,7 +341,7 @@ class LinearTfidfStepper(Stepper):
 
     def init(self, user: User) -> dict[str, Any]:
         st: dict[str, Any] = {"blocks": [b.init() for b in self.blocks]}
-        if self.meta_lr is not None:
+        if self.stack is not None:
             st["emb_sum"] = None
             st["n"] = 0
         return st
@@ -354,7 +356,7 @@ class LinearTfidfStepper(Stepper):
                        for st in states])
         proba = _linear_proba(D)
         proba = _aligned(proba, self.lr.classes_, self.classes)
-        if self.meta_lr is not None:
+        if self.stack is not None:
             proba = self._stack(states, new_posts, proba)
         from ..models.base import risk_scores
 
@@ -376,8 +378,27 @@ class LinearTfidfStepper(Stepper):
             means.append(st["emb_sum"] / max(st["n"], 1))
         E = np.asarray(means, dtype=np.float32)
         p_e = align(self.embed_lr.predict_proba(E), self.embed_lr.classes_, self.classes)
-        meta = self.model._meta_features(p_t, p_e)
-        return align(self.meta_lr.predict_proba(meta), self.meta_lr.classes_, self.classes)
+        m = self.model
+        if self.stack == "product":
+            from ..models.default import _log, _stack_proba
+
+            return _stack_proba([_log(p_t), _log(p_e)], m.stack_weights_, m.stack_bias_)
+        return align(m.meta_lr_.predict_proba(m._meta_features(p_t, p_e)), m.meta_lr_.classes_, self.classes)
+
+
+def _stack_kind(model: Any) -> str | None:
+    """How a fitted default model combines its TF-IDF and embedding models: None (not
+    stacked), ``"product"`` (weighted log-probabilities) or ``"meta-lr"``; anything else
+    raises TypeError so :func:`make_stepper` falls back to recomputing."""
+    if getattr(model, "stacked_", None) is False:
+        return None
+    if getattr(model, "stacked_", False) and hasattr(model, "stack_weights_"):
+        return "product"
+    if getattr(model, "meta_lr_", None) is not None and callable(getattr(model, "_meta_features", None)):
+        return "meta-lr"
+    if getattr(model, "meta_lr_", "absent") is None or getattr(model, "embed_lr_", None) is None:
+        return None
+    raise TypeError("unrecognised stacking in the default model")
 
 
 def _linear_proba(D: np.ndarray) -> np.ndarray:
@@ -432,7 +453,12 @@ def make_stepper(model: Any, mode: str = "auto", *, aggregate: str | None = None
     from ..models.default import DefaultClassifier
 
     if isinstance(model, (TfidfLogReg, DefaultClassifier)):
-        return LinearTfidfStepper(model)
+        try:
+            return LinearTfidfStepper(model)
+        except TypeError:  # a layout this stepper does not know: recompute (correct, slower)
+            if mode == "incremental":
+                raise
+            return RecomputeStepper(model)
     if getattr(model, "input_level", "any") == "post":
         return PostAggregateStepper(model, "mean")
     if mode == "incremental":
