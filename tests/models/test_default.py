@@ -95,7 +95,7 @@ def test_embedder_failure_falls_back_to_tfidf_with_a_warning():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model.fit(POSTS, LABELS)
-    assert model.embedder_used_ is None and model.meta_lr_ is None
+    assert model.embedder_used_ is None and not model.stacked_
     assert any("TF-IDF model alone" in str(w.message) for w in caught)
     assert model.predict(["sad and empty"]).tolist() == [1]
 
@@ -112,9 +112,29 @@ def test_stacked_with_an_embedder_saves_and_loads(tmp_path, monkeypatch):
 
     monkeypatch.setattr(mod.DefaultClassifier, "_embedder", lambda self: Fake())
     model = DefaultClassifier(embedder="fake").fit(POSTS, LABELS)
-    assert model.embedder_used_ == "fake" and model.meta_lr_ is not None
+    assert model.embedder_used_ == "fake" and model.stacked_
     assert model.embed_C_ in model.embed_Cs
     again = load_model(model.save(tmp_path / "s"))
     assert np.allclose(again.predict_proba(POSTS), model.predict_proba(POSTS))
     three = DefaultClassifier(embedder="fake").fit(POSTS, [0, 1, 2] * 6)
     assert three.predict_proba(POSTS[:2]).shape == (2, 3)
+
+
+def test_stack_weights_never_negative_and_fit_a_clear_signal():
+    from depscreen.models.default import _fit_stack, _stack_proba
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 300)
+    good = np.where(y[:, None] == np.arange(2), 0.9, 0.1)          # informative model
+    flipped = np.where(y[:, None] == np.arange(2), 0.2, 0.8)       # anti-informative model
+    logs = [np.log(good), np.log(flipped)]
+    w, b = _fit_stack(logs, y, np.ones(len(y)))
+    assert (w >= 0).all() and w[0] > 0.5 and w[1] < 1e-3  # the flipped model is switched off, not inverted
+    P = _stack_proba(logs, w, b)
+    assert np.allclose(P.sum(1), 1) and (P.argmax(1) == y).all()
+
+
+def test_C_chosen_by_out_of_fold_log_likelihood():
+    model = _fit()
+    assert all(v <= 0 for v in model.cv_scores_.values())  # mean log-likelihoods
+    assert model.cv_scores_[model.C_] == max(model.cv_scores_.values())

@@ -47,7 +47,6 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
 from ..corpus.types import User
@@ -231,7 +230,8 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
 
     def _select_C(self, Z, y: np.ndarray, Cs: Sequence[float], folds) -> tuple[float, np.ndarray | None, dict]:
         """Inner CV over ``Cs`` (ascending, warm-started): the C with the best out-of-fold
-        macro-F1 and its out-of-fold probabilities."""
+        (class-weighted) log-likelihood, and its out-of-fold probabilities. Scores are the
+        mean log-likelihood (higher is better); ties go to the smaller C."""
         Cs = sorted(float(c) for c in Cs)
         if folds is None:
             return Cs[len(Cs) // 2], None, {}
@@ -244,7 +244,11 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
                     warnings.simplefilter("ignore")
                     lr.fit(Z[tr], y[tr])
                 oof[c][va] = _aligned(lr.predict_proba(Z[va]), lr.classes_, self.classes_)
-        scores = {c: float(f1_score(y, self.classes_[oof[c].argmax(1)], average="macro")) for c in Cs}
+        sw = _balanced_weights(y, self.classes_) if self.class_weight == "balanced" else np.ones(len(y))
+        idx = np.searchsorted(self.classes_, y)
+        scores = {
+            c: float(np.average(np.log(np.clip(oof[c][np.arange(len(y)), idx], _EPS, 1.0)), weights=sw)) for c in Cs
+        }
         best = max(Cs, key=lambda c: (scores[c], -c))
         return best, oof[best], scores
 
@@ -279,7 +283,8 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             warnings.simplefilter("ignore")
             self.tfidf_lr_ = self._lr(self.C_).fit(T, y)
         self.embedder_used_ = None
-        self.embed_lr_ = self.meta_lr_ = None
+        self.embed_lr_ = None
+        self.stacked_ = False
         self.embed_C_ = None
         self.embed_cv_scores_ = {}
         if self.embedder is not None and folds is not None:
@@ -298,20 +303,13 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     self.embed_lr_ = self._lr(self.embed_C_).fit(E, y)
-                    self.meta_lr_ = LogisticRegression(
-                        C=1.0, class_weight=self.class_weight, max_iter=int(self.max_iter)
-                    ).fit(self._meta_features(oof_t, oof_e), y)
+                sw = _balanced_weights(y, self.classes_) if self.class_weight == "balanced" else np.ones(len(y))
+                self.stack_weights_, self.stack_bias_ = _fit_stack(
+                    [_log(oof_t), _log(oof_e)], np.searchsorted(self.classes_, y), sw
+                )
+                self.stacked_ = True
                 self.embedder_used_ = self.embedder
         return self
-
-    def _meta_features(self, p_t: np.ndarray, p_e: np.ndarray) -> np.ndarray:
-        def logit(p):
-            p = np.clip(p, _EPS, 1 - _EPS)
-            return np.log(p) - np.log1p(-p)
-
-        if p_t.shape[1] == 2:
-            return np.column_stack([logit(p_t[:, 1]), logit(p_e[:, 1])])
-        return np.hstack([np.log(np.clip(p_t, _EPS, 1)), np.log(np.clip(p_e, _EPS, 1))])
 
     # ------------------------------------------------------------------ prediction ------
 
@@ -321,9 +319,9 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         docs, posts = self._texts(X)
         T = self._tfidf(docs)
         p_t = _aligned(self.tfidf_lr_.predict_proba(T), self.tfidf_lr_.classes_, self.classes_)
-        if self.meta_lr_ is not None:
+        if self.stacked_:
             p_e = _aligned(self.embed_lr_.predict_proba(self._embed(docs, posts)), self.embed_lr_.classes_, self.classes_)
-            proba = _aligned(self.meta_lr_.predict_proba(self._meta_features(p_t, p_e)), self.meta_lr_.classes_, self.classes_)
+            proba = _stack_proba([_log(p_t), _log(p_e)], self.stack_weights_, self.stack_bias_)
         else:
             proba = p_t
         preds = self.classes_[proba.argmax(axis=1)]
@@ -402,9 +400,10 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             "embed_C": self.embed_C_,
             "embed_cv_scores": {str(k): v for k, v in self.embed_cv_scores_.items()},
         }
-        if self.meta_lr_ is not None:
+        if self.stacked_:
             fitted["embed_lr"] = save_linear(self.embed_lr_, "embed_lr", arrays)
-            fitted["meta_lr"] = save_linear(self.meta_lr_, "meta_lr", arrays)
+            fitted["stack"] = {"weights": [float(w) for w in self.stack_weights_],
+                               "bias": [float(b) for b in self.stack_bias_]}
         return {"weights": write_arrays(arrays, folder), "format": "safetensors+json", "fitted": fitted}
 
     def _load_weights(self, folder: Path, config: dict[str, Any]) -> None:
@@ -422,10 +421,13 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         self.embedder_used_ = fitted.get("embedder_used")
         self.embed_C_ = fitted.get("embed_C")
         self.embed_cv_scores_ = {float(k): v for k, v in fitted.get("embed_cv_scores", {}).items()}
-        self.embed_lr_ = self.meta_lr_ = None
-        if "meta_lr" in fitted:
+        self.embed_lr_ = None
+        self.stacked_ = False
+        if "stack" in fitted:
             self.embed_lr_ = load_linear(fitted["embed_lr"], arrays, "embed_lr", folder)
-            self.meta_lr_ = load_linear(fitted["meta_lr"], arrays, "meta_lr", folder)
+            self.stack_weights_ = np.asarray(fitted["stack"]["weights"], dtype=float)
+            self.stack_bias_ = np.asarray(fitted["stack"]["bias"], dtype=float)
+            self.stacked_ = True
 
     @classmethod
     def load(cls, folder: str | Path) -> "DefaultClassifier":
@@ -438,6 +440,51 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         model = cls(**params)
         model._load_weights(folder, config)
         return model
+
+
+def _log(p: np.ndarray) -> np.ndarray:
+    return np.log(np.clip(p, _EPS, 1.0))
+
+
+def _balanced_weights(y: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """scikit-learn's "balanced" sample weights: n / (K * count of the sample's class)."""
+    idx = np.searchsorted(classes, y)
+    counts = np.bincount(idx, minlength=len(classes)).astype(float)
+    return len(y) / (len(classes) * counts[idx])
+
+
+def _stack_proba(logps: list[np.ndarray], weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    z = sum(w * L for w, L in zip(weights, logps)) + bias
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _fit_stack(logps: list[np.ndarray], y_idx: np.ndarray, sw: np.ndarray, l2: float = 1e-3):
+    """Combine models' log-probabilities as ``softmax(sum_m w_m log p_m + b)`` with every
+    ``w_m >= 0`` (a weighted product of experts; non-negative weights as in Breiman's
+    stacked regressions, so a small or noisy out-of-fold sample can shrink a model's
+    weight but never turn its ranking upside down). Fitted by L-BFGS-B on the sample-weighted
+    log-loss with a small L2 penalty; returns ``(weights, bias)``."""
+    from scipy.optimize import minimize
+
+    M, (n, K) = len(logps), logps[0].shape
+    Y = np.zeros((n, K))
+    Y[np.arange(n), y_idx] = 1.0
+    sw = sw / sw.sum()
+
+    def loss(theta):
+        w, b = theta[:M], theta[M:]
+        P = _stack_proba(logps, w, b)
+        value = -np.sum(sw * np.log(np.clip(P[np.arange(n), y_idx], 1e-12, 1.0))) + l2 * np.sum(theta**2)
+        G = (P - Y) * sw[:, None]
+        grad = np.concatenate([[np.sum(G * L) for L in logps], G.sum(axis=0)]) + 2 * l2 * theta
+        return value, grad
+
+    theta0 = np.concatenate([np.full(M, 1.0 / M), np.zeros(K)])
+    bounds = [(0.0, None)] * M + [(None, None)] * K
+    res = minimize(loss, theta0, jac=True, method="L-BFGS-B", bounds=bounds)
+    return res.x[:M].copy(), res.x[M:].copy()
 
 
 def _aligned(proba: np.ndarray, have: Sequence[Any], want: Sequence[Any]) -> np.ndarray:
