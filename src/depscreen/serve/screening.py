@@ -57,7 +57,7 @@ def write_screening_page(
     preds = score(fitted, held_out, explain=True, top_k=50)
     order = np.argsort(-np.nan_to_num(np.asarray(preds.scores, dtype=float), nan=-np.inf), kind="stable")[:n_top]
     chosen = [held_out[i] for i in order]
-    top = score(fitted, chosen, explain=True, top_k=50)
+    top = score(fitted, chosen, explain=True, top_k=max(50, max(len(u.posts) for u in chosen)))
     view = view_from_predictions(chosen, top, source=(
         f"the {len(chosen)} highest-scored of {len(held_out)} held-out users (the model, trained on the other "
         f"{len(train_idx)}, never saw them)"))

@@ -261,7 +261,7 @@
     out.textContent = "";
     if (view.disclaimer) $("disclaimer").textContent = view.disclaimer;
     var model = view.model ? (typeof view.model === "string" ? view.model
-      : view.model.name + " (version " + view.model.version + ")") : "";
+      : view.model.name + (view.model.version ? " (version " + view.model.version + ")" : "")) : "";
     out.appendChild(el("p", { "class": "meta" }, [
       (view.source || "") + (model ? " \u00b7 model " + model : "") + " \u00b7 " + view.users.length +
       (view.users.length === 1 ? " user" : " users")]));
