@@ -153,3 +153,18 @@ def test_majority_explains_nothing_and_bad_folders_are_refused(post_file, tmp_pa
 def test_models_lists_registry():
     r = _ok(runner.invoke(app, ["models"]))
     assert "majority" in r.output and "tfidf-lr" in r.output and "any" in r.output
+
+
+def test_single_class_models_are_warned_about_with_the_fix(tmp_path):
+    """An imbalanced set where plain tfidf-lr predicts the majority class everywhere:
+    evaluate and train both say so and name class_weight=balanced."""
+    rng = random.Random(3)
+    recs = [PostRecord(f"p{i}", _text(rng, i < 18), int(i < 18)) for i in range(300)]
+    data = write_jsonl(PostCorpus(recs), tmp_path / "skewed.jsonl")
+    r = _ok(runner.invoke(app, ["evaluate", "-m", "tfidf-lr", "-d", str(data), "--cv", "3", "--no-progress"]))
+    assert "warning:" in r.output and "class_weight=balanced" in r.output
+    r = _ok(runner.invoke(app, ["train", "-m", "tfidf-lr", "-d", str(data), "-o", str(tmp_path / "m")]))
+    assert "warning:" in r.output and "class_weight=balanced" in r.output
+    r = _ok(runner.invoke(app, ["evaluate", "-m", "tfidf-lr", "-d", str(data), "--cv", "3", "--no-progress",
+                                "-p", "class_weight=balanced", "-p", "C=10"]))
+    assert "warning:" not in r.output

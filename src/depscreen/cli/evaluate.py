@@ -101,10 +101,15 @@ def _run_evaluation(
     for note in first.split.notes:
         console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
     stdout_console().print(comp.to_rich())
+    from ..evaluate.report import degenerate_warnings
+
+    warned = {model: message for model, message in degenerate_warnings(comp.results)}
     for r in comp.results:
         for note in r.notes:
-            if note not in first.split.notes:
+            if note not in first.split.notes and not (r.model in warned and "single class" in note):
                 console.print(f"[yellow]{r.model}:[/yellow] {note}", highlight=False)
+    for message in warned.values():
+        console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
     if json_out:
         payload = comp.to_dict()
         payload["command"] = {
