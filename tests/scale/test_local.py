@@ -143,3 +143,11 @@ def test_explanations_per_shard_and_empty_shard(sample, model_dir, tmp_path):
     lines = (tmp_path / "out" / "part-00001.explanations.jsonl").read_text().splitlines()
     assert [json.loads(x)["user_id"] for x in lines] == [u.user_id for u in sample.users[3:6]]
     assert not (tmp_path / "out" / "part-00009.parquet").exists()
+
+
+def test_ray_engine_without_ray_says_how_to_install(sample, model_dir, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if ray were not installed
+    write_shards(sample.users[:4], tmp_path / "in", users_per_shard=2)
+    with pytest.raises(ScaleError, match=r"pip install 'depscreen\[ray\]'"):
+        screen(model_dir, tmp_path / "in", tmp_path / "out", engine="ray")
+    assert not list((tmp_path / "out").glob("*.parquet"))

@@ -29,7 +29,16 @@ RESULT_KEYS = ("name", "ok", "n_items", "n_posts", "computed", "hits", "seconds"
                "error", "worker", "peak_rss_mb")
 
 
-def _peak_rss_mb() -> float:
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB: ``VmHWM`` on Linux (``ru_maxrss``
+    would carry over the high-water mark of a forking parent), else ``ru_maxrss``."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         import resource
 
@@ -43,7 +52,7 @@ def _result(name: str, **fields: Any) -> dict[str, Any]:
                            "seconds": 0.0, "sha256": "", "output": "", "error": "",
                            "worker": f"{socket.gethostname()}:{os.getpid()}", "peak_rss_mb": 0.0}
     out.update(fields)
-    out["peak_rss_mb"] = _peak_rss_mb()
+    out["peak_rss_mb"] = peak_rss_mb()
     return out
 
 
