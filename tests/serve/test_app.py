@@ -281,3 +281,41 @@ def test_serving_needs_keys_unless_told_otherwise(model_dir):
     from fastapi.testclient import TestClient
 
     assert TestClient(app).post("/v1/screen", json={"users": [_user()]}).status_code == 200
+
+
+def test_a_client_that_keeps_sending_wrong_keys_is_refused_before_hashing(make_client, key):
+    client = make_client(failed_keys_per_minute=6, failed_keys_burst=3)
+    wrong = key[:-3] + "abc"
+    codes = [client.post("/v1/screen", json={"users": [_user()]}, headers={"X-API-Key": wrong}).status_code
+             for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    r = client.post("/v1/screen", json={"users": [_user()]}, headers={"X-API-Key": key})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1  # locked out for a while, even a good key
+
+
+class PostIdModel(SlowModel):
+    """Explains with every post's id (as attention models do)."""
+
+    def _forward(self, X, *, explain=False, top_k=5):
+        out = super()._forward(X, explain=False)
+        if explain:
+            out.explanations = [{"prediction": 0, "score": 0.5, "user_id": u.user_id,
+                                 "posts": [{"index": j, "id": p.id, "time": p.time, "weight": 1.0 / len(u.posts),
+                                            "used": True} for j, p in enumerate(u.posts)]} for u in X]
+        return out
+
+
+def test_pseudonymise_hashes_post_ids_that_carry_the_user_id(key_file, key):
+    from fastapi.testclient import TestClient
+
+    from depscreen.serve import Settings, create_app
+
+    user = {"user_id": "realname", "posts": [{"id": "realname-001", "text": "a"}, {"text": "b"}]}
+    plain = TestClient(create_app(PostIdModel(0.0), Settings(keys_file=key_file[0])))
+    exp = plain.post("/v1/screen", json={"users": [user]}, headers={"X-API-Key": key}).json()["results"][0]
+    assert exp["explanation"]["posts"][0]["id"] == "realname-001" and "user_id" not in exp["explanation"]
+    hashed = TestClient(create_app(PostIdModel(0.0), Settings(keys_file=key_file[0], pseudonymise=True)))
+    r = hashed.post("/v1/screen", json={"users": [user]}, headers={"X-API-Key": key})
+    assert "realname" not in r.text
+    posts = r.json()["results"][0]["explanation"]["posts"]
+    assert posts[0]["id"].startswith("p_") and posts[1]["id"] is None

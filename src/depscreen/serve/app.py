@@ -97,6 +97,9 @@ class Service:
         self.card = model_card(model, folder, self.name)
         self.level = self.card["input_level"]
         self.limiter = RateLimiter(settings.rate_limit, settings.burst)
+        # wrong keys per client address: each costs a deliberately slow hash, so a client
+        # that keeps guessing is refused (429) before any hashing
+        self.failures = RateLimiter(settings.failed_keys_per_minute, settings.failed_keys_burst)
         self.capacity = anyio.CapacityLimiter(settings.workers)
         salt = settings.pseudonym_salt or secrets.token_hex(16)
         self._salt = salt.encode()
@@ -109,10 +112,11 @@ class Service:
         return {"name": c["name"], "version": c["version"], "depscreen_version": c["depscreen_version"],
                 "input_level": c["input_level"], "classes": c["classes"]}
 
-    def pseudonym(self, user_id: str) -> str:
+    def pseudonym(self, user_id: str, prefix: str = "u_") -> str:
+        """``user_id`` itself, or with ``pseudonymise`` a salted HMAC of it."""
         if not self.settings.pseudonymise:
             return user_id
-        return "u_" + hmac.new(self._salt, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+        return prefix + hmac.new(self._salt, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
     def warm_up(self) -> None:
         """One tiny forward pass (English, Chinese and Indonesian text, languages detected)
@@ -154,8 +158,17 @@ class KeyAuth:
         if svc.keys is None:
             name = "anonymous"
         else:
+            client = (scope.get("client") or ("unknown", 0))[0]
+            blocked = svc.failures.wait(client)
+            if blocked > 0:
+                log.info("refused path=%s status=429 reason=too many wrong keys", scope["path"])
+                return await _send_json(send, 429, {"error": "too many wrong keys from this address",
+                                                    "detail": f"retry in {retry_after_header(blocked)} s"},
+                                        [(b"retry-after", retry_after_header(blocked).encode())])
             name = await anyio.to_thread.run_sync(svc.keys.verify, key) if key else None
             if name is None:
+                if key:
+                    svc.failures.acquire(client)
                 log.info("refused path=%s status=401 reason=%s", scope["path"], "bad key" if key else "no key")
                 return await _send_json(send, 401, {"error": "a valid API key is needed", "field": "X-API-Key",
                                                     "detail": "send 'X-API-Key: KEY' or 'Authorization: Bearer KEY'"},
@@ -290,6 +303,10 @@ def _results(svc: Service, preds, *, users=None, n_posts=None, langs=None) -> li
         exp = preds.explanations[i] if preds.explanations is not None else None
         if exp is not None:
             exp = {k: v for k, v in exp.items() if k not in ("user_id", "text")}
+            if svc.settings.pseudonymise and exp.get("posts"):
+                # post ids often embed the user id: hash them too
+                exp["posts"] = [{**p, "id": None if p.get("id") is None else svc.pseudonym(str(p["id"]), "p_")}
+                                for p in exp["posts"]]
         out.append(ItemResult(
             id=svc.pseudonym(str(item_id)) if users is not None else str(item_id),
             score=None if preds.scores is None or not np.isfinite(preds.scores[i]) else float(preds.scores[i]),

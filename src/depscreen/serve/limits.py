@@ -48,6 +48,18 @@ class RateLimiter:
             return (1.0 - tokens) / per_s
 
 
+    def wait(self, key: str) -> float:
+        """Seconds until ``key`` has a token, without taking one (0.0: now)."""
+        if self.rate <= 0:
+            return 0.0
+        per_s = self.rate / 60.0
+        now = self.clock()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * per_s)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / per_s
+
+
 def retry_after_header(wait_s: float) -> str:
     """``Retry-After`` in whole seconds, at least 1."""
     return str(max(1, math.ceil(wait_s)))

@@ -30,6 +30,8 @@ class Settings:
         empty: random per process).
     cors_origins : origins allowed to call the API from a browser; empty: CORS off.
     batch_chunk : users scored per forward pass while streaming a batch.
+    failed_keys_per_minute, failed_keys_burst : wrong keys one client address may send
+        (each costs a slow hash) before it is refused with 429.
     """
 
     keys_file: Path | None = None
@@ -49,6 +51,8 @@ class Settings:
     pseudonym_salt: str = ""
     cors_origins: list[str] = field(default_factory=list)
     batch_chunk: int = 64
+    failed_keys_per_minute: float = 20.0
+    failed_keys_burst: int = 20
 
     def check(self, has_keys: bool = False) -> "Settings":
         """Raise ValueError naming the first setting out of range (``has_keys``: the
