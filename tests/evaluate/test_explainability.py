@@ -132,9 +132,10 @@ def test_cross_validate_reports_entropy_and_recall_for_attention_models():
 
 def test_cross_validate_with_a_real_mhim_model():
     corpus = UserCorpus(users_with_truth(32, seed=3), name="bags-with-truth")
-    params = dict(embedder="tfidf-svd", embedder_options={"n_components": 16}, encoder="none",
-                  autoencoder=False, skip_embedding=False, hidden_size=8, attention_size=8, epochs=4,
-                  validation_split=0.0, batch_size=16, mhim_t=1, mhim_b=1)
+    base = dict(embedder="tfidf-svd", embedder_options={"n_components": 16}, encoder="none",
+                autoencoder=False, skip_embedding=False, hidden_size=8, attention_size=8, epochs=4,
+                validation_split=0.0, batch_size=16)
+    params = {**{f"base__{k}": v for k, v in base.items()}, "mhim_t": 1, "mhim_b": 1}  # MHIM wraps LMILAtt
     res = cross_validate("lmilatt-mhim", corpus, cv=2, seed=1, params=params, progress=False)
     ent = res.mean("attention_entropy")
     assert 0 < ent <= max(math.log(len(u.posts)) for u in corpus.users) + 1e-6
