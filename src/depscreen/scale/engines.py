@@ -137,7 +137,9 @@ class RayEngine:
             _RayWorker,
             fn_constructor_kwargs={"job": job},
             batch_size=1,
-            compute=ray.data.ActorPoolStrategy(size=size),
+            # one shard in flight per actor: a shard is long work, so queueing more on the
+            # first actor that comes up would unbalance the pool
+            compute=ray.data.ActorPoolStrategy(size=size, max_tasks_in_flight_per_actor=1),
             num_cpus=self.cpus_per_actor,
             batch_format="numpy",
         )
