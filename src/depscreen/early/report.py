@@ -16,6 +16,7 @@ No post text appears anywhere; users are shown by their position only.
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
@@ -43,28 +44,38 @@ def tradeoff(streams, y, thresholds: Sequence[float] = THRESHOLDS) -> dict[str, 
 
 
 def delay_histogram(result: "EarlyCVResult") -> str:
+    import textwrap
+
     from matplotlib.figure import Figure
 
     from ..evaluate.report import _png
 
     labels = list(result.decisions)
-    fig = Figure(figsize=(min(10, 3.2 * len(labels) + 1), 3.0))
+    ncols = min(3, len(labels))
+    nrows = math.ceil(len(labels) / ncols)
+    fig = Figure(figsize=(3.3 * ncols + 0.4, 2.6 * nrows + 0.3), layout="constrained")
     y = result.y
+    top = max([1] + [int(k.max()) for _, k in result.decisions.values() if len(k)])
+    bins = np.unique(np.round(np.geomspace(1, top + 1, 16))).astype(float)
+    if len(bins) < 2:
+        bins = np.array([1.0, 2.0])
     for j, label in enumerate(labels):
-        ax = fig.add_subplot(1, len(labels), j + 1)
+        ax = fig.add_subplot(nrows, ncols, j + 1)
         d, k = result.decisions[label]
         tp, fp = k[(d == 1) & (y == 1)], k[(d == 1) & (y == 0)]
-        top = max([1, *tp.tolist(), *fp.tolist()])
-        bins = np.unique(np.round(np.geomspace(1, top + 1, 16))).astype(float)
-        if len(bins) < 2:
-            bins = np.array([1.0, 2.0])
-        ax.hist([tp, fp], bins=bins, stacked=True, label=["true alert", "false alert"],
-                color=["#2b7bba", "#d9534f"])
+        if len(tp) + len(fp):
+            ax.hist([tp, fp], bins=bins, stacked=True, label=["true alert", "false alert"],
+                    color=["#2b7bba", "#d9534f"])
+        else:
+            ax.text(0.5, 0.5, "no alerts", ha="center", va="center", transform=ax.transAxes, color="#666")
         ax.set_xscale("log")
-        ax.set_xlabel("posts read at the alert")
-        ax.set_title(label, fontsize=8)
-        if j == 0:
-            ax.set_ylabel("users")
+        ax.set_title("\n".join(textwrap.wrap(label, 34)), fontsize=8)
+        ax.tick_params(labelsize=7)
+        if j // ncols == nrows - 1:
+            ax.set_xlabel("posts read at the alert", fontsize=8)
+        if j % ncols == 0:
+            ax.set_ylabel("users", fontsize=8)
+        if j == 0 and len(tp) + len(fp):
             ax.legend(fontsize="x-small", frameon=False)
     return _png(fig)
 
