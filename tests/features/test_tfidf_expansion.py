@@ -173,3 +173,12 @@ def test_clear_errors(tmp_path):
 
     with pytest.raises(NotFittedError):
         FastTextExpandedTfidf().transform(TRAIN)
+
+
+def test_transform_both_is_one_vectorisation_with_both_views(vec_file):
+    exp = FastTextExpandedTfidf(top_n=2, vectors_path=vec_file).fit(TRAIN)
+    docs = [["unhappy", "day"], ["pizza", "sad"], []]
+    expanded, plain = exp.transform_both(docs)
+    np.testing.assert_array_equal(expanded.toarray(), exp.transform(docs).toarray())
+    np.testing.assert_array_equal(plain.toarray(), exp.transform_plain(docs).toarray())
+    assert expanded.nnz > plain.nnz  # expansion filled something in

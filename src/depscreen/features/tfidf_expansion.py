@@ -337,14 +337,19 @@ class FastTextExpandedTfidf(TransformerMixin, BaseEstimator):
     # ------------------------------------------------------------ transform
     def transform(self, X) -> sp.csr_matrix:
         """Expanded TF-IDF matrix (n_docs, n_words), sparse CSR."""
+        return self.transform_both(X)[0]
+
+    def transform_both(self, X) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """The expanded and the plain TF-IDF matrix from one vectorisation (the plain
+        one tells which features of a post were filled in by expansion)."""
         check_fitted(self, "vocabulary_")
-        docs = _as_token_lists(X)
-        Xt = self._tfidf.transform(docs)
+        plain = sp.csr_matrix(self._tfidf.transform(_as_token_lists(X)))
+        Xt = plain
         if self.neighbours_.shape[1]:
-            Xt = expand_tfidf(Xt, self.neighbours_)
+            Xt = expand_tfidf(plain, self.neighbours_)
             if self.renormalize and self.norm:
                 Xt = normalize(Xt, norm=self.norm)
-        return sp.csr_matrix(Xt)
+        return sp.csr_matrix(Xt), plain
 
     def transform_plain(self, X) -> sp.csr_matrix:
         """The TF-IDF matrix before expansion (for comparison and tests)."""

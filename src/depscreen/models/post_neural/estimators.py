@@ -649,8 +649,12 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             return Forward(self.classes_[:0], empty, risk_scores(empty, self.classes_),
                            [] if explain else None)
         tokens = _tokenize(self.preprocessor_, texts)
-        data = self._data(tokens)
-        plain = self.features_.transform_plain(tokens) if explain and self.input == "tfidf" else None
+        plain = None
+        if self.input == "tfidf":
+            expanded, plain = self.features_.transform_both(tokens)
+            data = SparseRows(expanded)
+        else:
+            data = self._data(tokens)
         net = self.network_
         net.eval()
         probas: list[np.ndarray] = []
