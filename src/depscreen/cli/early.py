@@ -62,6 +62,8 @@ def evaluate_cmd(
     recompute: bool = typer.Option(False, "--recompute", help="Rescore the whole history every step."),
     max_posts: Optional[int] = typer.Option(None, "--max-posts", help="Stop reading each user after N posts."),
     inner_cv: int = typer.Option(3, "--inner-cv", help="Inner folds for policies that learn."),
+    aggregate: Optional[str] = typer.Option(
+        None, "--aggregate", help="Score posts one by one and take their mean or max (post-level models)."),
     dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Remove exact-duplicate texts first."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write every measure (per fold too) here."),
     html: Optional[Path] = typer.Option(None, "--html", help="Write the HTML report (delays, trade-off, curves)."),
@@ -76,6 +78,8 @@ def evaluate_cmd(
         from ..models.registry import model_class
 
         model_class(model)
+        if aggregate not in (None, "mean", "max"):
+            raise ValueError(f"--aggregate must be mean or max, got '{aggregate}'")
         for p in policy:
             make_policy(p)
         params = parse_params(param, [model])[model]
@@ -83,7 +87,7 @@ def evaluate_cmd(
         result = early_cross_validate(
             model, corpus, policy, params=params, cv=cv, repeats=repeats, seed=seed, dedup=dedup,
             step=step, mode="recompute" if recompute else "auto", max_posts=max_posts, inner_cv=inner_cv,
-            progress=progress,
+            aggregate=aggregate, progress=progress,
         )
     from rich.table import Table
 
