@@ -177,6 +177,7 @@ def score(model, which: str, X, y, task: str) -> dict[str, float]:
 def run_dataset(name: str, seeds, sweep: bool, log, sweep_seeds: int = 2) -> dict[str, Any]:
     from depscreen.evaluate.splits import make_splits
     from depscreen.models.mhim import MHIMClassifier
+    from depscreen.models.mil import LMILAttClassifier
 
     users, y, task, info = load(name)
     emb, embed_s = embed_all(users, DATASETS[name]["kind"] == "dialogue")
@@ -195,7 +196,8 @@ def run_dataset(name: str, seeds, sweep: bool, log, sweep_seeds: int = 2) -> dic
             X_tr, X_te = emb[fold.train], emb[fold.test]
             y_tr, y_te = y[fold.train], y[fold.test]
             t0 = time.perf_counter()
-            main = MHIMClassifier(**lmil, head=head, seed=seed, mhim_t=MAIN[0], mhim_b=MAIN[1]).fit(X_tr, y_tr)
+            base = LMILAttClassifier(**lmil, head=head, seed=seed)  # MHIM wraps it (base__ parameters)
+            main = MHIMClassifier(base=base, mhim_t=MAIN[0], mhim_b=MAIN[1]).fit(X_tr, y_tr)
             fit_s = time.perf_counter() - t0
             rows.append({"seed": seed, "fold": fold.fold, "arm": "lmilatt", "t": 0, "b": 0,
                          **score(main, "donor", X_te, y_te, task)})
@@ -205,13 +207,13 @@ def run_dataset(name: str, seeds, sweep: bool, log, sweep_seeds: int = 2) -> dic
                 entropy_example = main.entropy_log_
             for label, extra in VARIANTS.items() if DATASETS[name].get("variants") else []:
                 kw = {"mhim_t": MAIN[0], "mhim_b": MAIN[1], **extra}
-                m = MHIMClassifier(**lmil, head=head, seed=seed, **kw).fit(X_tr, y_tr, donor=main.donor_)
+                m = MHIMClassifier(base=base, **kw).fit(X_tr, y_tr, donor=main.donor_)
                 rows.append({"seed": seed, "fold": fold.fold, "arm": f"variant:{label}", "t": MAIN[0], "b": MAIN[1],
                              **score(m, "receiver", X_te, y_te, task)})
             for t, b in grid if seed in seeds[:sweep_seeds] else []:
                 if (t, b) == MAIN:
                     continue
-                m = MHIMClassifier(**lmil, head=head, seed=seed, mhim_t=t, mhim_b=b).fit(
+                m = MHIMClassifier(base=base, mhim_t=t, mhim_b=b).fit(
                     X_tr, y_tr, donor=main.donor_)
                 rows.append({"seed": seed, "fold": fold.fold, "arm": "mhim", "t": t, "b": b,
                              **score(m, "receiver", X_te, y_te, task)})
