@@ -180,3 +180,41 @@ def test_client_gives_up_cleanly_when_no_server(setup, tmp_path):
     with pytest.raises(ValueError, match="learns"):
         RoundClient("http://x", "t", model, ["learned"], state_path=tmp_path / "t.json")
     assert ProtocolError
+
+
+def _write_erisk(users, folder):
+    """Users -> an eRisk collection (one XML per subject, writings newest first + golden truth)."""
+    from xml.sax.saxutils import escape
+
+    folder.mkdir(parents=True)
+    for u in users:
+        ws = "".join(
+            f"<WRITING><TITLE></TITLE><DATE> 2020-01-{i + 1:02d} 10:00:00 </DATE><INFO> reddit post </INFO>"
+            f"<TEXT> {escape(p.text)} </TEXT></WRITING>\n"
+            for i, p in reversed(list(enumerate(u.posts)))
+        )
+        (folder / f"{u.user_id}.xml").write_text(f"<INDIVIDUAL><ID>{u.user_id}</ID>\n{ws}</INDIVIDUAL>\n", encoding="utf-8")
+    (folder / "risk_golden_truth.txt").write_text("".join(f"{u.user_id} {u.label}\n" for u in users), encoding="utf-8")
+
+
+def test_erisk_xml_collection_feeds_the_server_and_the_client(setup, tmp_path):
+    from depscreen.corpus.readers import read_source
+
+    model, corpus = setup
+    _write_erisk(corpus.users, tmp_path / "erisk")
+    collection = read_source(tmp_path / "erisk", "erisk")
+    assert sorted(u.user_id for u in collection) == sorted(u.user_id for u in corpus)
+    server = Server(collection, tmp_path / "server", {"777": 1})
+    server.start()
+    try:
+        summary = RoundClient(server.url, "777", model, ["threshold"], state_path=tmp_path / "c.json",
+                              backoff=0.1).run()
+        assert summary.rounds == max(len(u.posts) for u in corpus.users)
+        # the writings came in date order: the client's scores equal the runner's on the corpus
+        from depscreen.early.runner import run_streams
+
+        client = json.loads((tmp_path / "c.json").read_text())
+        for s in run_streams(model, corpus.users).streams:
+            assert client["scores"][s.user_id] == pytest.approx(s.scores.tolist(), abs=1e-9)
+    finally:
+        server.stop()
