@@ -18,17 +18,19 @@ Robust defaults for data nobody tuned on
 ----------------------------------------
 Real label sets are imbalanced (a rare "severe" level, a minority positive class),
 and an unweighted network readily learns to predict the majority class for every
-post. So the loss is class-weighted (``class_weight="balanced"``) by default, the
-best epoch is chosen on the validation split (preferring epochs that predict more
-than one class), and after training the network is checked: if it predicts one class
-for every validation post (every training post when there is no validation split) it
-is *degenerate*. Then a :class:`DegenerateModelWarning` names the likely cause and the
+post. So by default the loss is class-weighted (``class_weight="balanced"``), the
+number of epochs follows the data size (small sets get more epochs, so they are not
+stopped long before the loss settles), the best epoch on the validation split is
+kept, and after training the network is checked: if it predicts one class for every
+validation post (every training post when there is no validation split) it is
+*degenerate*. Then a :class:`DegenerateModelWarning` names the likely cause and the
 fix, and with ``on_degenerate="retrain"`` (default) the network is trained once more
 from scratch with balanced class weights and, if it was still improving when
 ``max_epochs`` ran out, three times the epochs, else a third of the learning rate and
-twice the epochs; the retrained network is kept only if it is not degenerate. ``degenerate_``
-says whether the final network still predicts one class; ``fallback_`` records what
-was tried.
+twice the epochs; the retrained network is kept if it is not degenerate. If it is,
+the best epoch of either run that predicts more than one class on the validation
+posts is kept, when there is one. ``degenerate_`` says whether the final network
+still predicts one class; ``fallback_`` records what was tried and what was kept.
 
 One forward pass
 ----------------
@@ -96,12 +98,12 @@ ON_DEGENERATE = ("retrain", "warn")
 #: network still improving when ``max_epochs`` ran out gets this many times the epochs;
 #: one that stopped improving gets a lower learning rate and more epochs
 RETRY_MORE_EPOCHS = 3
+RETRY_LR_FACTOR = 1 / 3
+RETRY_EPOCH_FACTOR = 2
 #: ``max_epochs=None``: enough epochs for this many parameter updates, within the bounds
 #: (small data sets otherwise stop learning long before the loss has settled)
 AUTO_UPDATES = 2000
 AUTO_EPOCHS = (20, 200)
-RETRY_LR_FACTOR = 1 / 3
-RETRY_EPOCH_FACTOR = 2
 
 __all__ = [
     "PostNeuralClassifier",
