@@ -99,3 +99,32 @@ def test_stacked_default_model_keeps_a_running_mean_of_post_vectors(en_corpus):
     a = run_streams(model, en_corpus.users[:4])
     b = run_streams(model, en_corpus.users[:4], mode="recompute")
     assert _max_gap(a, b) < 1e-4
+
+
+@pytest.mark.parametrize("params", [
+    {"pooling": "attention", "max_posts": 6},  # past 6 posts: the 'recent' window, recomputed
+    {"pooling": "attention+mean", "skip_embedding": True},
+    {"pooling": "gated", "long_timeline": "chunks", "max_posts": 4},  # LSTM restarted every 4 posts
+])
+def test_lmilatt_steps_incrementally_with_the_same_scores(short_corpus, params):
+    from depscreen.early.mil_stepper import MILStepper
+    from depscreen.models.registry import make_model
+
+    model = make_model("lmilatt", embedder="tfidf-svd", epochs=2, ae_epochs=1, hidden_size=16, attention_size=8,
+                       **params)
+    model.fit(short_corpus.users, short_corpus.labels)
+    assert isinstance(make_stepper(model), MILStepper)
+    users = short_corpus.users[:3]
+    a = run_streams(model, users, max_posts=14)
+    b = run_streams(model, users, max_posts=14, mode="recompute")
+    assert a.mode == "incremental" and b.mode == "recompute"
+    assert _max_gap(a, b) < 1e-5
+    assert max(float(np.ptp(s.scores)) for s in a.streams) > 0  # the scores move: not a constant
+
+
+def test_lmilatt_max_pooling_falls_back_to_recompute(short_corpus):
+    from depscreen.models.registry import make_model
+
+    model = make_model("mil-max", embedder="tfidf-svd", epochs=1, ae_epochs=1, hidden_size=16)
+    model.fit(short_corpus.users, short_corpus.labels)
+    assert isinstance(make_stepper(model), RecomputeStepper)

@@ -459,6 +459,15 @@ def make_stepper(model: Any, mode: str = "auto", *, aggregate: str | None = None
             if mode == "incremental":
                 raise
             return RecomputeStepper(model)
+    if getattr(model, "network_", None) is not None and getattr(model, "embedder_", None) is not None:
+        from .mil_stepper import MILStepper
+
+        try:
+            return MILStepper(model)
+        except TypeError:
+            if mode == "incremental":
+                raise
+            return RecomputeStepper(model)
     if getattr(model, "input_level", "any") == "post":
         return PostAggregateStepper(model, "mean")
     if mode == "incremental":
