@@ -227,6 +227,12 @@ def render(results: list[dict[str, Any]]) -> str:
             cells = [_cell(row["summary"], m) for m in COLUMNS]
             name = f"**{model}**" if key == head else model
             parts.append(f"| {name} | {pol} | " + " | ".join(cells) + " |")
+        seen_models = {}
+        for key, row in r["rows"].items():
+            seen_models.setdefault(key.split(" | ", 1)[0], row["runner"])
+        parts += ["", "Runner per model (all folds, test users and inner out-of-fold users together): " + "; ".join(
+            f"{m}: {v['stepper']}, {v['steps_per_second']:,.0f} user-steps/s" for m, v in seen_models.items()
+            if v.get("steps_per_second")) + " (shared machine: indicative only)."]
         chosen = r["rows"][head]["chosen"]
         parts += ["", f"Policy chosen by the inner CV in each fold (depscreen): {', '.join(chosen)}.", ""]
         parts += ["Paired bootstrap over pooled test users, depscreen - peer (95% interval):", "",
@@ -237,7 +243,7 @@ def render(results: list[dict[str, Any]]) -> str:
             parts.append(f"| {peer.replace(' | ', ', ')} | {e['diff']:+.3f} | [{e['ci95'][0]:+.3f}, {e['ci95'][1]:+.3f}] | {e['verdict']} | "
                          f"{f['diff']:+.3f} | [{f['ci95'][0]:+.3f}, {f['ci95'][1]:+.3f}] | {f['verdict']} |")
         s = r["speed"]
-        parts += ["", f"Runner speed (tfidf-lr, 30 users, at most 200 posts each): incremental "
+        parts += ["", f"Runner speed (tfidf-lr, {s['incremental']['user_steps'] and 'held-out'} users, at most 200 posts each): incremental "
                   f"{s['incremental']['steps_per_second']:,.0f} user-steps/s, recompute "
                   f"{s['recompute']['steps_per_second']:,.0f} user-steps/s (ratio {s['ratio']}x; 1-minute load "
                   f"{s['incremental']['load_1min_before']} / {s['recompute']['load_1min_before']} on a shared machine: "
