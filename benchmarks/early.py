@@ -143,6 +143,7 @@ def runner_speed(corpus) -> dict[str, Any]:
         load0 = os.getloadavg()[0]
         run = run_streams(model, users[:hold], mode=mode, max_posts=200)
         out[run.mode] = {**run.timing(), "load_1min_before": round(load0, 2)}
+    out["held_out_users"] = hold
     out["ratio"] = round(out["incremental"]["steps_per_second"] / out["recompute"]["steps_per_second"], 2)
     return out
 
@@ -243,7 +244,7 @@ def render(results: list[dict[str, Any]]) -> str:
             parts.append(f"| {peer.replace(' | ', ', ')} | {e['diff']:+.3f} | [{e['ci95'][0]:+.3f}, {e['ci95'][1]:+.3f}] | {e['verdict']} | "
                          f"{f['diff']:+.3f} | [{f['ci95'][0]:+.3f}, {f['ci95'][1]:+.3f}] | {f['verdict']} |")
         s = r["speed"]
-        parts += ["", f"Runner speed (tfidf-lr, {s['incremental']['user_steps'] and 'held-out'} users, at most 200 posts each): incremental "
+        parts += ["", f"Runner speed (tfidf-lr, {s['held_out_users']} held-out users, at most 200 posts each): incremental "
                   f"{s['incremental']['steps_per_second']:,.0f} user-steps/s, recompute "
                   f"{s['recompute']['steps_per_second']:,.0f} user-steps/s (ratio {s['ratio']}x; 1-minute load "
                   f"{s['incremental']['load_1min_before']} / {s['recompute']['load_1min_before']} on a shared machine: "
