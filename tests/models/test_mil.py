@@ -540,3 +540,50 @@ def test_one_forward_pass_gives_every_output_and_wrappers_agree():
     r = forward(reg, users, explain=True)
     assert r.proba is None and np.allclose(r.scores, reg.predict(users))
     assert [e["prediction"] for e in r.explanations] == pytest.approx(list(r.predictions))
+
+
+def _narrow_cone_bags(n_users=60, seed=0, dim=16):
+    """Post vectors that all point nearly the same way (pairwise cosine ~0.9, as e5's do);
+    positives hold one post nudged along a signal direction."""
+    rng = np.random.default_rng(seed)
+    offset, signal = np.eye(dim, dtype=np.float32)[0], np.eye(dim, dtype=np.float32)[1]
+    users, embs, ys = [], [], []
+    for u in range(n_users):
+        n = int(rng.integers(6, 12))
+        x = offset + 0.3 * rng.normal(size=(n, dim)).astype(np.float32) / np.sqrt(dim)
+        label = u % 2
+        if label:
+            x[rng.integers(n)] += 0.3 * signal
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        users.append(User(f"c{u}", label, [Post(f"p{u}-{i}", time=f"2021-01-{i + 1:02d}") for i in range(n)]))
+        embs.append(x)
+        ys.append(label)
+    return EmbeddedUsers(users, embs, "narrow-cone:16"), np.array(ys)
+
+
+def test_center_auto_centres_vectors_in_a_narrow_cone_and_travels_with_the_model(tmp_path):
+    from sklearn.metrics import roc_auc_score
+
+    X, y = _narrow_cone_bags(seed=0)
+    Xt, yt = _narrow_cone_bags(seed=1)
+    params = dict(encoder="none", autoencoder=False, hidden_size=8, attention_size=8, epochs=40, lr=1e-2,
+                  batch_size=8, validation_split=0.0)
+    model = LMILAttClassifier(embedder="x", **params).fit(X, y)
+    assert model.embedding_mean_ is not None  # mean pairwise cosine ~0.9 > 0.5
+    np.testing.assert_allclose(model.embedding_mean_, np.concatenate(X.embeddings).mean(0), atol=1e-6)
+    bag = model._bags(X.users[:1], X.embeddings[:1])[0].embeddings  # what the network sees
+    want = X.embeddings[0] - model.embedding_mean_
+    np.testing.assert_allclose(bag, want / np.linalg.norm(want, axis=1, keepdims=True), atol=1e-6)
+    assert abs(float(np.mean(bag @ bag.T))) < 0.5  # out of the cone
+    assert roc_auc_score(yt, model.score_users(Xt)) > 0.85
+    flat = LMILAttClassifier(embedder="x", center=False, **params).fit(X, y)
+    assert flat.embedding_mean_ is None
+    iso = [np.random.default_rng(i).normal(size=(4, 16)).astype(np.float32) for i in range(10)]
+    assert flat.set_params(center="auto")._fit_center([v / np.linalg.norm(v, axis=1, keepdims=True) for v in iso]) is None
+    assert flat.set_params(center=True)._fit_center(iso) is not None
+    with pytest.raises(ValueError, match="center"):
+        LMILAttClassifier(center="yes").fit(X, y)
+    model.save(tmp_path / "m")
+    loaded = LMILAttClassifier.load(tmp_path / "m")
+    np.testing.assert_array_equal(loaded.embedding_mean_, model.embedding_mean_)
+    np.testing.assert_array_equal(loaded.predict_proba(Xt), model.predict_proba(Xt))

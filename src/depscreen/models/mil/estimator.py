@@ -78,6 +78,15 @@ class LMILAttClassifier(EmbeddingMixin, InferenceMixin, PersistenceMixin, Savabl
         embedder is saved with the model (``embedder/config.json``).
     embedder_options : dict, optional
         Keyword options of the backend (e.g. ``{"n_components": 64}`` for tfidf-svd).
+    center : {"auto", True, False}
+        Subtract the mean post vector of the training posts from every post vector (and
+        L2-normalise again) before the network sees it. Some embedders put every text
+        in a narrow cone (e5: any two posts have cosine ~0.86), so the differences that
+        matter are small next to a shared offset and the network does not train (its
+        score then follows bag length alone). ``"auto"`` centres when the training
+        vectors' mean pairwise cosine (the squared norm of their mean) exceeds
+        ``CENTER_AUTO_COSINE`` (0.5; USE is ~0.23, e5 ~0.86). The mean is learnt state
+        (``embedding_mean_``, saved with the model).
     max_posts : int
         Posts per bag (``"recent"``) or per LSTM chunk (``"chunks"``); see
         :mod:`depscreen.models.mil.bags`.
@@ -169,6 +178,7 @@ class LMILAttClassifier(EmbeddingMixin, InferenceMixin, PersistenceMixin, Savabl
         self,
         embedder: Any = "use",
         embedder_options: dict | None = None,
+        center: Any = "auto",
         max_posts: int = 100,
         long_timeline: str = "recent",
         autoencoder: bool = True,
@@ -202,6 +212,7 @@ class LMILAttClassifier(EmbeddingMixin, InferenceMixin, PersistenceMixin, Savabl
     ):
         self.embedder = embedder
         self.embedder_options = embedder_options
+        self.center = center
         self.max_posts = max_posts
         self.long_timeline = long_timeline
         self.autoencoder = autoencoder
@@ -247,6 +258,8 @@ class LMILAttClassifier(EmbeddingMixin, InferenceMixin, PersistenceMixin, Savabl
             raise ValueError(f"unknown head {self.head!r}")
         if not (isinstance(self.max_posts, int) and self.max_posts >= 1):
             raise ValueError(f"max_posts must be a positive integer, got {self.max_posts!r}")
+        if self.center not in ("auto", True, False):
+            raise ValueError(f"center must be 'auto', True or False, got {self.center!r}")
         if not 0.0 <= self.validation_split < 1.0:
             raise ValueError(f"validation_split must be in [0, 1), got {self.validation_split}")
 
@@ -416,6 +429,7 @@ class LMILAttClassifier(EmbeddingMixin, InferenceMixin, PersistenceMixin, Savabl
                 self.embedder_request_ = self.embedder_name_
             embs = self._embed_users(users, self.embedder_)
             extra_embs = self._embed_users(extra, self.embedder_) if extra else []
+        self.embedding_mean_ = self._fit_center(list(embs) + list(extra_embs))
         bags = self._bags(users, embs)
         self.input_dim_ = int(bags[0].embeddings.shape[1]) if bags else 0
         self.embedder_dim_ = self.input_dim_

@@ -5,7 +5,8 @@ Layout::
     model/
       config.json          registry name, parameters, the embedder's name / dim / folder,
                            the fitted state (head, classes, label scaling, input size)
-      model.safetensors    the network's weights
+      model.safetensors    the network's weights (and the training mean post vector
+                           when the model centres its inputs)
       history.json         the training history
       embedder/            the embedder's own folder (its config.json, and the fitted
                            space of a corpus-fitted backend such as tfidf-svd)
@@ -25,12 +26,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from ..base import CONFIG_NAME, _jsonable_params, check_fitted
 from .inference import jsonable
 
 WEIGHTS_NAME = "model.safetensors"
 EMBEDDER_FOLDER = "embedder"
+#: the training mean post vector (``center``), stored beside the network's weights
+MEAN_KEY = "depscreen.embedding_mean"
 
 
 def write_config(model: Any, folder: Path, params: dict[str, Any], extra: dict[str, Any]) -> Path:
@@ -72,6 +76,8 @@ class PersistenceMixin:
         from safetensors.torch import save_file
 
         state = {k: v.detach().contiguous().cpu() for k, v in self.network_.state_dict().items()}
+        if getattr(self, "embedding_mean_", None) is not None:
+            state[MEAN_KEY] = torch.from_numpy(np.ascontiguousarray(self.embedding_mean_, dtype=np.float32))
         save_file(state, str(folder / WEIGHTS_NAME))
         embedder_cfg: dict[str, Any] = {"request": self.embedder_request_, "name": self.embedder_name_,
                                         "dim": self.embedder_dim_, "folder": None}
@@ -116,7 +122,10 @@ class PersistenceMixin:
         self._embedder_folder_ = sub if (sub / CONFIG_NAME).exists() else None
         self.embedder_ = None  # read back on the first raw users it scores
         self.network_ = self._build_network(self.input_dim_)
-        self.network_.load_state_dict(load_file(str(folder / WEIGHTS_NAME)))
+        weights = load_file(str(folder / WEIGHTS_NAME))
+        mean = weights.pop(MEAN_KEY, None)  # absent in folders saved before centring existed
+        self.embedding_mean_ = None if mean is None else mean.numpy().astype(np.float32)
+        self.network_.load_state_dict(weights)
         self.network_.eval()
         hist = folder / "history.json"
         self.history_ = json.loads(hist.read_text()) if hist.exists() else {}
