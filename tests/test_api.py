@@ -18,11 +18,9 @@ from depscreen.corpus.synthetic import make_sample_corpus, make_sample_posts
 from depscreen.models.registry import MODELS, make_model
 
 # Small, fast settings per model family: a test of the plumbing, not of quality.
-_FAST = {
-    "cnn": {"epochs": 2, "max_features": 300, "batch_size": 32},
-    "lstm": {"epochs": 2, "max_features": 300, "batch_size": 32},
-    "cnn-lstm": {"epochs": 2, "max_features": 300, "batch_size": 32},
-}
+_NET = {"max_epochs": 2, "max_features": 300, "batch_size": 32, "top_n": 0, "ft_epochs": 1,
+        "on_degenerate": "warn"}
+_FAST = {"cnn": _NET, "lstm": _NET, "cnn-lstm": _NET}
 _MIL = {"embedder": "tfidf-svd", "epochs": 2, "ae_epochs": 1}
 
 

@@ -164,12 +164,10 @@ def test_timeline_pages_link_to_the_index_and_show_the_true_label(tmp_path):
 
 
 # -- degenerate models -------------------------------------------------------------------
-def test_single_class_models_are_flagged_with_the_likely_cause(tmp_path):
-    from conftest import make_post_corpus
-
+def test_single_class_models_are_flagged_with_the_likely_cause(tmp_path, make_posts):
     from depscreen.evaluate.report import degenerate_warnings
 
-    corpus = make_post_corpus(n=90, seed=1, pos_share=0.2)
+    corpus = make_posts(n=90, seed=1, pos_share=0.2)
     comp = compare(["majority", "tfidf-lr"], corpus, cv=3, seed=13, progress=False, params={"tfidf-lr": {"C": 1e-4}})
     assert comp["tfidf-lr"].single_class_folds == 3
     found = dict(degenerate_warnings(comp.results))
