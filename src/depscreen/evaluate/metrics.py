@@ -35,6 +35,8 @@ from typing import Any, Sequence
 import numpy as np
 from sklearn import metrics as skm
 
+from ..models.task import positive_label  # noqa: F401  (re-exported: the harness's positive class)
+
 TASKS = ("binary", "multiclass", "ordinal", "regression")
 
 # Which summary metrics a report shows first, per task.
@@ -97,19 +99,6 @@ class FoldMetrics:
             "notes": list(self.notes),
             "single_class_prediction": self.single_class_prediction,
         }
-
-
-def positive_label(classes: Sequence[Any]) -> Any:
-    """The positive class of a binary task: 1 (or True) when present, else the last of the
-    sorted classes (scikit-learn's convention).
-
-    >>> positive_label([0, 1]), positive_label(["control", "depressed"])
-    (1, 'depressed')
-    """
-    for c in classes:
-        if (_is_number(c) or isinstance(c, (bool, np.bool_))) and c == 1:
-            return c
-    return sorted(classes, key=_sort_key)[-1]
 
 
 def compute_metrics(

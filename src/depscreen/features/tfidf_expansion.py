@@ -54,7 +54,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from ..models.base import check_fitted
+from ..fitted import check_fitted
 
 __all__ = ["FastTextExpandedTfidf", "nearest_vocabulary_neighbours", "expand_tfidf"]
 

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
-from sklearn.exceptions import NotFittedError
 
 from ..corpus.types import PostCorpus, User, UserCorpus
+from ..fitted import check_fitted  # noqa: F401  (models import it from here)
 
 CONFIG_NAME = "config.json"
 
@@ -36,14 +36,6 @@ def as_documents(X: Sequence[Any], sep: str = "\n") -> list[str]:
         else:
             raise TypeError(f"expected User or str samples, got {type(x).__name__}")
     return docs
-
-
-def check_fitted(model: Any, attribute: str) -> None:
-    """Raise a clear error when ``model`` is used before ``fit``."""
-    if not hasattr(model, attribute):
-        raise NotFittedError(
-            f"{type(model).__name__} is not fitted yet: call fit(X, y) before using it"
-        )
 
 
 @dataclass
@@ -117,7 +109,7 @@ def risk_scores(proba: np.ndarray, classes: Sequence[Any] | None) -> np.ndarray 
     if len(classes) != proba.shape[1]:
         raise ValueError(f"{proba.shape[1]} probability columns for {len(classes)} classes")
     if len(classes) == 2:
-        from ..evaluate.metrics import positive_label
+        from .task import positive_label
 
         return proba[:, classes.index(positive_label(classes))]
     if all(isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool) for c in classes):

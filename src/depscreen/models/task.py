@@ -95,3 +95,21 @@ def check_task(task: str | None, y: Sequence[Any]) -> str:
     if task == "binary" and len(set(values)) > 2:
         raise ValueError(f"task 'binary' but the labels hold {len(set(values))} classes")
     return task
+
+
+def label_sort_key(v: Any) -> tuple:
+    """Numbers (and bools) first in numeric order, then strings: one order for classes."""
+    return (0, float(v), "") if is_number(v) or isinstance(v, (bool, np.bool_)) else (1, 0.0, str(v))
+
+
+def positive_label(classes: Sequence[Any]) -> Any:
+    """The positive class of a binary task: 1 (or True) when present, else the last of the
+    sorted classes (scikit-learn's convention).
+
+    >>> positive_label([0, 1]), positive_label(["control", "depressed"])
+    (1, 'depressed')
+    """
+    for c in classes:
+        if (is_number(c) or isinstance(c, (bool, np.bool_))) and c == 1:
+            return c
+    return sorted(classes, key=label_sort_key)[-1]
