@@ -273,12 +273,27 @@ def main(argv=None) -> int:
     return 0
 
 
+def _clean(obj):
+    """NaN -> None (plain JSON), numpy -> Python, recursively."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _clean(obj.tolist())
+    if isinstance(obj, (float, np.floating)):
+        return None if math.isnan(float(obj)) else float(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
 def _write(args, results, record, final: bool):
     preamble = (f"> {DISCLAIMER}\n\n{__doc__.split('Usage::')[0].strip()}\n\n{LICENCE_NOTE}"
                 + ("" if final else "\n\n**Partial: the run is still going.**"))
     rec = record if final else start_record(seeds=[SEED])
-    write_results(args.name, render(results), {"datasets": results, "columns": COLUMNS, "cv": CV,
-                                               "bootstrap_resamples": BOOTSTRAP}, rec,
+    write_results(args.name, render(results), _clean({"datasets": results, "columns": COLUMNS, "cv": CV,
+                                                      "bootstrap_resamples": BOOTSTRAP}), rec,
                   title="Early risk detection: depscreen vs SS3 and TF-IDF+LR", preamble=preamble)
 
 
