@@ -581,6 +581,9 @@ def test_center_auto_centres_vectors_in_a_narrow_cone_and_travels_with_the_model
     iso = [np.random.default_rng(i).normal(size=(4, 16)).astype(np.float32) for i in range(10)]
     assert flat.set_params(center="auto")._fit_center([v / np.linalg.norm(v, axis=1, keepdims=True) for v in iso]) is None
     assert flat.set_params(center=True)._fit_center(iso) is not None
+    cone = [np.concatenate([v, v], axis=1) * 3.0 for v in X.embeddings]  # rows not unit (dual encoder)
+    assert flat.set_params(center="auto")._fit_center(cone) is not None
+    assert flat._fit_center([3.0 * v for v in iso]) is None
     with pytest.raises(ValueError, match="center"):
         LMILAttClassifier(center="yes").fit(X, y)
     model.save(tmp_path / "m")

@@ -116,10 +116,13 @@ class EmbeddingMixin:
         rows = [e for e in embeddings if len(e)]
         if not rows:
             return None
-        mean = np.concatenate(rows).astype(np.float64).mean(axis=0)
-        if self.center == "auto" and float(mean @ mean) <= CENTER_AUTO_COSINE:
-            return None
-        return mean.astype(np.float32)
+        x = np.concatenate(rows).astype(np.float64)
+        if self.center == "auto":
+            unit = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+            spread = unit.mean(axis=0)  # its squared norm: the mean pairwise cosine of the posts
+            if float(spread @ spread) <= CENTER_AUTO_COSINE:
+                return None
+        return x.mean(axis=0).astype(np.float32)
 
     def _centred(self, embeddings: np.ndarray) -> np.ndarray:
         mean = getattr(self, "embedding_mean_", None)
