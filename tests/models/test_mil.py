@@ -475,7 +475,7 @@ def test_early_stopping_stops_and_restores_best(tmp_path):
 
 
 def test_instance_dropout_hides_posts_but_keeps_one_per_bag():
-    from depscreen.models.mil.estimator import _drop_instances
+    from depscreen.models.mil.fitting import drop_instances as _drop_instances
 
     torch.manual_seed(0)
     mask = torch.zeros(50, 6, dtype=torch.bool)

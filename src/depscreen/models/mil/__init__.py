@@ -3,11 +3,13 @@
 * :mod:`.bags` -- time-ordered, padded bags of post embeddings with masks; the
   long-timeline policy.
 * :mod:`.networks` -- the torch modules (autoencoder, pooling, heads).
-* :mod:`.training` -- the training loop and its callbacks.
+* :mod:`.training` -- bags as training data on the shared loop
+  (:mod:`depscreen.models.training_loop`).
 * :mod:`.embedding` -- from users to bags: the embedder (it owns its cache), one road
   to vectors (:func:`depscreen.embed.embed_corpus`), :func:`embedded_users`.
 * :mod:`.estimator` -- :class:`LMILAttClassifier`, the scikit-learn-style model
-  (parameters, fit, predict); :mod:`.inference` -- one forward pass, explanations;
+  (parameters, fit, predict); :mod:`.fitting` -- labels to a head, the network, the
+  two training phases; :mod:`.inference` -- one forward pass, explanations;
   :mod:`.persistence` -- save / load.
 
 Torch is imported only when this package is; the registry refers to the estimator
