@@ -67,3 +67,16 @@ def test_embed_folder_fills_the_cache_and_resumes(shards, tmp_path):
     assert "embedded the posts of 48 users from 3 shards" in first.output and SECRET not in first.output
     again = runner.invoke(app, args)
     assert again.exit_code == 0 and "resumed: 3 of 3 shards" in again.output
+
+
+def test_one_file_keeps_one_output_unless_an_engine_is_named(model_dir, reference, sample, tmp_path):
+    from depscreen.corpus.io import write_jsonl
+
+    data = write_jsonl(sample, tmp_path / "users.jsonl")
+    one = runner.invoke(app, ["predict", str(model_dir), str(data), "--out", str(tmp_path / "p.csv")])
+    assert one.exit_code == 0, one.output
+    assert (tmp_path / "p.csv").is_file() and not (tmp_path / "p.csv" / MANIFEST_NAME).exists()
+    folder = runner.invoke(app, ["predict", str(model_dir), str(data), "--out", str(tmp_path / "f"), "--engine", "local"])
+    assert folder.exit_code == 0, folder.output
+    assert (tmp_path / "f" / MANIFEST_NAME).exists()
+    assert_same_predictions(read_outputs(tmp_path / "f"), reference)
