@@ -55,6 +55,13 @@ def test_train_with_mhim_predict_explain_and_entropy(tmp_path):
     assert {r["phase"] for r in rows} == {"donor", "receiver"} and "receiver" in res.output
 
 
+def test_flat_lmilatt_parameters_get_a_hint_to_nest_them(tmp_path):
+    data = write_jsonl(make_sample_corpus(n_users=10, langs=("en",), seed=2), tmp_path / "users.jsonl")
+    res = runner.invoke(app, ["train", "--model", "lmilatt", "--mhim", "t=1,b=1", "--data", str(data),
+                              "--out", str(tmp_path / "m"), "--param", "epochs=3"])
+    assert res.exit_code == 2 and "--param base__epochs=3" in res.output
+
+
 def test_mhim_flag_refuses_models_without_attention(tmp_path):
     data = write_jsonl(make_sample_corpus(n_users=10, langs=("en",), seed=2), tmp_path / "users.jsonl")
     res = runner.invoke(app, ["train", "--model", "tfidf-lr", "--mhim", "t=2,b=1", "--data", str(data),

@@ -110,7 +110,10 @@ def parse_params(items: list[str], models: list[str]) -> dict[str, dict[str, Any
                     f"it has: {', '.join(sorted(valid)) or '(none)'}"
                 )
         if not accepted:
-            raise CliError(f"--param '{item}': no model among {', '.join(models)} has a parameter '{key}'")
+            nested = [m for m in targets if f"base__{key}" in model_class(m)().get_params(deep=True)]
+            hint = (f"; {', '.join(nested)} takes its base model's parameters nested: --param base__{key}={value}"
+                    if nested else "")
+            raise CliError(f"--param '{item}': no model among {', '.join(models)} has a parameter '{key}'{hint}")
     return out
 
 
