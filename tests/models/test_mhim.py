@@ -261,6 +261,9 @@ def test_masking_the_easy_instance_moves_attention_to_the_hard_one():
     assert {r["phase"] for r in model.entropy_log_} == {"donor", "receiver"}
     assert all(r["masked_per_bag"] == pytest.approx(1.0) for r in model.mhim_log_)
     assert len(model.mhim_log_) == len(model.receiver_.history_["classifier"])
+    # the masker is a callback of the receiver's training loop: its numbers are in the records
+    assert all(r["masked_per_bag"] == pytest.approx(1.0) for r in model.receiver_.history_["classifier"])
+    assert [r["train_loss"] for r in model.mhim_log_] == [r["train_loss"] for r in model.receiver_.history_["classifier"]]
 
 
 @pytest.mark.parametrize("head", ["ordinal", "regression"])

@@ -41,6 +41,7 @@ from ..mil.embedding import fit_if_needed
 from ..mil.embedding import resolve_embedder as _resolve
 from ..mil.estimator import LMILAttClassifier
 from ..mil.networks import attention_entropy
+from ..training_loop import Callback
 from .donor import DONORS, Donor, FrozenDonor, MomentumDonor
 from .masking import MaskingRule
 
@@ -125,16 +126,21 @@ class _EpochStats:
     n: int = 0
 
 
-class Phase2Masker:
-    """The receiver's ``attention_mask_fn``: donor attention -> masking rule -> mask.
+class Phase2Masker(Callback):
+    """The receiver's ``attention_mask_fn``: donor attention -> masking rule -> mask; and a
+    callback of the receiver's training loop that closes each epoch's log.
 
     Called before every training step of the receiver (``batch.rows`` index the
     training users). With a :class:`MomentumDonor` it first moves the EMA towards the
     receiver's current weights. With ``monitor`` it records, per epoch, the mean
     attention entropy (nats, and normalised by ``log n``) of the donor and of the
     receiver without masks over the training bags, the mean number of masked
-    instances per bag and their share.
+    instances per bag and their share, plus the epoch's training and validation numbers
+    (read from the loop's record in ``on_epoch_end``, which also gets ``masked_per_bag``
+    and ``donor_attention_entropy``). Its log is checkpointed with the receiver.
     """
+
+    name = "mhim_masker"
 
     def __init__(self, rule: MaskingRule, donor: Donor, receiver: LMILAttClassifier, *,
                  init_state: dict | None = None, monitor: bool = True):
@@ -195,8 +201,27 @@ class Phase2Masker:
         s.masked_share += float(share.sum())
         s.n += int(keep.shape[0])
 
-    def _close_epoch(self) -> None:
+    # -- the training-loop callback ------------------------------------------------
+    def on_epoch_end(self, trainer, record: dict) -> None:
+        rec = self._close_epoch()
+        if rec is None:
+            return
+        rec["train_loss"] = record.get("train_loss")
+        rec["masked_train_entropy"] = record.get("attention_entropy")
+        rec["valid_loss"] = record.get("valid_loss")
+        rec["valid_entropy_norm"] = record.get("valid_attention_entropy_norm")
+        record["masked_per_bag"] = rec["masked_per_bag"]
+        record["donor_attention_entropy"] = rec["donor_entropy"]
+
+    def get_state(self):
+        return {"log": self.log}, {}
+
+    def set_state(self, state, tensors) -> None:
+        self.log = list(state.get("log", []))
+
+    def _close_epoch(self) -> dict[str, float] | None:
         s = self._stats
+        rec = None
         if self.monitor and s.n:
             rec = {
                 "epoch": int(self._epoch),
@@ -212,6 +237,8 @@ class Phase2Masker:
                      "%.2f masked per bag", rec["epoch"], rec["donor_entropy"],
                      rec["receiver_entropy"], rec["masked_per_bag"])
         self._stats = _EpochStats()
+        self._epoch = None
+        return rec
 
     def finish(self) -> list[dict[str, float]]:
         """Close the last epoch and return the per-epoch log."""
@@ -286,17 +313,9 @@ def fit_receiver(
     init = {k: v.detach().clone() for k, v in donor.network_.state_dict().items()}
     masker = Phase2Masker(rule, strategy, receiver, init_state=init, monitor=monitor)
     y = np.asarray(y, dtype=object if any(isinstance(v, str) for v in y) else None)
-    receiver.fit(X, y, attention_mask_fn=masker)
+    receiver.fit(X, y, attention_mask_fn=masker, callbacks=[masker])  # one callback protocol
     _give_embedder(receiver, X)
-    phase2 = masker.finish()
-    history = {r["epoch"]: r for r in receiver.history_.get("classifier", [])}
-    for rec in phase2:
-        h = history.get(rec["epoch"], {})
-        rec["train_loss"] = h.get("train_loss")
-        rec["masked_train_entropy"] = h.get("attention_entropy")
-        rec["valid_loss"] = h.get("valid_loss")
-        rec["valid_entropy_norm"] = h.get("valid_attention_entropy_norm")
-    return MHIMResult(receiver, strategy, phase2)
+    return MHIMResult(receiver, strategy, masker.finish())
 
 
 def entropy_log(donor: LMILAttClassifier, phase2: Sequence[dict]) -> list[dict[str, Any]]:

@@ -252,7 +252,7 @@ class LMILAttClassifier(EmbeddingMixin, FittingMixin, InferenceMixin, Persistenc
     # ------------------------------------------------------------------ fit
     @with_threads
     def fit(self, X, y=None, *, unlabelled: Sequence[User] | None = None,
-            attention_mask_fn: AttentionMaskFn | None = None):
+            attention_mask_fn: AttentionMaskFn | None = None, callbacks: Sequence[Any] = ()):
         """Train on users ``X`` with user labels ``y`` (taken from ``User.label`` if omitted).
 
         Parameters
@@ -264,6 +264,9 @@ class LMILAttClassifier(EmbeddingMixin, FittingMixin, InferenceMixin, Persistenc
         attention_mask_fn : callable, optional
             ``fn(batch, epoch) -> attention_mask`` applied to each phase-B training batch
             (``batch.rows`` index ``X``); see :data:`AttentionMaskFn`.
+        callbacks : list of Callback, optional
+            Extra callbacks of phase B's training loop
+            (:class:`depscreen.models.training_loop.Callback`), run before the built-in ones.
         """
         self._check_params()
         torch.manual_seed(self.seed)
@@ -344,7 +347,7 @@ class LMILAttClassifier(EmbeddingMixin, FittingMixin, InferenceMixin, Persistenc
         y_train = y_idx.astype(np.float32 if self.head_ == "regression" else np.int64)
         train = BagData([feats[i] for i in tr], y_train[tr], rows=tr)
         valid = BagData([feats[i] for i in va], y_train[va], rows=va) if len(va) else None
-        self._train_classifier(train, valid, cw, attention_mask_fn=attention_mask_fn)
+        self._train_classifier(train, valid, cw, attention_mask_fn=attention_mask_fn, callbacks=callbacks)
         self.n_train_, self.n_valid_ = int(len(tr)), int(len(va))
         return self
 

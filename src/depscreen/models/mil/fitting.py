@@ -163,7 +163,7 @@ class FittingMixin:
             return self.network_.pool(x, mask, attention_mask)
         return self.network_(x, mask, attention_mask)
 
-    def _train_classifier(self, train, valid, class_weight, *, attention_mask_fn=None) -> None:
+    def _train_classifier(self, train, valid, class_weight, *, attention_mask_fn=None, callbacks=()) -> None:
         head = self.network_.head
         net = self.network_
         precomputed = self.precomputed_features_
@@ -180,7 +180,7 @@ class FittingMixin:
             net, step, lr=self.lr, weight_decay=self.weight_decay, max_epochs=self.epochs,
             batch_size=self.batch_size, seed=self.seed + 1,
             chunk_len=None if precomputed else self._chunk_len,
-            callbacks=self._callbacks("classifier", valid is not None),
+            callbacks=[*callbacks, *self._callbacks("classifier", valid is not None)],
             metric=metric_for(self.head_),
             y_dtype=torch.float32 if self.head_ == "regression" else torch.long,
             fingerprint=self._fingerprint("classifier", train), tag="classifier", device=self.device,
