@@ -256,7 +256,7 @@ def render(results: list[dict[str, Any]]) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--datasets", nargs="+", default=["mht-controlled", "cssrs-any", "synthetic"])
+    ap.add_argument("--datasets", nargs="+", default=["mht-controlled", "synthetic", "cssrs-any"])
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--progress", action="store_true")
     ap.add_argument("--name", default="early")
