@@ -175,6 +175,16 @@ def render(res: dict) -> str:
     for g in res["goals"]:
         lines.append(f"| {g['model']} | {g['n_users']:,} | {g['check']} | {g['value']} | {g['goal']} | "
                      f"{'yes' if g['met'] else '**no**'} |")
+    fixed = []
+    for r in res["rows"]:
+        if r["mode"] == "ray-1":
+            local = next((p for p in res["rows"] if p["model"] == r["model"] and p["n_users"] == r["n_users"]
+                          and p["mode"] == "local"), None)
+            if local:
+                fixed.append(f"{r['model']} {r['n_users']:,}: {r['seconds'] - local['seconds']:+.1f} s")
+    if fixed:
+        lines += ["", "Ray with one worker minus local streaming, in seconds (Ray Data planning, the actor's "
+                  "start-up: Python, depscreen and the model in a new process): " + "; ".join(fixed) + "."]
     ray_init = [r["ray_init_s"] for r in res["rows"] if "ray_init_s" in r]
     if ray_init:
         lines += ["", f"Starting a local Ray (`ray.init`, not in the rates): {min(ray_init):.1f}-{max(ray_init):.1f} s."]
