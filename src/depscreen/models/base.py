@@ -76,10 +76,11 @@ def forward(model: Any, X: Sequence[Any], *, explain: bool = False, top_k: int =
     scikit-learn style estimator this falls back to ``predict`` / ``predict_proba`` /
     ``explain`` (separate passes).
     """
+    if not hasattr(X, "embeddings"):  # precomputed bags (mil.EmbeddedUsers) pass as they are
+        X = list(X)
     own = getattr(model, "_forward", None)
     if callable(own):
-        return own(list(X), explain=explain, top_k=top_k)
-    X = list(X)
+        return own(X, explain=explain, top_k=top_k)
     preds = np.asarray(model.predict(X))
     proba = np.asarray(model.predict_proba(X), dtype=float) if hasattr(model, "predict_proba") else None
     scores = risk_scores(proba, getattr(model, "classes_", None)) if proba is not None else None
