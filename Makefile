@@ -24,7 +24,8 @@ test: $(STAMP)
 
 # Every benchmark in sequence, one at a time (machine-wide lock: a run beside other jobs
 # measures them too); each rewrites its docs/results/<name>.md + .json. Hours on 2 cores.
-BENCHMARKS ?= baselines default_model speed embedding_throughput lexicon feature_detection post_level mil mhim
+# Every script in benchmarks/ (helpers start with '_'), in alphabetical order.
+BENCHMARKS ?= $(filter-out _%,$(basename $(notdir $(wildcard benchmarks/*.py))))
 BENCH_LOCK ?= /tmp/depscreen-bench.lock
 
 bench: $(STAMP)
