@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _datasets import LICENCE_NOTE, load_benchmark_corpus  # noqa: E402
+from _record import start_record  # noqa: E402
 
 SEED = 13
 CLASSIFIERS = ("nb", "dt", "lr", "rf", "svm")
@@ -189,6 +190,7 @@ def main() -> None:
     from depscreen.evaluate import compare
     from depscreen.evaluate.report import markdown_table
 
+    run = start_record(seeds=[SEED])
     t_start = time.perf_counter()
     sections, record = [], {"datasets": {}}
     bags = None
@@ -228,7 +230,10 @@ def main() -> None:
     }
     record.update(meta)
     record["sections"] = sections
+    record["run"] = run.finish().to_dict()
     md = render(meta, sections, record, imbalance)
+    title, rest = md.split("\n", 1) if "\n" in md else (md, "")
+    md = title + "\n\n## Run\n\n" + run.markdown() + "\n" + rest
     print(md)
     if not args.no_write:
         out = ROOT / "docs" / "results"

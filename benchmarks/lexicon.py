@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _datasets import LICENCE_NOTE, data_dir  # noqa: E402
+from _record import start_record  # noqa: E402
 
 SEED = 13
 GOLD = "zh/depression-lexicon/Depression_Domain_Lexicon_202003.utf8.csv"
@@ -128,6 +129,7 @@ def main() -> None:
         (out / "lexicon.md").write_text(render(result), encoding="utf-8")
         print(f"wrote {out / 'lexicon.md'}")
         return
+    record = start_record(seeds=[SEED])
 
     import warnings
 
@@ -209,7 +211,8 @@ def main() -> None:
         "sweep_summary": summary,
         "seconds": round(total, 1),
     }
-    md = render(result)
+    result["run"] = record.finish().to_dict()
+    md = render(result) + "\n## Run\n\n" + record.markdown() + "\n"
     print(md)
     if not args.no_write:
         out = ROOT / "docs" / "results"

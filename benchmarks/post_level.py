@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _datasets import LICENCE_NOTE, data_dir, load_benchmark_corpus  # noqa: E402
+from _record import start_record  # noqa: E402
 
 from depscreen.corpus import PostCorpus  # noqa: E402
 from depscreen.evaluate import compare  # noqa: E402
@@ -346,6 +347,7 @@ def main() -> None:
     results = stored.get("results", {})
     for res in results.values():  # results of earlier runs keep the command that made them
         res.setdefault("run", {k: stored["meta"][k] for k in ("command", "created")})
+    record = start_record(seeds=[args.seed])
     meta = {
         "command": "python benchmarks/post_level.py " + " ".join(sys.argv[1:]),
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -369,7 +371,7 @@ def main() -> None:
         res = summarise(comp, spec["metric"])
         res["read"] = read_note
         res["reference"] = spec.get("reference", "tfidf-lr")
-        res["run"] = {"command": meta["command"], "created": meta["created"]}
+        res["run"] = {"command": meta["command"], "created": meta["created"], "record": record.to_dict()}
         results[name] = res
         print(comp.to_markdown(), flush=True)
         if not args.quick:
@@ -394,8 +396,9 @@ def main() -> None:
     if args.quick:
         print(render(ordered, meta))
         return
+    meta["record"] = record.finish().to_dict()
     OUT_JSON.write_text(json.dumps({"meta": meta, "results": ordered}, indent=2, default=str))
-    OUT_MD.write_text(render(ordered, meta))
+    OUT_MD.write_text(render(ordered, meta) + "\n## Latest run record\n\n" + record.markdown() + "\n")
     print(f"wrote {OUT_MD.relative_to(ROOT)} and {OUT_JSON.relative_to(ROOT)}")
 
 
