@@ -50,8 +50,8 @@ def embed_command(
     batch_size: Optional[int] = typer.Option(None, "--batch-size", min=1, help="Texts per forward pass."),
     compact: bool = typer.Option(False, "--compact", help="Merge the cache's shards into one afterwards."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
-    engine: Optional[str] = typer.Option(None, "--engine", help=_scale.ENGINE_HELP),
-    address: Optional[str] = typer.Option(None, "--address", help=_scale.ADDRESS_HELP),
+    engine: Optional[str] = typer.Option(None, "--engine", metavar="ENGINE", help=_scale.ENGINE_HELP),
+    address: Optional[str] = typer.Option(None, "--address", metavar="ADDRESS", help=_scale.ADDRESS_HELP),
     num_actors: Optional[int] = typer.Option(None, "--num-actors", min=1, help=_scale.ACTORS_HELP),
     cpus_per_actor: float = typer.Option(1.0, "--cpus-per-actor", help=_scale.CPUS_HELP),
 ) -> None:

@@ -225,12 +225,12 @@ def predict(
     explain_out: Optional[Path] = typer.Option(None, "--explain-out", help="Explanations file (default: OUT with .explanations.jsonl)."),
     per_post: bool = typer.Option(False, "--per-post", help="Score every post of a user-level corpus with a post-level model."),
     batch_size: int = typer.Option(512, "--batch-size", help="Users or posts scored per batch (memory is bounded by one batch)."),
-    engine: Optional[str] = typer.Option(None, "--engine", help=_scale.ENGINE_HELP),
-    address: Optional[str] = typer.Option(None, "--address", help=_scale.ADDRESS_HELP),
+    engine: Optional[str] = typer.Option(None, "--engine", metavar="ENGINE", help=_scale.ENGINE_HELP),
+    address: Optional[str] = typer.Option(None, "--address", metavar="ADDRESS", help=_scale.ADDRESS_HELP),
     num_actors: Optional[int] = typer.Option(None, "--num-actors", min=1, help=_scale.ACTORS_HELP),
     cpus_per_actor: float = typer.Option(1.0, "--cpus-per-actor", help=_scale.CPUS_HELP),
     fmt: str = typer.Option("parquet", "--format", help=_scale.FORMAT_HELP),
-    cache: Optional[Path] = typer.Option(None, "--cache", help=_scale.CACHE_HELP),
+    cache: Optional[Path] = typer.Option(None, "--cache", metavar="DIR", help=_scale.CACHE_HELP),
 ) -> None:
     """Score a corpus with a saved model: predicted label, risk score and class
     probabilities, streamed batch by batch. A folder or glob of shards (or --engine)
