@@ -188,7 +188,7 @@ def run(args) -> tuple[str, dict]:
     if "tfidf-lr" in args.models:
         configs.append(("tfidf-lr", "tfidf-lr", {"class_weight": "balanced"}, [("n/a (no embeddings)", False)]))
     if "lmilatt" in args.models:
-        configs.append(("lmilatt", "lmilatt", {"embedder": "use", "epochs": 5, "ae_epochs": 2, "random_state": SEED},
+        configs.append(("lmilatt", "lmilatt", {"embedder": "use", "epochs": 5, "ae_epochs": 2, "seed": SEED},
                         [("cached", False), ("uncached", True)]))
     rows = []
     try:
