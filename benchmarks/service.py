@@ -162,7 +162,10 @@ def _bodies(users, n_requests: int, unique: bool, rng: random.Random) -> tuple[l
 def _library_rate(model, users: list) -> float:
     """Users per second of the bare library on the same users, one call per user."""
     import depscreen
+    from depscreen.corpus.types import Post, User
 
+    # load the encoder / tokenisers first, as the server's warm-up does (not timed)
+    depscreen.score(model, [User("warm-up", None, [Post("warm up the model"), Post("模型预热"), Post("pemanasan")])])
     t0 = time.perf_counter()
     for u in users:
         depscreen.score(model, [u], explain=True, top_k=5)
