@@ -14,6 +14,9 @@ Chosen before the run (not by looking at these results):
   at-risk value exceeds the control value), and **TF-IDF+LR** (``tfidf-lr``, balanced)
   re-scored after every post with the same policies.
 * Every other model x policy row is shown for reference; none is picked after the fact.
+* A reference row needs no model: **alert everyone at the first post**. With many
+  at-risk users (Mental-Health-Twitter 73%, C-SSRS any-risk 78%) it is hard to beat on
+  ERDE_50 and F_latency: a model only helps where it beats this row.
 
 The default model's sentence-embedding stack is switched off here: embedding every post
 of three corpora on two shared cores would not fit the session. The runner does step the
@@ -150,6 +153,32 @@ def runner_speed(corpus) -> dict[str, Any]:
     return out
 
 
+TRIVIAL = "reference | alert everyone at post 1"
+
+
+def trivial_row(corpus) -> tuple[dict[str, Any], tuple[np.ndarray, np.ndarray]]:
+    """The rule that needs no model: alert every user at the first post, on the same
+    folds as the harness (time order, deduplication, seeded user-level folds)."""
+    from depscreen.early.harness import time_ordered
+    from depscreen.evaluate.metrics import positive_label
+    from depscreen.evaluate.splits import deduplicate, make_splits
+
+    clean, _ = deduplicate(time_ordered(corpus)[0])
+    pos = positive_label(sorted(set(clean.labels), key=str))
+    y = np.asarray([int(lab == pos) for lab in clean.labels])
+    plan = make_splits(clean.labels, cv=CV, seed=SEED)
+    folds = [decision_metrics(y[f.test], np.ones(len(f.test), int), np.ones(len(f.test), int)) for f in plan.folds]
+    summary = {}
+    for key in folds[0]:
+        vals = np.asarray([m[key] for m in folds], dtype=float)
+        vals = vals[~np.isnan(vals)]
+        summary[key] = [float(vals.mean()) if len(vals) else math.nan,
+                        float(vals.std(ddof=1)) if len(vals) > 1 else math.nan]
+    ones = np.ones(len(y), int)
+    return ({"summary": summary, "pooled": decision_metrics(y, ones, ones), "runner": {}, "chosen": None},
+            (ones, ones))
+
+
 def run_dataset(name: str, progress: bool) -> dict[str, Any]:
     corpus, notes = load(name)
     rows: dict[str, dict[str, Any]] = {}
@@ -179,10 +208,12 @@ def run_dataset(name: str, progress: bool) -> dict[str, Any]:
     pooled["SS3 | own rule (cv_pos > cv_neg)"] = res.decisions[pol]
     assert [s.user_id for s in res.streams] == [s.user_id for s in results["tfidf-lr"].streams]
     print(f"[{name}] ss3: {time.time() - t0:.0f} s", flush=True)
+    rows[TRIVIAL], pooled[TRIVIAL] = trivial_row(corpus)
     ours = f"depscreen-default | {DEPSCREEN_POLICY}"
     rng = np.random.default_rng(SEED)
     tests = {peer: paired(y, pooled[ours], pooled[peer], rng)
-             for peer in ("SS3 | own rule (cv_pos > cv_neg)", f"tfidf-lr | {DEPSCREEN_POLICY}", "tfidf-lr | threshold(t=0.5)")}
+             for peer in ("SS3 | own rule (cv_pos > cv_neg)", f"tfidf-lr | {DEPSCREEN_POLICY}", "tfidf-lr | threshold(t=0.5)",
+                          TRIVIAL)}
     first = results["depscreen-default"]
     return {
         "dataset": name,
@@ -235,7 +266,7 @@ def render(results: list[dict[str, Any]]) -> str:
             seen_models.setdefault(key.split(" | ", 1)[0], row["runner"])
         parts += ["", "Runner per model (all folds, test users and inner out-of-fold users together): " + "; ".join(
             f"{m}: {v['stepper']}, {v['steps_per_second']:,.0f} user-steps/s" for m, v in seen_models.items()
-            if v.get("steps_per_second")) + " (shared machine: indicative only)."]
+            if v and v.get("steps_per_second")) + " (shared machine: indicative only)."]
         chosen = r["rows"][head]["chosen"]
         parts += ["", f"Policy chosen by the inner CV in each fold (depscreen): {', '.join(chosen)}.", ""]
         parts += ["Paired bootstrap over pooled test users, depscreen - peer (95% interval):", "",
