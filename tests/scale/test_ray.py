@@ -1,6 +1,6 @@
 """Ray Data engine: the same predictions as in-memory ``depscreen.score`` with two actors
 on a local Ray started here (2 CPUs, 80 MB object store), and a shared cache fill.
-Skipped when ray[data] is not installed. One Ray session for the module: start-up is slow.
+Skipped when ray[data] is not installed. One Ray session and one test: start-up is slow.
 """
 
 from __future__ import annotations
@@ -29,7 +29,13 @@ def local_ray():
         ray.shutdown()
 
 
-def test_ray_two_actors_match_in_memory_score(local_ray, sample, model_dir, reference, tmp_path):
+def test_ray_engine(local_ray, sample, model_dir, reference, tmp_path):
+    """One test, so that pytest-xdist cannot split it over two workers (two Ray sessions)."""
+    check_two_actors_match_in_memory_score(local_ray, sample, model_dir, reference, tmp_path / "score")
+    check_ray_fills_the_shared_embedding_cache(sample, tmp_path / "embed")
+
+
+def check_two_actors_match_in_memory_score(local_ray, sample, model_dir, reference, tmp_path):
     write_shards(sample, tmp_path / "in", users_per_shard=8, format="parquet")  # 6 shards
     summary = screen(model_dir, tmp_path / "in", tmp_path / "out", engine="ray", num_actors=2, batch_size=5)
     assert (summary.scored, summary.n_items, summary.engine["num_actors"]) == (6, len(sample), 2)
@@ -42,7 +48,7 @@ def test_ray_two_actors_match_in_memory_score(local_ray, sample, model_dir, refe
     assert (again.scored, again.skipped) == (0, 6)
 
 
-def test_ray_fills_the_shared_embedding_cache(local_ray, sample, tmp_path):
+def check_ray_fills_the_shared_embedding_cache(sample, tmp_path):
     users = sample.users[:12]
     write_shards(users, tmp_path / "in", users_per_shard=3)
     cache = tmp_path / "cache"
