@@ -41,6 +41,7 @@ import numpy as np
 
 from . import DISCLAIMER, __version__
 from .corpus.types import Corpus, PostCorpus, PostRecord, User, UserCorpus
+from .jsonable import json_default, jsonable_params
 
 TRAINING_RECORD_NAME = "training.json"
 DEFAULT_BATCH_SIZE = 512
@@ -168,7 +169,7 @@ def train(
     counts = Counter(str(lab) for lab in corpus.labels)
     record = TrainingRecord(
         model=name,
-        params=_jsonable(est.get_params(deep=False)),
+        params=jsonable_params(est.get_params(deep=False)),
         level=corpus.level,
         n_items=len(corpus),
         label_counts=dict(sorted(counts.items())),
@@ -191,7 +192,7 @@ def save(model: Any, folder: str | Path, record: TrainingRecord | None = None) -
     folder = Path(model.save(folder))
     if record is not None:
         path = folder / TRAINING_RECORD_NAME
-        path.write_text(json.dumps(record.to_dict(), indent=2, ensure_ascii=False, default=_json_default))
+        path.write_text(json.dumps(record.to_dict(), indent=2, ensure_ascii=False, default=json_default))
     return folder
 
 
@@ -466,7 +467,7 @@ def score_file(
             writer.write(part)
             if exp_fh is not None:
                 for item in part.explanations_payload()["items"]:
-                    exp_fh.write(json.dumps(item, ensure_ascii=False, default=_json_default) + "\n")
+                    exp_fh.write(json.dumps(item, ensure_ascii=False, default=json_default) + "\n")
             n += len(part)
             if progress is not None:
                 progress(n)
@@ -501,7 +502,7 @@ def write_meta(path: Path, **fields: Any) -> Path:
     meta = {"disclaimer": DISCLAIMER, **fields, "depscreen_version": __version__,
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
     side = path.with_name(path.name + ".meta.json")
-    side.write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8")
+    side.write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=json_default), encoding="utf-8")
     side.chmod(0o644)
     return side
 
@@ -610,24 +611,3 @@ def _csv_cell(v: Any) -> Any:
     if isinstance(v, float):
         return f"{v:.6f}" if math.isfinite(v) else ""
     return v
-
-
-def _jsonable(params: Mapping[str, Any]) -> dict[str, Any]:
-    out = {}
-    for k, v in params.items():
-        try:
-            json.dumps(v)
-            out[k] = v
-        except TypeError:
-            out[k] = repr(v)
-    return out
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"cannot write {type(obj).__name__} to JSON")

@@ -65,6 +65,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .corpus.io import write_jsonl
+from .jsonable import json_default
 from .corpus.synthetic import make_sample_corpus, planted_positions
 from .corpus.types import UserCorpus
 
@@ -314,7 +315,7 @@ def run_demo(
     }
     files["metrics.json"] = out / "metrics.json"
     files["metrics.json"].write_text(
-        json.dumps(record, indent=2, ensure_ascii=False, default=_json_default), encoding="utf-8"
+        json.dumps(record, indent=2, ensure_ascii=False, default=json_default), encoding="utf-8"
     )
     _say(console, f"[4/4] done in {seconds:.1f} s; open {files['report.html']}")
     return {
@@ -348,14 +349,6 @@ def _say(console, message: str) -> None:
 
 def _num(x: float) -> float | None:
     return None if isinstance(x, float) and math.isnan(x) else x
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, Path):
-        return str(obj)
-    if hasattr(obj, "item"):
-        return obj.item()
-    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
 
 
 def _setup_lines(comparison, stats: dict[str, Any], selected: Sequence[tuple[str, dict]]) -> list[str]:

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from .. import DISCLAIMER
+from ..jsonable import json_default
 
 #: Messages, progress and notes go to stderr; tables and data to stdout.
 console = Console(stderr=True, soft_wrap=True)
@@ -115,19 +116,6 @@ def parse_params(items: list[str], models: list[str]) -> dict[str, dict[str, Any
                     if nested else "")
             raise CliError(f"--param '{item}': no model among {', '.join(models)} has a parameter '{key}'{hint}")
     return out
-
-
-def json_default(obj: Any) -> Any:
-    """``json.dumps(default=...)`` for numpy values and paths."""
-    import numpy as np
-
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"cannot write {type(obj).__name__} to JSON")
 
 
 def write_json(path: Path, payload: Any) -> Path:

@@ -51,6 +51,7 @@ from .metrics import (
     _sort_key,
 )
 from .splits import DedupReport, SplitPlan, corpus_groups, deduplicate, make_splits
+from ..jsonable import jsonable_params
 from ..models.base import forward
 from .explainability import can_explain, fold_explainability
 
@@ -347,14 +348,7 @@ def _check_level(name: str, model: Any, corpus: Corpus) -> None:
 
 
 def _params_of(model: Any) -> dict[str, Any]:
-    out = {}
-    for k, v in model.get_params(deep=False).items():
-        try:
-            json.dumps(v)
-            out[k] = v
-        except TypeError:
-            out[k] = repr(v)
-    return out
+    return jsonable_params(model.get_params(deep=False))
 
 
 def _aligned_proba(model: Any, P: np.ndarray | None, classes: list[Any]) -> np.ndarray | None:
