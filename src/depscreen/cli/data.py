@@ -51,8 +51,10 @@ _FORMATS_HELP = "Source format: " + ", ".join(READERS) + ". See `depscreen data 
 
 
 def _fail(message: str) -> None:
-    console.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
-    raise typer.Exit(code=2)
+    """The one error style of the command line (see cli/_common.fail)."""
+    from ._common import fail
+
+    fail(message)
 
 
 def _report_table(report: ReadReport | None, corpus: Corpus) -> Table:

@@ -46,8 +46,10 @@ app.add_typer(lexicon_app, name="lexicon")
 
 
 def _fail(message: str) -> None:
-    console.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
-    raise typer.Exit(code=2)
+    """The one error style of the command line (see cli/_common.fail)."""
+    from ._common import fail
+
+    fail(message)
 
 
 def _read(path: Path, fmt: str, positive: list[str] | None = None) -> "Corpus":

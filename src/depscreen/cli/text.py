@@ -71,8 +71,10 @@ def _console():
 
 
 def _fail(message: str) -> None:
-    _console().print(f"[red]error:[/red] {message}", markup=True, highlight=False)
-    raise typer.Exit(code=2)
+    """The one error style of the command line (see cli/_common.fail)."""
+    from ._common import fail
+
+    fail(message)
 
 
 def _texts(text: Optional[str]) -> Iterator[str]:
