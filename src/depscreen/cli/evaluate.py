@@ -197,9 +197,7 @@ def train(
         with console.status(f"fitting {model} on {len(corpus)} {corpus.level}s"):
             est, record = api.train(model, corpus, params=params, dedup=dedup, data=str(data))
         if record.dedup:
-            from ..evaluate.splits import DedupReport
-
-            say(DedupReport(**_dedup_fields(record.dedup)).summary())
+            say(_dedup_summary(record.dedup))
         api.save(est, out, record)
     for warning in record.extra.get("warnings", []):
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
@@ -207,13 +205,14 @@ def train(
     disclaimer()
 
 
-def _dedup_fields(d: dict[str, Any]) -> dict[str, Any]:
+def _dedup_summary(d: dict[str, Any]) -> str:
+    """The deduplication line of a training record (its ``dedup`` dict)."""
     import dataclasses
 
     from ..evaluate.splits import DedupReport
 
     names = {f.name for f in dataclasses.fields(DedupReport)}
-    return {k: v for k, v in d.items() if k in names}
+    return DedupReport(**{k: v for k, v in d.items() if k in names}).summary()
 
 
 @app.command()
