@@ -101,6 +101,23 @@ def test_tfidf_options_change_features():
         TfidfLogReg().fit(X[:2], [1, 1])
 
 
+@pytest.mark.parametrize(
+    "model, params, message",
+    [
+        ("tfidf-lr", {"char_ngram_min": 4, "char_ngram_max": 2}, r"char_ngram_range must be \(low, high\).*\(4, 2\)"),
+        ("depscreen-default", {"zh_char_ngram_range": (0, 2)}, r"zh_char_ngram_range must be \(low, high\)"),
+        ("tfidf-lr", {"word_ngram_max": 0}, "word_ngram_max must be at least 1"),
+        ("depscreen-default", {"word_ngram_max": 0}, "word_ngram_max must be at least 1"),
+        ("depscreen-default", {"class_weight": "auto"}, "class_weight must be None or 'balanced'"),
+    ],
+)
+def test_tfidf_models_share_one_ngram_check(model, params, message):
+    """tfidf-lr and the default model refuse the same bad n-gram settings with one wording."""
+    X, y = _texts(20)
+    with pytest.raises(ValueError, match=message):
+        make_model(model, **params).fit(X, y)
+
+
 def test_clone_keeps_params():
     m = TfidfLogReg(C=3.0, analyzer="char")
     c = clone(m)

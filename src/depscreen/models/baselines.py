@@ -45,6 +45,19 @@ WEIGHTS_NAME = "model.skops"
 SKOPS_TRUSTED_TYPES: frozenset[str] = frozenset()
 
 
+def check_tfidf_params(word_ngram_max: Any, class_weight: Any, **char_ranges: tuple[Any, Any]) -> None:
+    """The checks every TF-IDF + logistic regression model shares: word n-grams of at
+    least 1, each character n-gram range ``(low, high)`` with ``1 <= low <= high`` (named
+    by its keyword in the error) and ``class_weight`` None or ``"balanced"``."""
+    if int(word_ngram_max) < 1:
+        raise ValueError(f"word_ngram_max must be at least 1, got {word_ngram_max}")
+    for name, (lo, hi) in char_ranges.items():
+        if not 1 <= int(lo) <= int(hi):
+            raise ValueError(f"{name} must be (low, high) with 1 <= low <= high, got ({lo}, {hi})")
+    if class_weight not in (None, "balanced"):
+        raise ValueError(f"class_weight must be None or 'balanced', got {class_weight!r}")
+
+
 class UntrustedModelFileError(ValueError):
     """A skops file names types that depscreen does not trust; it is not loaded."""
 
@@ -242,14 +255,10 @@ class TfidfLogReg(SavableMixin, ClassifierMixin, BaseEstimator):
         raise ValueError(f"analyzer must be 'word', 'char' or 'both', got {self.analyzer!r}")
 
     def _check_params(self) -> None:
-        if self.word_ngram_max < 1:
-            raise ValueError(f"word_ngram_max must be at least 1, got {self.word_ngram_max}")
-        if not 1 <= self.char_ngram_min <= self.char_ngram_max:
-            raise ValueError(
-                f"need 1 <= char_ngram_min <= char_ngram_max, got {self.char_ngram_min}, {self.char_ngram_max}"
-            )
-        if self.class_weight not in (None, "balanced"):
-            raise ValueError(f"class_weight must be None or 'balanced', got {self.class_weight!r}")
+        check_tfidf_params(
+            self.word_ngram_max, self.class_weight,
+            char_ngram_range=(self.char_ngram_min, self.char_ngram_max),
+        )
         if self.C <= 0:
             raise ValueError(f"C must be positive, got {self.C}")
 

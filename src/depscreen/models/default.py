@@ -18,6 +18,14 @@ A strong, general recipe with nothing tuned to any one data set:
    and a small balanced logistic regression that combines the two models' out-of-fold
    log-probabilities. When the embedder cannot be loaded the model says so (a warning,
    and ``embedder_used_ = None``) and uses the TF-IDF model alone.
+5. **A decision rule chosen on the same out-of-fold probabilities** (no extra fits;
+   :mod:`depscreen.models.decision`). Balanced class weights make the model rank well
+   but over-predict the rare class at ``argmax``, and ``argmax`` ignores the order of
+   severity levels, so by default (``decision_metric="auto"``): two classes -- the
+   threshold on P(positive) that maximises the positive class's F1; more than two
+   ordered numeric levels (``0..4``) -- cut points on the expected level that maximise
+   DECISION_ORDINAL; named classes -- ``argmax``. ``predict`` applies the rule;
+   ``predict_proba`` is left as the model's probabilities.
 
 Explanations come from the TF-IDF model: the n-grams that pushed most toward the
 predicted class (TF-IDF value x coefficient) and, for a user, the posts the TF-IDF model
@@ -51,8 +59,10 @@ from sklearn.model_selection import StratifiedKFold
 
 from ..corpus.types import User
 from .base import Forward, SavableMixin, check_fitted, risk_scores
+from .baselines import check_tfidf_params
 
 _EPS = 1e-6
+DECISION_ORDINAL = "macro_mae"  # the "auto" objective for ordered levels (see the module docstring)
 
 
 class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
@@ -80,6 +90,12 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         smaller; with fewer than two members in a class no selection or stacking is done).
     class_weight : ``"balanced"`` or None
         Class weights of every logistic regression.
+    decision_metric : str
+        How ``predict`` turns probabilities into labels, chosen on the inner out-of-fold
+        probabilities: ``"auto"`` (see step 5 above), ``"argmax"``, for two classes
+        ``"f1"`` (F1 of the positive class) or ``"f1_macro"``, for ordered numeric levels
+        ``"macro_mae"``, ``"mae"``, ``"f1_macro"`` or ``"f1_macro-mae"``
+        (:func:`depscreen.models.decision.ordinal_metric`).
     embedder : str or None
         Sentence-embedding backend to stack with (``"use"``, ``"e5"``, ``"hf:PATH"``), or
         None for the TF-IDF model alone.
@@ -108,6 +124,7 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         embed_Cs: Sequence[float] = (0.3, 1.0, 3.0, 10.0),
         inner_cv: int = 3,
         class_weight: str | None = "balanced",
+        decision_metric: str = "auto",
         embedder: str | None = "use",
         cache_dir: str | None = "default",
         redact: bool = True,
@@ -124,6 +141,7 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         self.embed_Cs = embed_Cs
         self.inner_cv = inner_cv
         self.class_weight = class_weight
+        self.decision_metric = decision_metric
         self.embedder = embedder
         self.cache_dir = cache_dir
         self.redact = redact
@@ -134,18 +152,19 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ checks / text --
 
     def _check_params(self) -> None:
-        if int(self.word_ngram_max) < 1:
-            raise ValueError(f"word_ngram_max must be at least 1, got {self.word_ngram_max}")
-        for name in ("char_ngram_range", "zh_char_ngram_range"):
-            lo, hi = getattr(self, name)
-            if not 1 <= int(lo) <= int(hi):
-                raise ValueError(f"{name} must be (low, high) with 1 <= low <= high, got {getattr(self, name)}")
+        check_tfidf_params(
+            self.word_ngram_max, self.class_weight,
+            char_ngram_range=self.char_ngram_range, zh_char_ngram_range=self.zh_char_ngram_range,
+        )
         for name in ("Cs", "embed_Cs"):
             values = list(getattr(self, name))
             if not values or any(float(c) <= 0 for c in values):
                 raise ValueError(f"{name} must be a non-empty list of positive numbers, got {values}")
-        if self.class_weight not in (None, "balanced"):
-            raise ValueError(f"class_weight must be None or 'balanced', got {self.class_weight!r}")
+        from .decision import BINARY_METRICS, ORDINAL_METRICS
+
+        rules = {"auto", "argmax", *BINARY_METRICS, *ORDINAL_METRICS}
+        if self.decision_metric not in rules:
+            raise ValueError(f"decision_metric must be one of {', '.join(sorted(rules))}, got {self.decision_metric!r}")
         if int(self.inner_cv) < 2:
             raise ValueError(f"inner_cv must be at least 2, got {self.inner_cv}")
         if int(self.min_df) < 1:
@@ -287,6 +306,7 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         self.stacked_ = False
         self.embed_C_ = None
         self.embed_cv_scores_ = {}
+        oof = oof_t
         if self.embedder is not None and folds is not None:
             try:
                 E = self._embed(docs, posts)
@@ -304,12 +324,54 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
                     warnings.simplefilter("ignore")
                     self.embed_lr_ = self._lr(self.embed_C_).fit(E, y)
                 sw = _balanced_weights(y, self.classes_) if self.class_weight == "balanced" else np.ones(len(y))
-                self.stack_weights_, self.stack_bias_ = _fit_stack(
-                    [_log(oof_t), _log(oof_e)], np.searchsorted(self.classes_, y), sw
-                )
+                logps = [_log(oof_t), _log(oof_e)]
+                self.stack_weights_, self.stack_bias_ = _fit_stack(logps, np.searchsorted(self.classes_, y), sw)
+                oof = _stack_proba(logps, self.stack_weights_, self.stack_bias_)
                 self.stacked_ = True
                 self.embedder_used_ = self.embedder
+        self.decision_ = self._choose_decision(oof, np.searchsorted(self.classes_, y))
         return self
+
+    def _choose_decision(self, oof: np.ndarray | None, y_idx: np.ndarray) -> dict[str, Any]:
+        """The decision rule for ``predict``, chosen on the out-of-fold probabilities
+        ``oof`` of the training data (``argmax`` when there are none: no inner CV)."""
+        from .decision import BINARY_METRICS, best_threshold, ordinal_cutpoints
+        from .task import infer_task, positive_label
+
+        task = infer_task(self.classes_)
+        metric = self.decision_metric
+        if metric == "auto":
+            metric = {"binary": "f1", "ordinal": DECISION_ORDINAL}.get(task, "argmax")
+        if metric == "argmax" or oof is None:
+            return {"rule": "argmax"}
+        if task == "binary":
+            if metric not in BINARY_METRICS:
+                raise ValueError(f"decision_metric {metric!r} is for ordered levels; two classes take "
+                                 f"{', '.join(BINARY_METRICS)} or 'argmax'")
+            pos = list(self.classes_).index(positive_label(list(self.classes_)))
+            t, value = best_threshold(oof[:, pos], y_idx == pos, metric)
+            return {"rule": "threshold", "metric": metric, "positive": _plain(self.classes_[pos]),
+                    "threshold": t, "oof_value": value}
+        if task != "ordinal":
+            raise ValueError(f"decision_metric {metric!r} needs two classes or ordered numeric levels; "
+                             f"classes {list(self.classes_)} take 'argmax'")
+        if metric == "f1":
+            raise ValueError("decision_metric 'f1' is for two classes; use 'f1_macro' for levels")
+        levels = self.classes_.astype(float)
+        cuts, value = ordinal_cutpoints(oof @ levels, y_idx, levels, metric)
+        return {"rule": "cutpoints", "metric": metric, "cutpoints": [float(c) for c in cuts], "oof_value": value}
+
+    def _decide(self, proba: np.ndarray) -> np.ndarray:
+        """Labels from probabilities by the fitted decision rule."""
+        from .decision import apply_cutpoints
+
+        rule = getattr(self, "decision_", {"rule": "argmax"})
+        if rule["rule"] == "threshold":
+            pos = list(self.classes_).index(rule["positive"])
+            return np.where(proba[:, pos] >= rule["threshold"], self.classes_[pos], self.classes_[1 - pos])
+        if rule["rule"] == "cutpoints":
+            return self.classes_[apply_cutpoints(proba @ self.classes_.astype(float), rule["cutpoints"])]
+        return self.classes_[proba.argmax(axis=1)]
 
     # ------------------------------------------------------------------ prediction ------
 
@@ -324,7 +386,7 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             proba = _stack_proba([_log(p_t), _log(p_e)], self.stack_weights_, self.stack_bias_)
         else:
             proba = p_t
-        preds = self.classes_[proba.argmax(axis=1)]
+        preds = self._decide(proba)
         scores = risk_scores(proba, self.classes_)
         explanations = self._explain(X, T, preds, scores, posts, top_k) if explain else None
         return Forward(preds, proba, scores, explanations)
@@ -399,6 +461,7 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             "embedder_used": self.embedder_used_,
             "embed_C": self.embed_C_,
             "embed_cv_scores": {str(k): v for k, v in self.embed_cv_scores_.items()},
+            "decision": self.decision_,
         }
         if self.stacked_:
             fitted["embed_lr"] = save_linear(self.embed_lr_, "embed_lr", arrays)
@@ -421,6 +484,7 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         self.embedder_used_ = fitted.get("embedder_used")
         self.embed_C_ = fitted.get("embed_C")
         self.embed_cv_scores_ = {float(k): v for k, v in fitted.get("embed_cv_scores", {}).items()}
+        self.decision_ = fitted.get("decision", {"rule": "argmax"})  # folders saved before decision rules
         self.embed_lr_ = None
         self.stacked_ = False
         if "stack" in fitted:
