@@ -41,6 +41,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _datasets import DATASETS, LICENCE_NOTE, load_benchmark_corpus  # noqa: E402
+from _peers import (  # noqa: E402
+    BOOTSTRAP,
+    CACHE,
+    cross_val_oof,
+    make_peers,
+    metric,
+    seeded_folds,
+    verdict,
+    verdict_cells,
+    verdict_sentence,
+)
 from _record import start_record, write_results  # noqa: E402
 
 from depscreen.corpus import UserCorpus  # noqa: E402
@@ -48,8 +59,6 @@ from depscreen.evaluate import DISCLAIMER  # noqa: E402
 from depscreen.evaluate.splits import deduplicate  # noqa: E402
 
 SEED = 13
-CACHE = str(ROOT / ".depscreen-cache" / "embeddings")
-BOOTSTRAP = 2000
 
 # Headline metrics per data set: (metric, higher is better); the first decides the verdict
 # line of the summary, all are tested. Targets from issue 14 (same run, same folds).
@@ -69,164 +78,20 @@ PEERS = MODEL_NAMES[1:]
 # ----------------------------------------------------------------------------- models --
 
 
-def _docs(X: list) -> list[str]:
-    from depscreen.models.base import as_documents
-
-    return as_documents(X)
-
-
-class _Peer:
-    """A two-line scikit-learn pipeline on documents (a user: posts joined)."""
-
-    def __init__(self, make: Callable[[], Any]):
-        self.make = make
-
-    def fit(self, X, y):
-        self.model_ = self.make().fit(_docs(X), y)
-        self.classes_ = self.model_.classes_
-        return self
-
-    def predict_proba(self, X):
-        return self.model_.predict_proba(_docs(X))
-
-
-class _UsePeer:
-    """USE vectors (user: mean of post vectors) + balanced logistic regression."""
-
-    def __init__(self, embedder):
-        self.embedder = embedder
-
-    def _vectors(self, X):
-        from depscreen.corpus import User
-
-        if X and isinstance(X[0], User):
-            flat = [t for u in X for t in u.texts]
-            V = self.embedder.embed(flat)
-            out, start = np.zeros((len(X), V.shape[1]), dtype=np.float32), 0
-            for i, u in enumerate(X):
-                n = len(u.texts)
-                out[i] = V[start : start + n].mean(axis=0)
-                start += n
-            return out
-        return self.embedder.embed(list(X))
-
-    def fit(self, X, y):
-        from sklearn.linear_model import LogisticRegression
-
-        self.model_ = LogisticRegression(class_weight="balanced", max_iter=2000).fit(self._vectors(X), y)
-        self.classes_ = self.model_.classes_
-        return self
-
-    def predict_proba(self, X):
-        return self.model_.predict_proba(self._vectors(X))
-
-
-def make_models(zh: bool, embedder) -> dict[str, Callable[[], Any]]:
-    """Fresh, unfitted models by name (the default first: chosen before the run)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline, make_union
-
+def make_models(zh: bool) -> dict[str, Callable[[], Any]]:
+    """Fresh, unfitted models by name (the default first: chosen before the run), then
+    the three peers of ``_peers`` (character 1-4 grams for Chinese)."""
     from depscreen.models.default import DefaultClassifier
 
-    def word_lr():
-        return make_pipeline(
-            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
-            LogisticRegression(C=4, class_weight="balanced", max_iter=2000),
-        )
-
-    def word_char_lr():
-        char = (
-            TfidfVectorizer(analyzer="char", ngram_range=(1, 4), sublinear_tf=True)
-            if zh
-            else TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
-        )
-        return make_pipeline(
-            make_union(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), char),
-            LogisticRegression(C=10, class_weight="balanced", max_iter=2000),
-        )
-
-    return {
-        "depscreen-default": lambda: DefaultClassifier(cache_dir=CACHE),
-        "word-lr": lambda: _Peer(word_lr),
-        "word+char-lr": lambda: _Peer(word_char_lr),
-        "use-lr": lambda: _UsePeer(embedder),
-    }
-
-
-# ---------------------------------------------------------------------------- metrics --
-
-
-def metric(name: str, y: np.ndarray, pred: np.ndarray, score: np.ndarray | None, classes: np.ndarray) -> float:
-    """Fast metrics on label indices ``y`` / ``pred`` (0..K-1)."""
-    K = len(classes)
-    if name == "mae":
-        return float(np.mean(np.abs(classes[y].astype(float) - classes[pred].astype(float))))
-    if name == "accuracy":
-        return float(np.mean(y == pred))
-    if name == "roc_auc":
-        from sklearn.metrics import roc_auc_score
-
-        return float(roc_auc_score(y, score)) if len(np.unique(y)) == 2 else float("nan")
-    cm = np.bincount(y * K + pred, minlength=K * K).reshape(K, K).astype(float)
-    tp = np.diag(cm)
-    denom = cm.sum(0) + cm.sum(1)
-    f1 = np.divide(2 * tp, denom, out=np.zeros(K), where=denom > 0)
-    if name == "f1":  # positive class = the last (1 of 0 / 1)
-        return float(f1[-1])
-    if name == "f1_macro":
-        return float(f1.mean())
-    raise ValueError(name)
-
-
-def paired_bootstrap(
-    y: np.ndarray, preds_a: list, preds_b: list, scores_a: list, scores_b: list,
-    name: str, higher: bool, classes: np.ndarray, seed: int,
-) -> dict[str, Any]:
-    """Difference a - b of the metric over repeats (pooled out-of-fold predictions per
-    repeat), with a 95% bootstrap interval from resampling items (same resample for
-    both models and every repeat)."""
-    rng = np.random.default_rng(seed)
-    n = len(y)
-
-    def value(idx, preds, scores):
-        vals = [metric(name, y[idx], p[idx], None if s is None else s[idx], classes) for p, s in zip(preds, scores)]
-        return float(np.nanmean(vals))
-
-    full = np.arange(n)
-    diff = value(full, preds_a, scores_a) - value(full, preds_b, scores_b)
-    boots = []
-    for _ in range(BOOTSTRAP):
-        idx = rng.integers(0, n, n)
-        if name == "roc_auc" and len(np.unique(y[idx])) < 2:
-            continue
-        boots.append(value(idx, preds_a, scores_a) - value(idx, preds_b, scores_b))
-    boots = np.asarray(boots)
-    lo, hi = np.percentile(boots, [2.5, 97.5])
-    sign = 1 if higher else -1
-    better = sign * lo > 0 if higher else sign * hi > 0
-    worse = sign * hi < 0 if higher else sign * lo < 0
-    p = float(min(1.0, 2 * min(np.mean(boots <= 0), np.mean(boots >= 0))))
-    return {
-        "diff": diff, "ci95": [float(lo), float(hi)], "p_two_sided": p, "resamples": int(len(boots)),
-        "verdict": "win" if better else ("loss" if worse else "tie"),
-    }
-
-
-def sign_counts(a: list[float], b: list[float], higher: bool) -> dict[str, int]:
-    d = np.asarray(a) - np.asarray(b)
-    d = d if higher else -d
-    return {"better": int((d > 1e-12).sum()), "worse": int((d < -1e-12).sum()), "equal": int((np.abs(d) <= 1e-12).sum())}
+    return {"depscreen-default": lambda: DefaultClassifier(cache_dir=CACHE), **make_peers(zh, cache_dir=CACHE)}
 
 
 # ------------------------------------------------------------------------------- run --
 
 
 def run_set(
-    name: str, repeats: int, seed: int, embedder, log, user_repeats: int | None = None, limit: int | None = None
+    name: str, repeats: int, seed: int, log, user_repeats: int | None = None, limit: int | None = None
 ) -> dict[str, Any]:
-    from sklearn.model_selection import StratifiedKFold
-
     ds = load_benchmark_corpus(name)
     corpus, dedup = deduplicate(ds.corpus)
     if limit and len(corpus) > limit:  # smoke runs only: a seeded stratified sample
@@ -242,7 +107,7 @@ def run_set(
     if spec.repeats > 1:
         repeats = user_repeats or spec.repeats
     zh = spec.fmt == "weibo-sadness"
-    factories = make_models(zh, embedder)
+    factories = make_models(zh)
     metrics = [m for m, _ in SETS[name]["metrics"]]
     all_metrics = list(dict.fromkeys(metrics + (["f1", "roc_auc"] if len(classes) == 2 else ["f1_macro", "mae", "accuracy"]) + ["f1_macro", "accuracy"]))
     out: dict[str, Any] = {
@@ -252,63 +117,26 @@ def run_set(
         "class_counts": np.bincount(y).tolist(), "cv": spec.cv, "repeats": repeats,
         "seeds": [seed + r for r in range(repeats)], "models": {},
     }
-    oof = {m: {"pred": [], "score": []} for m in factories}
-    per_fold = {m: {k: [] for k in all_metrics} for m in factories}
-    seconds = {m: 0.0 for m in factories}
     extra: dict[str, list] = {"C_": [], "embed_C_": [], "embedder_used_": []}
-    for r in range(repeats):
-        skf = StratifiedKFold(n_splits=spec.cv, shuffle=True, random_state=seed + r)
-        preds = {m: np.zeros(len(y), dtype=int) for m in factories}
-        scores = {m: np.zeros(len(y)) for m in factories}
-        for f, (tr, te) in enumerate(skf.split(np.zeros(len(y)), y)):
-            Xtr, Xte = [X[i] for i in tr], [X[i] for i in te]
-            for m, make in factories.items():
-                t0 = time.perf_counter()
-                model = make().fit(Xtr, y[tr])
-                proba = np.asarray(model.predict_proba(Xte))
-                seconds[m] += time.perf_counter() - t0
-                if list(model.classes_) != list(range(len(classes))):
-                    full = np.zeros((len(te), len(classes)))
-                    full[:, list(model.classes_)] = proba
-                    proba = full
-                p = proba.argmax(1)
-                s = proba[:, 1] if len(classes) == 2 else proba @ np.arange(len(classes))
-                preds[m][te], scores[m][te] = p, s
-                for k in all_metrics:
-                    per_fold[m][k].append(metric(k, y[te], p, s, classes))
-                if m == "depscreen-default":
-                    extra["C_"].append(model.C_)
-                    extra["embed_C_"].append(model.embed_C_)
-                    extra["embedder_used_"].append(model.embedder_used_)
-            log(f"{name}: repeat {r + 1}/{repeats} fold {f + 1}/{spec.cv}: "
-                + ", ".join(f"{m} {per_fold[m][metrics[0]][-1]:.3f}" for m in factories))
-        for m in factories:
-            oof[m]["pred"].append(preds[m])
-            oof[m]["score"].append(scores[m])
+
+    def on_fit(m: str, model: Any) -> None:
+        if m == "depscreen-default":
+            extra["C_"].append(model.C_)
+            extra["embed_C_"].append(model.embed_C_)
+            extra["embedder_used_"].append(model.embedder_used_)
+
+    def on_fold(r: int, f: int, oof) -> None:
+        log(f"{name}: repeat {r + 1}/{repeats} fold {f + 1}/{spec.cv}: "
+            + ", ".join(f"{m} {oof.per_fold[m][metrics[0]][-1]:.3f}" for m in factories))
+
+    folds = seeded_folds(y, spec.cv, repeats, seed)
+    oof = cross_val_oof(factories, X, y, folds, all_metrics, classes, on_fit=on_fit, on_fold=on_fold)
     for m in factories:
-        out["models"][m] = {
-            "per_fold": per_fold[m],
-            "mean": {k: float(np.nanmean(v)) for k, v in per_fold[m].items()},
-            "std": {k: float(np.nanstd(v, ddof=1)) if len(v) > 1 else 0.0 for k, v in per_fold[m].items()},
-            "seconds_fit_predict_total": round(seconds[m], 1),
-        }
+        out["models"][m] = oof.summary(m)
     out["models"]["depscreen-default"]["chosen"] = extra
     tests = {}
     for k, higher in SETS[name]["metrics"]:
-        best_peer = (max if higher else min)(PEERS, key=lambda m: out["models"][m]["mean"][k])
-        bt = paired_bootstrap(
-            y, oof["depscreen-default"]["pred"], oof[best_peer]["pred"],
-            oof["depscreen-default"]["score"], oof[best_peer]["score"], k, higher, classes, seed,
-        )
-        bt["peer"] = best_peer
-        bt["folds"] = sign_counts(per_fold["depscreen-default"][k], per_fold[best_peer][k], higher)
-        target = SETS[name]["target"].get(k)
-        if target is not None:
-            value = out["models"]["depscreen-default"]["mean"][k]
-            bt["target"] = target
-            bt["target_met"] = bool(value >= target if higher else value <= target)
-            bt["target_gap"] = float(value - target)
-        tests[k] = bt
+        tests[k] = verdict(oof, "depscreen-default", y, k, higher, seed, PEERS, SETS[name]["target"].get(k))
     out["tests"] = tests
     if name.startswith("mht"):
         out["confound"] = confound_check(ds, corpus, y, seed, repeats)
@@ -413,7 +241,7 @@ def render(results: dict[str, Any]) -> str:
             met = "—" if target is None else ("yes" if t["target_met"] else f"no ({t['target_gap']:+.3f})")
             lines.append(
                 f"| {label} | {k} {arrow} | " + " | ".join(cells)
-                + f" | {t['peer']} | {t['diff']:+.3f} [{t['ci95'][0]:+.3f}, {t['ci95'][1]:+.3f}] | **{t['verdict']}**"
+                + " | " + " | ".join(verdict_cells(t))
                 + f" | {'—' if target is None else ('≥' if higher else '≤') + f' {target}'} | {met} |"
             )
     lines.append("")
@@ -449,10 +277,7 @@ def _section(name: str, res: dict[str, Any]) -> list[str]:
             f"Per-fold {k} (fold order, repeats in sequence): depscreen-default "
             + ", ".join(f"{v:.3f}" for v in folds_d) + f"; {t['peer']} " + ", ".join(f"{v:.3f}" for v in folds_p) + ".",
             "",
-            f"Paired test on {k} vs {t['peer']} (the strongest peer): difference {t['diff']:+.4f}, "
-            f"95% CI [{t['ci95'][0]:+.4f}, {t['ci95'][1]:+.4f}], two-sided bootstrap p = {t['p_two_sided']:.3f}; "
-            f"folds better / worse / equal: {t['folds']['better']} / {t['folds']['worse']} / {t['folds']['equal']}. "
-            f"Verdict: **{t['verdict']}**.",
+            verdict_sentence(t, k),
             "",
         ]
     chosen = res["models"]["depscreen-default"].get("chosen", {})
@@ -494,9 +319,6 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"unknown data set {n!r}; have {', '.join(SETS)}")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     record = start_record(seeds=[args.seed], argv=argv and ["benchmarks/default_model.py", *argv])
-    from depscreen.embed import get_embedder
-
-    embedder = get_embedder("use", cache_dir=CACHE)
 
     def log(msg: str) -> None:
         print(msg, flush=True)
@@ -504,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     for name in names:
         t0 = time.perf_counter()
-        results[name] = run_set(name, args.repeats, args.seed, embedder, log, args.user_repeats, args.limit)
+        results[name] = run_set(name, args.repeats, args.seed, log, args.user_repeats, args.limit)
         results[name]["wall_seconds"] = round(time.perf_counter() - t0, 1)
         log(f"{name}: done in {results[name]['wall_seconds']:.0f} s")
         record.seeds = sorted({s for r in results.values() for s in r["seeds"]})

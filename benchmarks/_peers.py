@@ -1,0 +1,397 @@
+"""The three peers at full strength, the shared fold loop and the paired verdict (issue 14).
+
+Every benchmark that says a depscreen model "beats" something compares it with what a
+user gets from a few lines of scikit-learn, on the same corpus and the same folds, in the
+same run. The peers are:
+
+* ``word-lr``: word 1-2 gram TF-IDF (sublinear) + logistic regression (C = 4, balanced);
+* ``word+char-lr``: word 1-2 + char_wb 2-5 TF-IDF (sublinear; character 1-4 grams for
+  Chinese, which has no spaces) + logistic regression (C = 10, balanced);
+* ``use-lr``: Universal Sentence Encoder vectors (a user: the mean of their post
+  vectors) + logistic regression (balanced).
+
+A user is one document of their posts joined (:func:`depscreen.models.base.as_documents`).
+The strongest peer on a set (by the mean of the metric over folds) is the bar; the
+verdict of the one model named before the run comes from a paired bootstrap over items of
+the pooled out-of-fold predictions (win / loss only when the 95% interval excludes 0; a
+tie is not a win), with the fold-level sign counts beside it.
+
+Usage from a script in ``benchmarks/``::
+
+    from _peers import PEER_NAMES, make_peers, seeded_folds, cross_val_oof, verdict
+
+    factories = {"depscreen-default": lambda: DefaultClassifier(), **make_peers(chinese=False)}
+    folds = seeded_folds(y, cv=5, repeats=1, seed=13)
+    oof = cross_val_oof(factories, X, y, folds, ["f1", "f1_macro"])
+    test = verdict(oof, "depscreen-default", y, "f1", higher=True, seed=13)
+    print(verdict_sentence(test, "f1", "depscreen-default"))
+
+``y`` is label indices 0..K-1 (``np.unique(labels, return_inverse=True)``); for a
+binary set the positive class is index 1. The peers are scikit-learn estimators
+(``get_params`` / ``clone`` work), so they also run inside
+:func:`depscreen.evaluate.compare` as ``(name, estimator)`` pairs.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = str(ROOT / ".depscreen-cache" / "embeddings")
+BOOTSTRAP = 2000
+PEER_NAMES = ("word-lr", "word+char-lr", "use-lr")
+PEER_DESCRIPTION = (
+    "word 1-2 TF-IDF + LR (C=4, balanced), word 1-2 + char_wb 2-5 TF-IDF + LR (C=10, balanced; "
+    "character 1-4 grams for Chinese), USE-mean + LR (balanced)"
+)
+
+
+# ------------------------------------------------------------------------------ peers --
+
+
+def _docs(X: Sequence[Any]) -> list[str]:
+    from depscreen.models.base import as_documents
+
+    return as_documents(X)
+
+
+class _DocumentPeer(ClassifierMixin, BaseEstimator):
+    """A TF-IDF + logistic regression pipeline on documents (a user: posts joined)."""
+
+    def _pipeline(self):  # pragma: no cover - subclasses build it
+        raise NotImplementedError
+
+    def fit(self, X, y):
+        self.model_ = self._pipeline().fit(_docs(X), y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(_docs(X))
+
+    def predict(self, X):
+        return self.classes_[np.asarray(self.predict_proba(X)).argmax(1)]
+
+
+class WordPeer(_DocumentPeer):
+    """``word-lr``: word 1-2 gram TF-IDF (sublinear) + LR (C = 4, balanced)."""
+
+    def _pipeline(self):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+
+        return make_pipeline(
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+            LogisticRegression(C=4, class_weight="balanced", max_iter=2000),
+        )
+
+
+class WordCharPeer(_DocumentPeer):
+    """``word+char-lr``: word 1-2 + char_wb 2-5 TF-IDF + LR (C = 10, balanced).
+
+    ``chinese=True`` uses character 1-4 grams instead of char_wb 2-5 (no spaces in
+    Chinese, so word n-grams of unsegmented text are whole clauses).
+    """
+
+    def __init__(self, chinese: bool = False):
+        self.chinese = chinese
+
+    def _pipeline(self):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline, make_union
+
+        char = (
+            TfidfVectorizer(analyzer="char", ngram_range=(1, 4), sublinear_tf=True)
+            if self.chinese
+            else TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+        )
+        return make_pipeline(
+            make_union(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), char),
+            LogisticRegression(C=10, class_weight="balanced", max_iter=2000),
+        )
+
+
+@functools.lru_cache(maxsize=4)
+def use_embedder(cache_dir: str | None = CACHE):
+    """One USE embedder per cache folder for the whole process (loading it costs seconds)."""
+    from depscreen.embed import get_embedder
+
+    return get_embedder("use", cache_dir=cache_dir)
+
+
+class UsePeer(ClassifierMixin, BaseEstimator):
+    """``use-lr``: USE vectors (a user: mean of their post vectors) + balanced LR."""
+
+    def __init__(self, cache_dir: str | None = CACHE):
+        self.cache_dir = cache_dir
+
+    def _vectors(self, X):
+        from depscreen.corpus import User
+
+        embedder = use_embedder(self.cache_dir)
+        if len(X) and isinstance(X[0], User):
+            flat = [t for u in X for t in u.texts]
+            V = embedder.embed(flat)
+            out, start = np.zeros((len(X), V.shape[1]), dtype=np.float32), 0
+            for i, u in enumerate(X):
+                n = len(u.texts)
+                out[i] = V[start : start + n].mean(axis=0)
+                start += n
+            return out
+        return embedder.embed(list(X))
+
+    def fit(self, X, y):
+        from sklearn.linear_model import LogisticRegression
+
+        self.model_ = LogisticRegression(class_weight="balanced", max_iter=2000).fit(self._vectors(X), y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(self._vectors(X))
+
+    def predict(self, X):
+        return self.classes_[np.asarray(self.predict_proba(X)).argmax(1)]
+
+
+def make_peers(chinese: bool = False, cache_dir: str | None = CACHE) -> dict[str, Callable[[], Any]]:
+    """Fresh, unfitted peers by name (``PEER_NAMES`` order), as zero-argument factories.
+
+    ``chinese``: character 1-4 grams in ``word+char-lr``. ``cache_dir``: the USE vector
+    cache (None: no cache).
+    """
+    return {
+        "word-lr": WordPeer,
+        "word+char-lr": lambda: WordCharPeer(chinese=chinese),
+        "use-lr": lambda: UsePeer(cache_dir=cache_dir),
+    }
+
+
+# ---------------------------------------------------------------------------- metrics --
+
+
+def metric(name: str, y: np.ndarray, pred: np.ndarray, score: np.ndarray | None, classes: np.ndarray) -> float:
+    """``f1`` (class index 1 of a binary set), ``f1_macro``, ``accuracy``, ``mae`` (on the
+    class values) or ``roc_auc`` (binary; ``score`` = probability of index 1) on label
+    indices ``y`` / ``pred`` (0..K-1)."""
+    K = len(classes)
+    if name == "mae":
+        return float(np.mean(np.abs(classes[y].astype(float) - classes[pred].astype(float))))
+    if name == "accuracy":
+        return float(np.mean(y == pred))
+    if name == "roc_auc":
+        from sklearn.metrics import roc_auc_score
+
+        return float(roc_auc_score(y, score)) if len(np.unique(y)) == 2 else float("nan")
+    cm = np.bincount(y * K + pred, minlength=K * K).reshape(K, K).astype(float)
+    tp = np.diag(cm)
+    denom = cm.sum(0) + cm.sum(1)
+    f1 = np.divide(2 * tp, denom, out=np.zeros(K), where=denom > 0)
+    if name == "f1":  # positive class = the last (1 of 0 / 1)
+        return float(f1[-1])
+    if name == "f1_macro":
+        return float(f1.mean())
+    raise ValueError(name)
+
+
+def paired_bootstrap(
+    y: np.ndarray, preds_a: list, preds_b: list, scores_a: list, scores_b: list,
+    name: str, higher: bool, classes: np.ndarray, seed: int, resamples: int = BOOTSTRAP,
+) -> dict[str, Any]:
+    """Difference a - b of the metric over repeats (pooled out-of-fold predictions per
+    repeat: one array per repeat in ``preds_*`` / ``scores_*``), with a 95% bootstrap
+    interval from resampling items (same resample for both models and every repeat).
+
+    Returns ``{"diff", "ci95", "p_two_sided", "resamples", "verdict"}`` with verdict
+    ``win`` (a better, interval excludes 0), ``loss`` or ``tie``.
+    """
+    rng = np.random.default_rng(seed)
+    n = len(y)
+
+    def value(idx, preds, scores):
+        vals = [metric(name, y[idx], p[idx], None if s is None else s[idx], classes) for p, s in zip(preds, scores)]
+        return float(np.nanmean(vals))
+
+    full = np.arange(n)
+    diff = value(full, preds_a, scores_a) - value(full, preds_b, scores_b)
+    boots = []
+    for _ in range(resamples):
+        idx = rng.integers(0, n, n)
+        if name == "roc_auc" and len(np.unique(y[idx])) < 2:
+            continue
+        boots.append(value(idx, preds_a, scores_a) - value(idx, preds_b, scores_b))
+    boots = np.asarray(boots)
+    lo, hi = np.percentile(boots, [2.5, 97.5])
+    better = lo > 0 if higher else hi < 0
+    worse = hi < 0 if higher else lo > 0
+    p = float(min(1.0, 2 * min(np.mean(boots <= 0), np.mean(boots >= 0))))
+    return {
+        "diff": diff, "ci95": [float(lo), float(hi)], "p_two_sided": p, "resamples": int(len(boots)),
+        "verdict": "win" if better else ("loss" if worse else "tie"),
+    }
+
+
+def sign_counts(a: Sequence[float], b: Sequence[float], higher: bool) -> dict[str, int]:
+    """Folds where ``a`` is better / worse / equal to ``b`` (paired by position)."""
+    d = np.asarray(a) - np.asarray(b)
+    d = d if higher else -d
+    return {"better": int((d > 1e-12).sum()), "worse": int((d < -1e-12).sum()), "equal": int((np.abs(d) <= 1e-12).sum())}
+
+
+# --------------------------------------------------------------------------- fold loop --
+
+
+def seeded_folds(y: np.ndarray, cv: int, repeats: int = 1, seed: int = 13) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+    """Stratified ``cv``-fold splits per repeat, repeat ``r`` shuffled with ``seed + r``."""
+    from sklearn.model_selection import StratifiedKFold
+
+    return [
+        list(StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed + r).split(np.zeros(len(y)), y))
+        for r in range(repeats)
+    ]
+
+
+@dataclass
+class OOF:
+    """Out-of-fold results of several models on the same folds.
+
+    ``pred[m]`` / ``score[m]``: one array over all items per repeat (label index; the
+    probability of index 1 for a binary set, else the expected class index);
+    ``per_fold[m][metric]``: one value per fold, repeats in sequence; ``seconds[m]``:
+    fit + predict time over all folds.
+    """
+
+    classes: np.ndarray
+    pred: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    score: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    per_fold: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def mean(self, model: str, name: str) -> float:
+        return float(np.nanmean(self.per_fold[model][name]))
+
+    def std(self, model: str, name: str) -> float:
+        v = self.per_fold[model][name]
+        return float(np.nanstd(v, ddof=1)) if len(v) > 1 else 0.0
+
+    def summary(self, model: str) -> dict[str, Any]:
+        """JSON-able ``{"per_fold", "mean", "std", "seconds_fit_predict_total"}``."""
+        pf = self.per_fold[model]
+        return {
+            "per_fold": pf,
+            "mean": {k: self.mean(model, k) for k in pf},
+            "std": {k: self.std(model, k) for k in pf},
+            "seconds_fit_predict_total": round(self.seconds[model], 1),
+        }
+
+
+def cross_val_oof(
+    factories: dict[str, Callable[[], Any]],
+    X: Sequence[Any],
+    y: np.ndarray,
+    folds: list[list[tuple[np.ndarray, np.ndarray]]],
+    metrics: Sequence[str],
+    classes: np.ndarray | None = None,
+    *,
+    on_fit: Callable[[str, Any], None] | None = None,
+    on_fold: Callable[[int, int, "OOF"], None] | None = None,
+) -> OOF:
+    """Fit every model of ``factories`` on every fold of ``folds`` (from
+    :func:`seeded_folds`) and collect out-of-fold predictions and per-fold ``metrics``.
+
+    ``y``: label indices 0..K-1; ``classes``: the label values (default ``0..K-1``),
+    for ``mae``. ``on_fit(name, fitted_model)`` after each fit (to record what a model
+    chose); ``on_fold(repeat, fold, oof)`` after each fold (progress lines).
+    """
+    y = np.asarray(y)
+    classes = np.arange(int(y.max()) + 1) if classes is None else np.asarray(classes)
+    K = len(classes)
+    oof = OOF(classes=classes)
+    for m in factories:
+        oof.pred[m], oof.score[m] = [], []
+        oof.per_fold[m] = {k: [] for k in metrics}
+        oof.seconds[m] = 0.0
+    for r, splits in enumerate(folds):
+        preds = {m: np.zeros(len(y), dtype=int) for m in factories}
+        scores = {m: np.zeros(len(y)) for m in factories}
+        for f, (tr, te) in enumerate(splits):
+            Xtr, Xte = [X[i] for i in tr], [X[i] for i in te]
+            for m, make in factories.items():
+                t0 = time.perf_counter()
+                model = make().fit(Xtr, y[tr])
+                proba = np.asarray(model.predict_proba(Xte))
+                oof.seconds[m] += time.perf_counter() - t0
+                if list(model.classes_) != list(range(K)):
+                    full = np.zeros((len(te), K))
+                    full[:, list(model.classes_)] = proba
+                    proba = full
+                p = proba.argmax(1)
+                s = proba[:, 1] if K == 2 else proba @ np.arange(K)
+                preds[m][te], scores[m][te] = p, s
+                for k in metrics:
+                    oof.per_fold[m][k].append(metric(k, y[te], p, s, classes))
+                if on_fit is not None:
+                    on_fit(m, model)
+            if on_fold is not None:
+                on_fold(r, f, oof)
+        for m in factories:
+            oof.pred[m].append(preds[m])
+            oof.score[m].append(scores[m])
+    return oof
+
+
+# ---------------------------------------------------------------------------- verdict --
+
+
+def strongest_peer(oof: OOF, name: str, higher: bool, peers: Sequence[str] = PEER_NAMES) -> str:
+    """The peer with the best mean of metric ``name`` over folds: the bar."""
+    return (max if higher else min)(peers, key=lambda m: oof.mean(m, name))
+
+
+def verdict(
+    oof: OOF, model: str, y: np.ndarray, name: str, higher: bool, seed: int,
+    peers: Sequence[str] = PEER_NAMES, target: float | None = None, resamples: int = BOOTSTRAP,
+) -> dict[str, Any]:
+    """``model`` against the strongest of ``peers`` on metric ``name``: the paired
+    bootstrap (:func:`paired_bootstrap`) plus ``"peer"``, ``"folds"`` (sign counts) and,
+    with a ``target``, ``"target"``, ``"target_met"``, ``"target_gap"``."""
+    peer = strongest_peer(oof, name, higher, peers)
+    out = paired_bootstrap(
+        np.asarray(y), oof.pred[model], oof.pred[peer], oof.score[model], oof.score[peer],
+        name, higher, oof.classes, seed, resamples,
+    )
+    out["peer"] = peer
+    out["folds"] = sign_counts(oof.per_fold[model][name], oof.per_fold[peer][name], higher)
+    if target is not None:
+        value = oof.mean(model, name)
+        out["target"] = target
+        out["target_met"] = bool(value >= target if higher else value <= target)
+        out["target_gap"] = float(value - target)
+    return out
+
+
+def verdict_cells(test: dict[str, Any]) -> list[str]:
+    """Table cells: strongest peer, ``diff [95% CI]``, bold verdict."""
+    lo, hi = test["ci95"]
+    return [test["peer"], f"{test['diff']:+.3f} [{lo:+.3f}, {hi:+.3f}]", f"**{test['verdict']}**"]
+
+
+def verdict_sentence(test: dict[str, Any], name: str) -> str:
+    """One sentence: the paired test on metric ``name`` against the strongest peer."""
+    lo, hi = test["ci95"]
+    f = test["folds"]
+    return (
+        f"Paired test on {name} vs {test['peer']} (the strongest peer): difference {test['diff']:+.4f}, "
+        f"95% CI [{lo:+.4f}, {hi:+.4f}], two-sided bootstrap p = {test['p_two_sided']:.3f}; "
+        f"folds better / worse / equal: {f['better']} / {f['worse']} / {f['equal']}. "
+        f"Verdict: **{test['verdict']}**."
+    )

@@ -1,0 +1,134 @@
+"""benchmarks/_peers.py: the peers, the fold loop and the paired verdict (synthetic data only)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+
+import _peers  # noqa: E402
+
+from depscreen.corpus import Post, User  # noqa: E402
+
+SAD = ["so tired of everything", "cannot sleep again alone", "feel empty and hopeless", "crying all night tired"]
+FINE = ["great game with friends", "lunch at the beach today", "new bike ride was fun", "watched a film tonight"]
+
+
+def _posts(n: int = 80, seed: int = 0) -> tuple[list[str], np.ndarray]:
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    X = [f"{rng.choice(SAD if label else FINE)} {rng.integers(1000)}" for label in y]
+    return X, y
+
+
+def _users(n: int = 40) -> tuple[list[User], np.ndarray]:
+    X, y = _posts(3 * n)
+    users = [User(str(i), int(y[3 * i]), [Post(t) for t in X[3 * i : 3 * i + 3]]) for i in range(n)]
+    return users, np.asarray([u.label for u in users])
+
+
+class _FakeUse:
+    """Deterministic 'sentence vectors': counts of sad vs fine words (no model download)."""
+
+    def embed(self, texts):
+        sad = {w for t in SAD for w in t.split()}
+        return np.asarray([[sum(w in sad for w in t.split()), len(t.split()), 1.0] for t in texts], dtype=np.float32)
+
+
+@pytest.fixture
+def fake_use(monkeypatch):
+    monkeypatch.setattr(_peers, "use_embedder", lambda cache_dir=None: _FakeUse())
+
+
+@pytest.mark.parametrize("level", ["post", "user"])
+def test_every_peer_fits_and_separates_the_classes(level, fake_use):
+    X, y = _posts() if level == "post" else _users()
+    folds = _peers.seeded_folds(y, cv=4, repeats=1, seed=13)
+    oof = _peers.cross_val_oof(_peers.make_peers(), X, y, folds, ["f1", "accuracy"])
+    assert list(oof.per_fold) == list(_peers.PEER_NAMES)
+    for m in _peers.PEER_NAMES:
+        assert len(oof.per_fold[m]["f1"]) == 4
+        assert oof.mean(m, "accuracy") > 0.9, m
+        assert oof.pred[m][0].shape == y.shape
+
+
+def test_use_peer_averages_a_users_post_vectors(fake_use):
+    users, _ = _users(4)
+    V = _peers.UsePeer()._vectors(users)
+    expected = _FakeUse().embed(users[1].texts).mean(axis=0)
+    np.testing.assert_allclose(V[1], expected)
+
+
+def test_chinese_peer_uses_character_ngrams():
+    peer = clone(_peers.WordCharPeer(chinese=True))  # a scikit-learn estimator: clone keeps params
+    X = ["我今天很难过", "我今天很开心", "心里很难过想哭", "和朋友一起很开心"] * 5
+    y = np.asarray([1, 0, 1, 0] * 5)
+    peer.fit(X, y)
+    char = peer.model_.steps[0][1].transformer_list[1][1]
+    assert char.analyzer == "char" and char.ngram_range == (1, 4)
+    assert list(peer.predict(["很难过"])) == [1]
+    assert _peers.WordCharPeer().fit(X, y).model_.steps[0][1].transformer_list[1][1].analyzer == "char_wb"
+
+
+def test_fast_metrics_match_scikit_learn():
+    from sklearn.metrics import f1_score
+
+    rng = np.random.default_rng(0)
+    y, p = rng.integers(0, 3, 200), rng.integers(0, 3, 200)
+    classes = np.asarray([0, 1, 2])
+    assert _peers.metric("f1_macro", y, p, None, classes) == pytest.approx(f1_score(y, p, average="macro"))
+    assert _peers.metric("mae", y, p, None, classes) == pytest.approx(np.abs(y - p).mean())
+    yb, pb = y % 2, p % 2
+    assert _peers.metric("f1", yb, pb, None, np.asarray([0, 1])) == pytest.approx(f1_score(yb, pb))
+
+
+def test_paired_bootstrap_verdicts():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 400)
+    good = np.where(rng.random(400) < 0.95, y, 1 - y)
+    bad = np.where(rng.random(400) < 0.70, y, 1 - y)
+    classes = np.asarray([0, 1])
+    win = _peers.paired_bootstrap(y, [good], [bad], [None], [None], "f1_macro", True, classes, seed=0)
+    assert win["verdict"] == "win" and win["ci95"][0] > 0
+    loss = _peers.paired_bootstrap(y, [bad], [good], [None], [None], "f1_macro", True, classes, seed=0)
+    assert loss["verdict"] == "loss"
+    tie = _peers.paired_bootstrap(y, [good], [good], [None], [None], "f1_macro", True, classes, seed=0)
+    assert tie["verdict"] == "tie" and tie["diff"] == 0
+    # lower is better (MAE): the more accurate model wins
+    mae = _peers.paired_bootstrap(y, [good], [bad], [None], [None], "mae", False, classes, seed=0)
+    assert mae["verdict"] == "win" and mae["diff"] < 0
+    counts = _peers.sign_counts([0.5, 0.6, 0.7], [0.6, 0.6, 0.6], higher=True)
+    assert counts == {"better": 1, "worse": 1, "equal": 1}
+
+
+def test_verdict_picks_the_strongest_peer_and_renders(fake_use):
+    X, y = _posts(120)
+    noisy = _peers.WordPeer
+
+    class Coin:
+        """A model that guesses: clearly worse than every peer."""
+
+        def fit(self, X, y):
+            self.classes_ = np.unique(y)
+            return self
+
+        def predict_proba(self, X):
+            p = np.random.default_rng(len(X)).random(len(X))
+            return np.c_[1 - p, p]
+
+    factories = {"coin": Coin, **_peers.make_peers()}
+    oof = _peers.cross_val_oof(factories, X, y, _peers.seeded_folds(y, 4, 2, 13), ["f1"])
+    test = _peers.verdict(oof, "coin", y, "f1", higher=True, seed=0, target=0.9)
+    best = max(_peers.PEER_NAMES, key=lambda m: oof.mean(m, "f1"))
+    assert test["peer"] == best and test["verdict"] == "loss" and test["target_met"] is False
+    assert sum(test["folds"].values()) == 8
+    same = _peers.cross_val_oof({"a": noisy, "b": noisy}, X, y, _peers.seeded_folds(y, 4, 1, 13), ["f1"])
+    assert _peers.verdict(same, "a", y, "f1", True, 0, peers=["b"])["verdict"] == "tie"  # identical: not a win
+    cells = _peers.verdict_cells(test)
+    assert cells[0] == best and cells[2] == "**loss**"
+    assert "Verdict: **loss**" in _peers.verdict_sentence(test, "f1")
