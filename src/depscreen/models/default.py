@@ -23,8 +23,8 @@ A strong, general recipe with nothing tuned to any one data set:
    but over-predict the rare class at ``argmax``, and ``argmax`` ignores the order of
    severity levels, so by default (``decision_metric="auto"``): two classes -- the
    threshold on P(positive) that maximises the positive class's F1; more than two
-   ordered numeric levels (``0..4``) -- cut points on the expected level that maximise
-   DECISION_ORDINAL; named classes -- ``argmax``. ``predict`` applies the rule;
+   ordered numeric levels (``0..4``) -- cut points on the expected level that minimise
+   the macro-averaged MAE; named classes -- ``argmax``. ``predict`` applies the rule;
    ``predict_proba`` is left as the model's probabilities.
 
 Explanations come from the TF-IDF model: the n-grams that pushed most toward the
