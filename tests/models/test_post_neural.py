@@ -8,13 +8,21 @@ import numpy as np
 import pytest
 import torch
 
-from depscreen.models.post_neural.data import SparseRows, TokenSequences, build_vocabulary, encode
+from depscreen.models.post_neural.data import (
+    SparseRows,
+    TokenSequences,
+    batch_loader,
+    build_vocabulary,
+    encode,
+)
 from depscreen.models.post_neural.networks import build_network
-from depscreen.models.post_neural.training import (
-    Checkpoint,
+from depscreen.models.training_loop import (
+    BestWeights,
     EarlyStopping,
     EpochLogger,
     Trainer,
+    classification_metrics,
+    classification_step,
     make_loss,
     predicts_one_class,
 )
@@ -80,10 +88,17 @@ def test_network_errors_are_clear():
 
 
 # ------------------------------------------------------------- training loop
+# the post-level networks train on the shared loop (models/training_loop.py) through
+# their batch loader and the classification step; these tests pin what they rely on
 def _separable(n=60, seed=0):
     g = torch.Generator().manual_seed(seed)
     X = torch.randn(n, 4, generator=g)
     return X, (X[:, 0] + X[:, 1] > 0).long()
+
+
+def _trainer(net, callbacks=(), *, lr=1e-3, max_epochs=10, batch_size=64, seed=13, class_weights=None):
+    return Trainer(net, classification_step(make_loss(class_weights)), batch_loader(batch_size), lr=lr,
+                   max_epochs=max_epochs, seed=seed, callbacks=list(callbacks), metrics=classification_metrics())
 
 
 def test_early_stopping_stops_on_rising_validation_loss():
@@ -91,30 +106,30 @@ def test_early_stopping_stops_on_rising_validation_loss():
     X, _ = _separable()
     y_noise = torch.randint(0, 2, (60,), generator=torch.Generator().manual_seed(1))
     net = torch.nn.Sequential(torch.nn.Linear(4, 64), torch.nn.ReLU(), torch.nn.Linear(64, 2))
-    stopper = EarlyStopping(patience=2)
-    trainer = Trainer(net, lr=0.05, max_epochs=200, batch_size=8,
-                      callbacks=[Checkpoint(), stopper])
-    history = trainer.fit(Tensors(X[:40], y_noise[:40]), Tensors(X[40:], y_noise[40:]))
-    assert stopper.stopped_epoch_ is not None
-    assert len(history) == stopper.stopped_epoch_ < 200
+    stopper = EarlyStopping(patience=2, restore_best=False)
+    trainer = _trainer(net, [BestWeights(), stopper], lr=0.05, max_epochs=200, batch_size=8)
+    history = trainer.fit(Tensors(X[:40], y_noise[:40]), Tensors(X[40:], y_noise[40:])).history
+    assert trainer.stop_training and len(history) < 200
+    assert len(history) == stopper.best_epoch + stopper.patience + 1  # epochs count from 0
 
 
-def test_checkpoint_restores_best_weights():
+def test_best_weights_are_restored():
     torch.manual_seed(0)
     X, y = _separable()
     net = torch.nn.Linear(4, 2)
-    ckpt = Checkpoint()
-    trainer = Trainer(net, lr=0.5, max_epochs=8, batch_size=4, callbacks=[ckpt])
+    ckpt = BestWeights()
+    trainer = _trainer(net, [ckpt], lr=0.5, max_epochs=8, batch_size=4)
     valid = Tensors(X[40:], y[40:])
-    history = trainer.fit(Tensors(X[:40], y[:40]), valid)
+    history = trainer.fit(Tensors(X[:40], y[:40]), valid).history
     best = min(h["valid_loss"] for h in history)
     assert ckpt.best_ == pytest.approx(best)
+    assert ckpt.best_epoch_ == min(history, key=lambda h: h["valid_loss"])["epoch"]
     assert trainer.evaluate(valid)["valid_loss"] == pytest.approx(best, rel=1e-5)
 
 
 def test_monitoring_a_missing_value_is_a_clear_error():
     X, y = _separable()
-    trainer = Trainer(torch.nn.Linear(4, 2), max_epochs=2, callbacks=[EarlyStopping()])
+    trainer = _trainer(torch.nn.Linear(4, 2), [BestWeights()], max_epochs=2)
     with pytest.raises(KeyError, match="valid_loss.*not recorded"):
         trainer.fit(Tensors(X, y))
 
@@ -135,16 +150,15 @@ def test_training_is_seeded_and_logs_numbers_only(caplog):
     def run():
         torch.manual_seed(3)
         net = torch.nn.Linear(4, 2)
-        Trainer(net, max_epochs=3, batch_size=7, seed=5, callbacks=[EpochLogger()]).fit(
-            Tensors(X, y)
-        )
+        logger = EpochLogger(logger=logging.getLogger("depscreen.models.post_neural"))
+        _trainer(net, [logger], max_epochs=3, batch_size=7, seed=5).fit(Tensors(X, y))
         return net.weight.detach().clone()
 
     with caplog.at_level(logging.INFO, logger="depscreen.models.post_neural"):
         a = run()
     b = run()
     torch.testing.assert_close(a, b, rtol=0, atol=0)
-    assert "epoch 1 train_loss=" in caplog.text
+    assert "epoch 0: train_loss=" in caplog.text
 
 
 # ----------------------------------------------------------------- data
@@ -418,15 +432,15 @@ def test_forward_survives_save_and_load(tmp_path, name, input):
 # ---------------------------------------------- robust defaults, collapse check
 def test_trainer_records_macro_f1_and_collapse():
     X, y = _separable()
-    trainer = Trainer(torch.nn.Linear(4, 2), max_epochs=1)
-    record = trainer.fit(Tensors(X, y), Tensors(X, y))[0]
-    assert {"valid_f1_macro", "valid_n_predicted", "valid_degenerate"} <= set(record)
+    record = _trainer(torch.nn.Linear(4, 2), max_epochs=1).fit(Tensors(X, y), Tensors(X, y)).history[0]
+    assert {"valid_acc", "valid_f1_macro", "valid_n_predicted", "valid_degenerate"} <= set(record)
     with torch.no_grad():  # a network that always says class 1
         collapsed = torch.nn.Linear(4, 2)
         collapsed.weight.zero_()
         collapsed.bias.copy_(torch.tensor([0.0, 1.0]))
-    got = Trainer(collapsed).evaluate(Tensors(X, y))
+    got = _trainer(collapsed).evaluate(Tensors(X, y))
     assert got["valid_degenerate"] is True and got["valid_n_predicted"] == 1
+    assert got["valid_acc"] == pytest.approx(float(y.float().mean()))
     assert got["valid_f1_macro"] == pytest.approx(f1_of_one_class(y.numpy(), 1))
     assert predicts_one_class(np.array([0, 1]), np.array([1, 1]))
     assert not predicts_one_class(np.array([1, 1]), np.array([1, 1]))  # one class is the truth
@@ -442,16 +456,17 @@ def f1_of_one_class(truth, label):
 class _Holder:
     def __init__(self, module):
         self.module = module
+        self.resumed = False
 
 
-def test_checkpoint_keeps_the_best_epoch_that_predicts_more_than_one_class():
+def test_best_weights_keep_the_best_epoch_that_predicts_more_than_one_class():
     net = torch.nn.Linear(2, 2)
     holder = _Holder(net)
-    records = [  # the loss keeps falling while the network collapses from epoch 3 on
-        {"epoch": 1, "valid_loss": 0.9, "valid_degenerate": False},
-        {"epoch": 2, "valid_loss": 0.8, "valid_degenerate": False},
-        {"epoch": 3, "valid_loss": 0.7, "valid_degenerate": True},
-        {"epoch": 4, "valid_loss": 0.6, "valid_degenerate": True},
+    records = [  # the loss keeps falling while the network collapses from epoch 2 on
+        {"epoch": 0, "valid_loss": 0.9, "valid_degenerate": False},
+        {"epoch": 1, "valid_loss": 0.8, "valid_degenerate": False},
+        {"epoch": 2, "valid_loss": 0.7, "valid_degenerate": True},
+        {"epoch": 3, "valid_loss": 0.6, "valid_degenerate": True},
     ]
 
     def run(ckpt):
@@ -463,13 +478,13 @@ def test_checkpoint_keeps_the_best_epoch_that_predicts_more_than_one_class():
         ckpt.on_train_end(holder)
         return float(net.weight.detach()[0, 0])
 
-    plain = Checkpoint()
-    assert run(plain) == 4.0 and plain.best_epoch_ == 4 and plain.best_degenerate_
-    assert plain.alternative_epoch_ == 2
-    assert plain.restore_alternative(net) == 2 and float(net.weight.detach()[0, 0]) == 2.0
-    assert plain.best_epoch_ == 2 and plain.restore_alternative(net) is None
-    skipping = Checkpoint(skip_degenerate=True)
-    assert run(skipping) == 2.0 and skipping.best_epoch_ == 2
+    plain = BestWeights()
+    assert run(plain) == 3.0 and plain.best_epoch_ == 3 and plain.best_degenerate_
+    assert plain.alternative_epoch_ == 1
+    assert plain.restore_alternative(net) == 1 and float(net.weight.detach()[0, 0]) == 1.0
+    assert plain.best_epoch_ == 1 and plain.restore_alternative(net) is None
+    skipping = BestWeights(skip_degenerate=True)
+    assert run(skipping) == 1.0 and skipping.best_epoch_ == 1
 
 
 SEVERITY_WORDS = {  # words whose rate grows with the level; neighbouring levels overlap
@@ -574,5 +589,5 @@ def test_when_the_retry_collapses_too_the_best_epoch_with_two_classes_is_kept(mo
     assert clf.fallback_["first"]["degenerate"] and clf.fallback_["retry"]["degenerate"]
     epoch = clf.best_epoch_
     assert clf.fallback_["kept"] == f"first, epoch {epoch}" and not clf.degenerate_
-    assert clf.history_[epoch - 1]["valid_n_predicted"] == 2
+    assert clf.history_[epoch]["valid_n_predicted"] == 2
     assert epoch < clf.fallback_["first"]["best_epoch"]

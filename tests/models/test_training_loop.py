@@ -92,3 +92,34 @@ def test_checkpoint_resume_is_exact_for_any_loader(tmp_path):
     assert [r["train_loss"] for r in again.history] == pytest.approx([r["train_loss"] for r in full.history])
     other = _trainer([Checkpoint(tmp_path / "part")], epochs=2, fingerprint="other").fit(Data())
     assert len(other.history) == 2  # another run's checkpoint is not resumed
+
+
+def test_best_weights_survive_a_resumed_run(tmp_path):
+    from depscreen.models.training_loop import BestWeights
+
+    def run(epochs, folder):
+        best = BestWeights()
+        trainer = _trainer([best, Checkpoint(folder)], epochs=epochs, lr=0.5, fingerprint="b")
+        trainer.fit(Data(), Data(seed=1))
+        return best, trainer
+
+    full, full_trainer = run(5, tmp_path / "full")
+    run(2, tmp_path / "part")
+    resumed, trainer = run(5, tmp_path / "part")
+    assert (resumed.best_epoch_, resumed.best_) == (full.best_epoch_, pytest.approx(full.best_))
+    for a, b in zip(trainer.module.parameters(), full_trainer.module.parameters()):
+        torch.testing.assert_close(a, b)  # the best epoch's weights, also after resuming
+
+
+def test_validation_split_is_stratified_seeded_and_refuses_tiny_classes():
+    from depscreen.models.training_loop import validation_split
+
+    y = np.array([0] * 32 + [1] * 8)
+    train, valid = validation_split(y, 0.25, seed=3)
+    assert len(valid) == 10 and np.bincount(y[valid]).tolist() == [8, 2]
+    assert sorted(np.concatenate([train, valid]).tolist()) == list(range(40))
+    assert np.array_equal(valid, validation_split(y, 0.25, seed=3)[1])
+    assert len(validation_split(y, 0.0, seed=3)[1]) == 0
+    assert len(validation_split(np.array([0] * 30 + [1] * 3), 0.25, seed=3, min_class_count=4)[1]) == 0
+    train, valid = validation_split(None, 0.2, seed=3, n=20)  # regression: a plain split
+    assert len(valid) == 4 and len(train) == 16

@@ -12,7 +12,16 @@ Everything that is not the loop itself is a named callback (skorch style):
   history and the other callbacks' state (safetensors + JSON, no pickle); a later
   ``fit`` with the same fingerprint resumes where it stopped;
 * :class:`EpochLogger` -- log (and keep) the numbers of each epoch; optionally append
-  them to a JSON Lines file.
+  them to a JSON Lines file;
+* :class:`BestWeights` -- keep the best epoch's weights in memory and load them at the
+  end; also the best epoch whose network does not predict one class for every
+  validation sample (the fallback after a collapse);
+* :class:`ProgressBar` -- a rich progress bar over the epochs.
+
+For classifiers, :func:`classification_metrics` records accuracy, macro-F1, how many
+classes the network predicts and whether it has collapsed onto one class
+(``valid_degenerate``); :func:`validation_split` takes a stratified, seeded validation
+split from the training part.
 
 The callback protocol (one signature for every model family)::
 
@@ -23,18 +32,21 @@ The callback protocol (one signature for every model family)::
     get_state() -> (json_dict, tensors)  # what Checkpoint saves, and set_state restores
 
 A record holds ``epoch``, ``train_loss``, the mean of every training statistic the step
-reports (``attention_entropy`` ...), ``dur`` and, with validation data, ``valid_loss``,
-``valid_metric`` and the statistics prefixed ``valid_``. Epochs count from 0.
+reports (``attention_entropy`` ...), ``train_dur`` (seconds of the training pass), ``dur``
+(with validation) and, with validation data, ``valid_loss``, ``valid_metric``, the named
+``metrics`` and the statistics prefixed ``valid_``. Epochs count from 0.
 
 Everything is seeded: the shuffling generator and torch's global generator (dropout)
 start from ``seed`` and are checkpointed, so a resumed run ends where an uninterrupted
 one would.
 
-Used by the multi-instance models (:mod:`depscreen.models.mil`, and through them MHIM):
-their loader pads bags of post vectors (:func:`depscreen.models.mil.training.iter_batches`).
-A post-level network adopts it by passing a loader over its tensors
-(``loader(data, shuffle, generator) -> batches``), a step that computes its loss, and
-its callbacks written against the protocol above.
+Used by the multi-instance models (:mod:`depscreen.models.mil`, and through them MHIM),
+whose loader pads bags of post vectors (:func:`depscreen.models.mil.training.iter_batches`),
+and by the post-level networks (:mod:`depscreen.models.post_neural`), whose loader
+densifies TF-IDF rows or pads token ids per batch
+(:func:`depscreen.models.post_neural.data.batch_loader`). A new network adopts it the
+same way: a loader (``loader(data, shuffle, generator) -> batches``), a step that computes
+its loss, and callbacks written against the protocol above.
 
 Example
 -------
@@ -155,7 +167,7 @@ class EarlyStopping(Callback):
         epoch = record["epoch"]
         if self._improved(value):
             self.best, self.best_epoch, self.wait = float(value), epoch, 0
-            self.best_state = {k: v.detach().clone() for k, v in trainer.module.state_dict().items()}
+            self.best_state = _snapshot(trainer.module)
             record[f"{self.monitor}_best"] = True
         else:
             self.wait += 1
@@ -209,6 +221,125 @@ class EpochLogger(Callback):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps({"phase": trainer.tag, **record}) + "\n")
+
+
+class BestWeights(Callback):
+    """Keep a copy of the best weights (by ``monitor``) in memory; load them at the end.
+
+    It also keeps the *alternative*: the best epoch whose record is not marked
+    ``valid_degenerate`` (the network predicted more than one class on the validation
+    data), for when the best epoch has collapsed onto one class. ``skip_degenerate=True``
+    loads the alternative instead at the end; otherwise :meth:`restore_alternative` does
+    so on request. An improvement is any strictly better value (no ``min_delta``: the
+    kept epoch is the best one). ``lower_is_better=None`` follows the name (``*loss``).
+    """
+
+    name = "best_weights"
+
+    def __init__(self, monitor: str = "valid_loss", lower_is_better: bool | None = None,
+                 skip_degenerate: bool = False):
+        self.monitor = monitor
+        self.lower_is_better = monitor.endswith("loss") if lower_is_better is None else lower_is_better
+        self.skip_degenerate = skip_degenerate
+        self._reset()
+
+    def _reset(self) -> None:
+        self.best_: float | None = None
+        self.best_epoch_: int | None = None
+        self.best_degenerate_ = False
+        self.alternative_epoch_: int | None = None
+        self._state: dict[str, torch.Tensor] | None = None
+        self._alt: tuple[float, int, dict[str, torch.Tensor]] | None = None  # best non-degenerate epoch
+
+    def _improved(self, value: float, best: float | None) -> bool:
+        return best is None or (value < best if self.lower_is_better else value > best)
+
+    def on_train_begin(self, trainer):
+        if not trainer.resumed:
+            self._reset()
+
+    def on_epoch_end(self, trainer, record):
+        if self.monitor not in record:
+            raise KeyError(
+                f"{type(self).__name__}: '{self.monitor}' is not recorded (available: "
+                f"{', '.join(sorted(record))}); pass validation data or monitor 'train_loss'"
+            )
+        value, epoch = float(record[self.monitor]), record["epoch"]
+        degenerate = bool(record.get("valid_degenerate"))
+        state = None
+        if self._improved(value, self.best_):
+            state = _snapshot(trainer.module)
+            self.best_, self.best_epoch_, self.best_degenerate_, self._state = value, epoch, degenerate, state
+        if not degenerate and (self._alt is None or self._improved(value, self._alt[0])):
+            self._alt = (value, epoch, state if state is not None else _snapshot(trainer.module))
+
+    def on_train_end(self, trainer):
+        if self._alt is not None and self._alt[1] != self.best_epoch_:
+            self.alternative_epoch_ = self._alt[1]
+        else:
+            self._alt = None  # the best epoch is its own alternative
+        if self.skip_degenerate and self.best_degenerate_ and self._alt is not None:
+            self.restore_alternative(trainer.module)
+        elif self._state is not None:
+            trainer.module.load_state_dict(self._state)
+        self._state = None
+
+    def restore_alternative(self, module: torch.nn.Module) -> int | None:
+        """Load the best non-degenerate epoch's weights into ``module`` (when it differs
+        from the best epoch); returns its epoch, or None when there is none."""
+        if self._alt is None:
+            return None
+        value, epoch, state = self._alt
+        module.load_state_dict(state)
+        self._alt = None
+        self.best_, self.best_epoch_, self.best_degenerate_ = value, epoch, False
+        self.alternative_epoch_ = None
+        return epoch
+
+    def get_state(self):
+        shared = self._alt is not None and self._alt[2] is self._state  # one epoch is both: saved once
+        state = {"best": self.best_, "best_epoch": self.best_epoch_, "best_degenerate": self.best_degenerate_,
+                 "alt": None if self._alt is None else list(self._alt[:2]), "alt_is_best": shared}
+        tensors = {} if self._state is None else {f"best.{k}": v for k, v in self._state.items()}
+        if self._alt is not None and not shared:
+            tensors.update({f"alt.{k}": v for k, v in self._alt[2].items()})
+        return state, tensors
+
+    def set_state(self, state, tensors):
+        self.best_, self.best_epoch_ = state.get("best"), state.get("best_epoch")
+        self.best_degenerate_ = bool(state.get("best_degenerate"))
+        part = lambda prefix: {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}  # noqa: E731
+        self._state = part("best.") or None
+        alt = state.get("alt")
+        alt_state = self._state if state.get("alt_is_best") else part("alt.")
+        self._alt = None if alt is None else (alt[0], alt[1], alt_state)
+
+
+def _snapshot(module: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+class ProgressBar(Callback):
+    """A rich progress bar over the epochs (finishes early when training stops)."""
+
+    name = "progress_bar"
+
+    def __init__(self, description: str = "training"):
+        self.description = description
+
+    def on_train_begin(self, trainer):
+        from rich.progress import Progress
+
+        self._progress = Progress(transient=True)
+        self._progress.start()
+        self._task = self._progress.add_task(self.description, total=trainer.max_epochs)
+
+    def on_epoch_end(self, trainer, record):
+        loss = record.get("valid_loss", record["train_loss"])
+        self._progress.update(self._task, advance=1, description=f"{self.description} loss={loss:.3f}")
+
+    def on_train_end(self, trainer):
+        self._progress.stop()
 
 
 class Checkpoint(Callback):
@@ -389,22 +520,25 @@ class Trainer:
         self.history, self.start_epoch, self.stop_training, self.resumed = [], 0, False, False
         for cb in self.callbacks:
             cb.on_train_begin(self)
-        for epoch in range(self.start_epoch, self.max_epochs):
-            if self.stop_training:
-                break
+        try:
+            for epoch in range(self.start_epoch, self.max_epochs):
+                if self.stop_training:
+                    break
+                for cb in self.callbacks:
+                    cb.on_epoch_begin(self, epoch)
+                t0 = time.perf_counter()
+                record = {"epoch": epoch, **self._run_epoch(train, epoch)}
+                record["train_dur"] = time.perf_counter() - t0
+                if valid is not None and len(valid):
+                    record.update(self.evaluate(valid, epoch))
+                record["dur"] = time.perf_counter() - t0
+                self.history.append(record)
+                for cb in self.callbacks:
+                    cb.on_epoch_end(self, record)
+        finally:  # a progress bar stops, the best weights come back, even after an error
             for cb in self.callbacks:
-                cb.on_epoch_begin(self, epoch)
-            t0 = time.perf_counter()
-            record = {"epoch": epoch, **self._run_epoch(train, epoch)}
-            if valid is not None and len(valid):
-                record.update(self.evaluate(valid, epoch))
-            record["dur"] = time.perf_counter() - t0
-            self.history.append(record)
-            for cb in self.callbacks:
-                cb.on_epoch_end(self, record)
-        for cb in self.callbacks:
-            cb.on_train_end(self)
-        self.module.eval()
+                cb.on_train_end(self)
+            self.module.eval()
         return self
 
     @staticmethod
@@ -456,6 +590,86 @@ class Trainer:
         return out
 
 
+# --------------------------------------------------------------------------- classifiers
+
+
+def make_loss(class_weights: Sequence[float] | np.ndarray | None = None) -> torch.nn.CrossEntropyLoss:
+    """Cross-entropy, weighted per class (class index order) when ``class_weights`` is given."""
+    if class_weights is None:
+        return torch.nn.CrossEntropyLoss()
+    w = torch.as_tensor(np.asarray(class_weights, dtype=np.float32))
+    if w.ndim != 1 or torch.any(w <= 0):
+        raise ValueError("class weights must be a 1-D sequence of positive numbers")
+    return torch.nn.CrossEntropyLoss(weight=w)
+
+
+def predicts_one_class(truth: np.ndarray, predicted: np.ndarray) -> bool:
+    """True when ``predicted`` is one class for every sample although ``truth`` holds
+    several: the network has collapsed (usually onto the majority class)."""
+    truth, predicted = np.asarray(truth), np.asarray(predicted)
+    return bool(len(predicted) and len(np.unique(truth)) > 1 and len(np.unique(predicted)) == 1)
+
+
+def macro_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
+    """Macro-averaged F1 over the classes present in ``truth`` (0 for an absent prediction)."""
+    from sklearn.metrics import f1_score
+
+    labels = np.unique(truth)
+    return float(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0))
+
+
+def classification_step(loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> StepFn:
+    """The step of a classifier whose batches are ``(inputs, y)`` and whose module returns
+    logits from ``module(*inputs)``: the loss, and on validation the probabilities (for
+    :func:`classification_metrics`)."""
+
+    def step(module: torch.nn.Module, batch: Any, epoch: int) -> StepOutput:
+        inputs, y = batch
+        logits = module(*inputs)
+        scores = None if module.training else torch.softmax(logits, dim=1)
+        return StepOutput(loss_fn(logits, y), scores, n=len(y), y=y)
+
+    return step
+
+
+def classification_metrics() -> dict[str, Callable[[np.ndarray, np.ndarray], Any]]:
+    """Named validation metrics of a classifier whose step scores are probabilities
+    ``(n, K)``: ``valid_acc``, ``valid_f1_macro``, ``valid_n_predicted`` (distinct classes
+    predicted) and ``valid_degenerate`` (:func:`predicts_one_class`)."""
+    return {
+        "acc": lambda y, p: float((np.asarray(y) == p.argmax(1)).mean()),
+        "f1_macro": lambda y, p: macro_f1(y, p.argmax(1)),
+        "n_predicted": lambda y, p: int(len(np.unique(p.argmax(1)))),
+        "degenerate": lambda y, p: predicts_one_class(y, p.argmax(1)),
+    }
+
+
+def validation_split(y: np.ndarray | None, fraction: float, seed: int, *, n: int | None = None,
+                     min_class_count: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted (train, valid) indices: a seeded validation split taken from the training part.
+
+    Stratified by the class indices ``y`` (None: a plain split of ``n`` samples, as for
+    regression). No split (every index trains, ``valid`` empty) when ``fraction`` is 0,
+    or the split would leave fewer than 2 samples on a side, a class with fewer than
+    ``min_class_count`` samples, or a side too small to hold every class.
+    """
+    size = len(y) if y is not None else int(n or 0)
+    idx = np.arange(size)
+    n_valid = int(round(float(fraction) * size))
+    none = (idx, idx[:0])
+    if fraction <= 0 or n_valid < 2 or size - n_valid < 2:
+        return none
+    if y is not None:
+        counts = np.bincount(np.asarray(y))
+        counts = counts[counts > 0]
+        if counts.min() < min_class_count or n_valid < len(counts) or size - n_valid < len(counts):
+            return none
+    from sklearn.model_selection import train_test_split
+
+    train, valid = train_test_split(idx, test_size=n_valid, stratify=y, random_state=int(seed))
+    return np.sort(train), np.sort(valid)
+
+
 def _add(acc: dict[str, list[float]], stats: dict[str, float], n: int) -> None:
     for key, value in stats.items():
         slot = acc.setdefault(key, [0.0, 0])
@@ -468,12 +682,20 @@ def _means(acc: dict[str, list[float]]) -> dict[str, float]:
 
 
 __all__ = [
+    "BestWeights",
     "Callback",
     "Checkpoint",
     "EarlyStopping",
     "EpochLogger",
     "LoaderFn",
+    "ProgressBar",
     "StepFn",
     "StepOutput",
     "Trainer",
+    "classification_metrics",
+    "classification_step",
+    "macro_f1",
+    "make_loss",
+    "predicts_one_class",
+    "validation_split",
 ]

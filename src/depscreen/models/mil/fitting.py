@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from ..task import infer_task
+from ..training_loop import validation_split
 from .networks import LSTMAutoencoder, MILNetwork, make_head
 from .training import (
     BagData,
@@ -122,23 +123,10 @@ class FittingMixin:
         return cbs
 
     def _split(self, y_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        n = len(y_idx)
-        idx = np.arange(n)
-        if self.validation_split <= 0:
-            return idx, idx[:0]
-        n_valid = int(round(self.validation_split * n))
+        """The validation split from the training users (stratified for classes, at least
+        4 users of every class, else none), the shared loop's rule."""
         stratify = None if self.head_ == "regression" else y_idx
-        if stratify is not None:
-            counts = np.bincount(stratify)
-            counts = counts[counts > 0]
-            if n_valid < len(counts) or (counts < 4).any():
-                return idx, idx[:0]
-        if n_valid < 2 or n - n_valid < 2:
-            return idx, idx[:0]
-        from sklearn.model_selection import train_test_split
-
-        tr, va = train_test_split(idx, test_size=n_valid, random_state=self.seed, stratify=stratify)
-        return np.sort(tr), np.sort(va)
+        return validation_split(stratify, self.validation_split, self.seed, n=len(y_idx), min_class_count=4)
 
     def _train_autoencoder(self, train: BagData, valid: BagData | None) -> None:
         ae = self.network_.autoencoder

@@ -1,9 +1,11 @@
-"""Batch sources for :class:`~depscreen.models.post_neural.training.Trainer`.
+"""Batch sources of the post-level networks for the shared training loop
+(:class:`depscreen.models.training_loop.Trainer`, through :func:`batch_loader`).
 
 Two kinds of input exist: rows of a sparse (expanded) TF-IDF matrix, densified one
 batch at a time so 10k posts x a large vocabulary never sit densely in memory, and
-token-id sequences padded per batch. Also the token vocabulary of the ``"tokens"``
-input (id 0 = padding, id 1 = unknown).
+token-id sequences padded per batch. Both answer ``batch(indices) -> (inputs, y)``
+where ``inputs`` is the tuple of tensors passed to the network. Also the token
+vocabulary of the ``"tokens"`` input (id 0 = padding, id 1 = unknown).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import torch
 
 PAD, UNK = "<pad>", "<unk>"
 
-__all__ = ["SparseRows", "TokenSequences", "build_vocabulary", "encode"]
+__all__ = ["SparseRows", "TokenSequences", "batch_loader", "build_vocabulary", "encode"]
 
 
 class SparseRows:
@@ -56,6 +58,20 @@ class TokenSequences:
         for row, s in enumerate(chosen):
             ids[row, : len(s)] = torch.from_numpy(s)
         return (ids, lengths), (None if self.y is None else self.y[idx])
+
+
+def batch_loader(batch_size: int):
+    """The training loop's loader over :class:`SparseRows` / :class:`TokenSequences`:
+    ``(inputs, y)`` batches of ``batch_size`` posts, in the order of the loop's seeded
+    generator when shuffling, else in data order."""
+
+    def loader(data, shuffle: bool, generator: torch.Generator | None):
+        n = len(data)
+        order = torch.randperm(n, generator=generator) if shuffle else torch.arange(n)
+        for start in range(0, n, batch_size):
+            yield data.batch(order[start : start + batch_size].numpy())
+
+    return loader
 
 
 def build_vocabulary(

@@ -10,9 +10,10 @@
    feature expansion (:class:`~depscreen.features.tfidf_expansion.FastTextExpandedTfidf`,
    ``top_n=0`` switches expansion off); ``input="tokens"`` feeds token ids to an
    embedding layer initialised from FastText vectors;
-3. a torch network (:mod:`.networks`) trained by :class:`.training.Trainer` with
+3. a torch network (:mod:`.networks`) trained by the loop every network in depscreen
+   shares (:class:`depscreen.models.training_loop.Trainer`, epochs counted from 0) with
    early stopping on a stratified, seeded validation split taken from the training
-   posts, best-weight checkpointing, balanced class weights by default, seeded.
+   posts, the best epoch's weights kept, balanced class weights by default, seeded.
 
 Robust defaults for data nobody tuned on
 ----------------------------------------
@@ -58,6 +59,7 @@ Example
 from __future__ import annotations
 
 import json
+import logging
 import time
 import warnings
 from pathlib import Path
@@ -66,7 +68,6 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.model_selection import train_test_split
 from sklearn.utils.class_weight import compute_class_weight
 
 from ...features.tfidf_expansion import FastTextExpandedTfidf
@@ -78,16 +79,22 @@ from ..base import (
     explanation_score,
     risk_scores,
 )
-from .data import SparseRows, TokenSequences, build_vocabulary, encode
-from .networks import INPUTS, build_network
-from .training import (
-    Checkpoint,
+from ..training_loop import (
+    BestWeights,
     EarlyStopping,
     EpochLogger,
     ProgressBar,
     Trainer,
+    classification_metrics,
+    classification_step,
+    make_loss,
     predicts_one_class,
+    validation_split,
 )
+from .data import SparseRows, TokenSequences, batch_loader, build_vocabulary, encode
+from .networks import INPUTS, build_network
+
+log = logging.getLogger("depscreen.models.post_neural")
 
 WEIGHTS_NAME = "model.safetensors"
 FEATURES_NAME = "features.json"
@@ -100,6 +107,10 @@ ON_DEGENERATE = ("retrain", "warn")
 RETRY_MORE_EPOCHS = 3
 RETRY_LR_FACTOR = 1 / 3
 RETRY_EPOCH_FACTOR = 2
+#: early stopping counts an epoch as better when the loss fell by more than this
+EARLY_STOP_DELTA = 1e-4
+#: what ``verbose=1`` logs per epoch (numbers only, never text)
+LOGGED = ("train_loss", "valid_loss", "valid_acc", "valid_f1_macro")
 #: ``max_epochs=None``: enough epochs for this many parameter updates, within the bounds
 #: (small data sets otherwise stop learning long before the loss has settled)
 AUTO_UPDATES = 2000
@@ -239,7 +250,7 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
     network_ : the trained torch network (best epoch).
     history_ : one dict of numbers per epoch of the kept training run.
     max_epochs_ : the epoch limit used (``max_epochs``, or the one chosen for the data).
-    best_epoch_ : the epoch whose weights were kept.
+    best_epoch_ : the epoch whose weights were kept (epochs count from 0, as in ``history_``).
     n_valid_ : size of the validation split (0: none).
     class_weight_ : the loss weights used (None: unweighted).
     degenerate_ : True when the kept network predicts one class for every validation
@@ -333,6 +344,8 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             raise ValueError("validation_fraction must be in [0, 1)")
         if self.patience < 0:
             raise ValueError("patience must be >= 0 (0 disables early stopping)")
+        if int(self.batch_size) < 1:
+            raise ValueError("batch_size must be >= 1")
         if self.max_epochs is not None and int(self.max_epochs) < 1:
             raise ValueError("max_epochs must be >= 1, or None (chosen from the data size)")
         if self.on_degenerate not in ON_DEGENERATE:
@@ -528,35 +541,30 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         network = build_network(self.arch, **self.network_config_)
         n_pretrained = self._init_embeddings(network)
         monitor = "valid_loss" if valid_data is not None else "train_loss"
-        checkpoint = Checkpoint(monitor=monitor)
+        checkpoint = BestWeights(monitor=monitor)
         callbacks = [checkpoint]
         if self.patience > 0:
-            callbacks.append(EarlyStopping(monitor=monitor, patience=self.patience))
+            callbacks.append(EarlyStopping(monitor=monitor, patience=self.patience, min_delta=EARLY_STOP_DELTA,
+                                           restore_best=False))
         if self.verbose >= 1:
-            callbacks.append(EpochLogger())
+            callbacks.append(EpochLogger(logger=log, fields=LOGGED))
         if self.verbose >= 2:
             callbacks.append(ProgressBar(f"{self.arch} ({self.input})"))
         weights = self._class_weights(y_train, class_weight)
         trainer = Trainer(
-            network,
-            class_weights=weights,
-            lr=lr,
-            weight_decay=self.weight_decay,
-            max_epochs=max_epochs,
-            batch_size=self.batch_size,
-            callbacks=callbacks,
-            seed=self.seed,
+            network, classification_step(make_loss(weights)), batch_loader(int(self.batch_size)),
+            lr=lr, weight_decay=self.weight_decay, max_epochs=max_epochs, seed=int(self.seed),
+            callbacks=callbacks, metrics=classification_metrics(), tag=f"{self.arch} ({self.input})",
         )
-        history = trainer.fit(train_data, valid_data)
+        history = trainer.fit(train_data, valid_data).history
         # the collapse check: on the validation split, else on the training posts
         checked = valid_data if valid_data is not None else train_data
         truth, predicted = [], []
-        for start in range(0, len(checked), self._infer_batch):
-            inputs, y = checked.batch(np.arange(start, min(start + self._infer_batch, len(checked))))
-            with torch.no_grad():
-                network.eval()
+        network.eval()
+        with torch.no_grad():
+            for inputs, y in batch_loader(self._infer_batch)(checked, False, None):
                 predicted.append(network(*inputs).argmax(1).numpy())
-            truth.append(y.numpy())
+                truth.append(y.numpy())
         truth, predicted = np.concatenate(truth), np.concatenate(predicted)
         return {
             "network": network,
@@ -584,9 +592,9 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
 
     @staticmethod
     def _still_improving(run: dict[str, Any]) -> bool:
-        """The kept epoch is the last one and the loop ran out of epochs."""
+        """The kept epoch is the last one and the loop ran out of epochs (epochs count from 0)."""
         n = len(run["history"])
-        return n == run["max_epochs"] and run["best_epoch"] == n
+        return n == run["max_epochs"] and run["best_epoch"] == n - 1
 
     def _retry_plan(self, run: dict[str, Any]) -> tuple[Any, float, int]:
         """Settings of the one retry after a collapse: (class_weight, lr, max_epochs).
@@ -623,16 +631,7 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         )
 
     def _split(self, y_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        idx = np.arange(len(y_idx))
-        frac = float(self.validation_fraction)
-        n_valid = int(round(frac * len(idx)))
-        counts = np.bincount(y_idx)
-        if frac <= 0 or n_valid < len(counts) or counts.min() < 2 or len(idx) - n_valid < len(counts):
-            return idx, idx[:0]
-        train, valid = train_test_split(
-            idx, test_size=n_valid, stratify=y_idx, random_state=int(self.seed)
-        )
-        return np.sort(train), np.sort(valid)
+        return validation_split(y_idx, float(self.validation_fraction), int(self.seed))
 
     # --------------------------------------------------------------- predict
     @property
