@@ -18,6 +18,7 @@ object-store mount).
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any, Iterator
 
 from .jobs import RESULT_KEYS
@@ -46,16 +47,38 @@ class LocalEngine:
 
 
 class _RayWorker:
-    """The callable class Ray Data puts on each actor: the job is set up once (model
-    loaded once per actor), then each batch (one shard) is processed."""
+    """The callable class Ray Data puts on each actor: the actor's compute threads are
+    set to the CPUs it reserved, the job is set up once (the model loaded once per
+    actor), then each batch (one task: a shard's name and path) is processed."""
 
-    def __init__(self, job: Any):
+    def __init__(self, job: Any, threads: int):
+        limit_threads(threads)
         self.job = job.setup()
+        limit_threads(threads)  # again: the model may have loaded torch only now
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
         n = len(batch["name"])
         results = [self.job({k: batch[k][i] for k in ("name", "path", "stem")}) for i in range(n)]
         return {k: [r[k] for r in results] for k in RESULT_KEYS}
+
+
+def limit_threads(threads: int) -> None:
+    """Run BLAS / OpenMP and torch with ``threads`` threads in this process, so that an
+    actor that reserved one CPU uses one core and ``n`` actors do not oversubscribe ``n``
+    CPUs. Libraries not yet loaded read the environment variables when they load."""
+    threads = max(1, int(threads))
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(threads)
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=threads)
+    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+        pass
+    if "torch" in sys.modules:
+        torch = sys.modules["torch"]
+        if torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
 
 
 class RayEngine:
@@ -122,9 +145,7 @@ class RayEngine:
         ray = self.connect()
         import ray.data
 
-        ctx = ray.data.DataContext.get_current()
-        ctx.enable_progress_bars = False
-        ctx.execution_options.preserve_order = False
+        _quiet(ray.data.DataContext.get_current())
         if self.num_actors is None:
             cpus = float(ray.cluster_resources().get("CPU", 1.0))
             size = max(1, int(cpus // self.cpus_per_actor))
@@ -132,14 +153,16 @@ class RayEngine:
             size = self.num_actors
         size = min(size, len(tasks))
         self.actors_used = size
+        # One row per shard: the actors read, score and write their shards themselves, so
+        # the only data Ray moves is this task list (paths) and the small result dicts.
         ds = ray.data.from_items([dict(t) for t in tasks], override_num_blocks=len(tasks))
         ds = ds.map_batches(
             _RayWorker,
-            fn_constructor_kwargs={"job": job},
+            fn_constructor_kwargs={"job": job, "threads": max(1, int(self.cpus_per_actor))},
             batch_size=1,
-            # one shard in flight per actor: a shard is long work, so queueing more on the
-            # first actor that comes up would unbalance the pool
-            compute=ray.data.ActorPoolStrategy(size=size, max_tasks_in_flight_per_actor=1),
+            # two shards in flight per actor: the next one is queued on the actor while it
+            # scores the current one, so it never waits for the driver between shards
+            compute=ray.data.ActorPoolStrategy(size=size, max_tasks_in_flight_per_actor=2),
             num_cpus=self.cpus_per_actor,
             batch_format="numpy",
         )
@@ -156,6 +179,17 @@ class RayEngine:
 
             ray.shutdown()
             self._started = False
+
+
+def _quiet(ctx: Any) -> None:
+    """Ray Data options for a few long tasks: no progress bars, no stats printing, no
+    ordering (a shard's result is recorded as soon as it is done)."""
+    ctx.enable_progress_bars = False
+    ctx.enable_operator_progress_bars = False
+    ctx.print_on_execution_start = False
+    ctx.enable_auto_log_stats = False
+    ctx.verbose_stats_logs = False
+    ctx.execution_options.preserve_order = False
 
 
 def _plain(v: Any) -> Any:

@@ -25,8 +25,11 @@ from typing import Any
 from .shards import file_sha256, iter_shard
 
 #: Every result dict has these keys (plain str / int / float / bool values).
-RESULT_KEYS = ("name", "ok", "n_items", "n_posts", "computed", "hits", "seconds", "sha256", "output",
-               "error", "worker", "peak_rss_mb")
+#: ``started`` is the wall-clock time (epoch seconds) the shard began, ``cpu_seconds`` the
+#: CPU time the worker spent on it: together with ``seconds`` they show start-up costs and
+#: time a worker waited rather than computed.
+RESULT_KEYS = ("name", "ok", "n_items", "n_posts", "computed", "hits", "seconds", "cpu_seconds", "started",
+               "sha256", "output", "error", "worker", "peak_rss_mb")
 
 
 def peak_rss_mb() -> float:
@@ -47,9 +50,22 @@ def peak_rss_mb() -> float:
         return 0.0
 
 
-def _result(name: str, **fields: Any) -> dict[str, Any]:
+class _Clock:
+    """Wall and CPU time of one shard's work, from its start."""
+
+    def __init__(self):
+        self.started = time.time()
+        self.t0 = time.perf_counter()
+        self.cpu0 = time.process_time()
+
+    def fields(self) -> dict[str, float]:
+        return {"started": self.started, "seconds": time.perf_counter() - self.t0,
+                "cpu_seconds": time.process_time() - self.cpu0}
+
+
+def _result(name: str, clock: _Clock, **fields: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"name": name, "ok": True, "n_items": 0, "n_posts": 0, "computed": 0, "hits": 0,
-                           "seconds": 0.0, "sha256": "", "output": "", "error": "",
+                           **clock.fields(), "sha256": "", "output": "", "error": "",
                            "worker": f"{socket.gethostname()}:{os.getpid()}", "peak_rss_mb": 0.0}
     out.update(fields)
     out["peak_rss_mb"] = peak_rss_mb()
@@ -105,7 +121,7 @@ class ScoreJob:
         from .. import api
 
         name, path, stem = str(task["name"]), str(task["path"]), str(task["stem"])
-        t0 = time.perf_counter()
+        clock = _Clock()
         try:
             if self.model is None:
                 self.setup()
@@ -113,14 +129,13 @@ class ScoreJob:
             stream = iter_shard(path, batch_rows=self.batch_size)
             first = next(stream, None)
             if first is None:  # an empty shard: nothing to write
-                return _result(name, sha256=digest, seconds=time.perf_counter() - t0)
+                return _result(name, clock, sha256=digest)
             out, exp = self.outputs(stem)
             summary = api.score_file(self.model, itertools.chain([first], stream), out, explain_out=exp,
                                      per_post=self.per_post, batch_size=self.batch_size)
-            return _result(name, n_items=summary["n_items"], sha256=digest, output=out.name,
-                           seconds=time.perf_counter() - t0)
+            return _result(name, clock, n_items=summary["n_items"], sha256=digest, output=out.name)
         except Exception as exc:
-            return _result(name, ok=False, error=_error(exc), seconds=time.perf_counter() - t0)
+            return _result(name, clock, ok=False, error=_error(exc))
 
 
 class EmbedJob:
@@ -157,7 +172,7 @@ class EmbedJob:
         from ..embed import embed_corpus
 
         name, path = str(task["name"]), str(task["path"])
-        t0 = time.perf_counter()
+        clock = _Clock()
         n_items = n_posts = computed = hits = 0
         try:
             if self.embedder is None:
@@ -173,7 +188,7 @@ class EmbedJob:
                 n_posts += stats.texts
                 computed += stats.computed
                 hits += stats.hits
-            return _result(name, n_items=n_items, n_posts=n_posts, computed=computed, hits=hits,
-                           sha256=digest, seconds=time.perf_counter() - t0)
+            return _result(name, clock, n_items=n_items, n_posts=n_posts, computed=computed, hits=hits,
+                           sha256=digest)
         except Exception as exc:
-            return _result(name, ok=False, error=_error(exc), seconds=time.perf_counter() - t0)
+            return _result(name, clock, ok=False, error=_error(exc))

@@ -161,6 +161,8 @@ class Manifest:
             "status": "done" if result.get("ok") else "failed",
             "n_items": int(result.get("n_items") or 0),
             "seconds": round(float(result.get("seconds") or 0.0), 4),
+            "cpu_seconds": round(float(result.get("cpu_seconds") or 0.0), 4),
+            "started": round(float(result.get("started") or 0.0), 3),
             "run": run["run"],
             "finished": now(),
             "worker": result.get("worker") or None,
