@@ -247,29 +247,47 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             random_state=int(self.random_state), warm_start=True,
         )
 
-    def _select_C(self, Z, y: np.ndarray, Cs: Sequence[float], folds) -> tuple[float, np.ndarray | None, dict]:
-        """Inner CV over ``Cs`` (ascending, warm-started): the C with the best out-of-fold
-        (class-weighted) log-likelihood, and its out-of-fold probabilities. Scores are the
-        mean log-likelihood (higher is better); ties go to the smaller C."""
+    def _select_C(self, Z, y: np.ndarray, Cs: Sequence[float], folds) -> tuple[float, np.ndarray | None, dict, Any]:
+        """Inner CV over ``Cs`` in ascending order: the C with the best out-of-fold
+        (class-weighted) mean log-likelihood, its out-of-fold probabilities, the score of
+        every C tried, and a starting point for the final fit (the fold models' mean
+        coefficients at that C). Each fold's model is warm-started from its fit at the
+        previous C, and the search stops at the first C that scores worse than the one
+        before (the held-out likelihood rises and then falls with C), so the slow, large
+        Cs are fitted only when they help. Ties go to the smaller C."""
         Cs = sorted(float(c) for c in Cs)
         if folds is None:
-            return Cs[len(Cs) // 2], None, {}
-        oof = {c: np.zeros((len(y), len(self.classes_))) for c in Cs}
-        for tr, va in folds:
-            lr = self._lr(Cs[0])
-            for c in Cs:
+            return Cs[len(Cs) // 2], None, {}, None
+        sw = _balanced_weights(y, self.classes_) if self.class_weight == "balanced" else np.ones(len(y))
+        idx = np.searchsorted(self.classes_, y)
+        models = [self._lr(Cs[0]) for _ in folds]
+        oof: dict[float, np.ndarray] = {}
+        starts: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+        scores: dict[float, float] = {}
+        for c in Cs:
+            oof[c] = np.zeros((len(y), len(self.classes_)))
+            for lr, (tr, va) in zip(models, folds):
                 lr.set_params(C=c)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     lr.fit(Z[tr], y[tr])
                 oof[c][va] = _aligned(lr.predict_proba(Z[va]), lr.classes_, self.classes_)
-        sw = _balanced_weights(y, self.classes_) if self.class_weight == "balanced" else np.ones(len(y))
-        idx = np.searchsorted(self.classes_, y)
-        scores = {
-            c: float(np.average(np.log(np.clip(oof[c][np.arange(len(y)), idx], _EPS, 1.0)), weights=sw)) for c in Cs
-        }
-        best = max(Cs, key=lambda c: (scores[c], -c))
-        return best, oof[best], scores
+            starts[c] = (np.mean([m.coef_ for m in models], axis=0), np.mean([m.intercept_ for m in models], axis=0))
+            scores[c] = float(np.average(np.log(np.clip(oof[c][np.arange(len(y)), idx], _EPS, 1.0)), weights=sw))
+            if len(scores) > 1 and scores[c] < scores[Cs[len(scores) - 2]]:
+                break
+        best = max(scores, key=lambda c: (scores[c], -c))
+        return best, oof[best], scores, starts[best]
+
+    def _fit_final(self, Z, y: np.ndarray, C: float, start) -> LogisticRegression:
+        """The logistic regression at ``C`` on all training data, started from ``start``
+        (the inner folds' mean solution, near the optimum: fewer solver iterations)."""
+        lr = self._lr(C)
+        if start is not None:
+            lr.coef_, lr.intercept_ = start[0].copy(), start[1].copy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return lr.fit(Z, y)
 
     def fit(self, X: Sequence[Any], y: Sequence[Any]) -> "DefaultClassifier":
         """Fit on users or posts ``X`` with labels ``y`` (at least two classes)."""
@@ -297,10 +315,8 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         if n_splits >= 2:
             skf = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=int(self.random_state))
             folds = list(skf.split(np.zeros(len(y)), y))
-        self.C_, oof_t, self.cv_scores_ = self._select_C(T, y, self.Cs, folds)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            self.tfidf_lr_ = self._lr(self.C_).fit(T, y)
+        self.C_, oof_t, self.cv_scores_, start = self._select_C(T, y, self.Cs, folds)
+        self.tfidf_lr_ = self._fit_final(T, y, self.C_, start)
         self.embedder_used_ = None
         self.embed_lr_ = None
         self.stacked_ = False
@@ -319,10 +335,8 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
                 )
                 E = None
             if E is not None:
-                self.embed_C_, oof_e, self.embed_cv_scores_ = self._select_C(E, y, self.embed_Cs, folds)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    self.embed_lr_ = self._lr(self.embed_C_).fit(E, y)
+                self.embed_C_, oof_e, self.embed_cv_scores_, start = self._select_C(E, y, self.embed_Cs, folds)
+                self.embed_lr_ = self._fit_final(E, y, self.embed_C_, start)
                 sw = _balanced_weights(y, self.classes_) if self.class_weight == "balanced" else np.ones(len(y))
                 logps = [_log(oof_t), _log(oof_e)]
                 self.stack_weights_, self.stack_bias_ = _fit_stack(logps, np.searchsorted(self.classes_, y), sw)
