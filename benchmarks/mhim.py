@@ -1,38 +1,60 @@
-"""Masked hard instance mining (paper 001): LMILAtt with and without MHIM, side by side.
+"""Masked hard instance mining (paper 001): LMILAtt with and without MHIM, and the peers.
 
-Same data, same folds, same seeds for both arms: every fold trains one LMILAtt (the
-phase-1 *donor*, i.e. the model without MHIM) and, from it, the MHIM *receiver*
-(``lmilatt-mhim``); the sweep over ``t`` and ``b`` reuses that donor, so every column of
-a table is measured on identical splits and identical phase-1 models.
+The claim is about one model named before the run, :data:`CLAIM`: the MHIM receiver at
+t=2, b=1 (frozen donor, hard masking). It is checked twice on the same folds and seeds:
+
+1. against its own first phase (the *donor*: LMILAtt without MHIM, trained in the same
+   ``fit``), on every metric the tables list: does the paper's direction hold (lower
+   error, higher F1, higher attention entropy, higher Recall@k)?
+2. against the strongest of the three peers at full strength (:mod:`_peers`: word TF-IDF
+   + LR, word + char TF-IDF + LR, USE-mean + LR; a user is one document of their posts
+   joined) on the headline metrics.
+
+Both are paired tests across the (seed, fold) test folds: a bootstrap of the mean
+per-fold difference (2,000 resamples) and an exact two-sided sign test; a difference
+counts (holds / opposite, win / loss) only when the 95% interval excludes 0 *and* the
+sign test gives p < 0.05. Anything else is a tie, and a tie is not a win.
+
+Every fold trains one donor and, from it, the receiver; the t/b sweep and the variants
+reuse that donor, so every column is measured on identical splits and phase-1 models.
 
 Data sets
 ---------
 * ``cssrs``: Reddit C-SSRS 500 users, the 5 levels as a 0-4 *score* (regression head):
   RMSE, MAE, attention entropy. (Suicide-risk severity: a proxy, not depression.)
-* ``reddit-bags`` / ``weibo-bags`` / ``id-bags``: bags with instance truth built by
-  :func:`depscreen.corpus.bags.make_bag_corpus` from the Reddit depression posts, the
-  Weibo sadness posts (simplifyweibo, sadness vs the rest: a proxy) and the Indonesian
-  suicidal-ideation tweets (a proxy): positive users hide 20 % positive posts among
-  negatives. F1, attention entropy, Recall@10/20/50 %.
+* ``reddit-bags`` / ``weibo-bags`` / ``id-bags``: users assembled from real posts by
+  :func:`depscreen.corpus.bags.make_bag_corpus` (Reddit depression posts; Weibo sadness
+  vs the rest, a proxy; Indonesian suicidal ideation, a proxy): positive users hide 20 %
+  positive posts among negatives. F1, attention entropy, Recall@10/20/50 %.
+* ``interviews``: SYNTHETIC interviews (dual encoder over question + answer turns, 0-24
+  score): a check of the software in the paper's own setting, not evidence about people.
+
+The default run (about 20 min on a quiet 2-core machine) has 5 seeds x 5 folds for the
+with / without comparison and the peers (C-SSRS peers on the first seed only: they cost
+about 30 s a fold on its long user documents), the t/b sweep on the Reddit bags and the
+variants (momentum donor, soft masking, ...) on its first 2 seeds. ``--full`` adds the
+C-SSRS sweep and the peers on every seed.
 
 Embeddings: ``tfidf-svd`` (char + word TF-IDF, 128 SVD components), fitted once per
 data set on all its posts *without labels* (unsupervised, transductive; identical for
-both arms) and cached in memory, so the runs fit the shared 2-core CPU.
+both arms), so the runs fit the shared 2-core CPU. The USE peer reads the vector cache
+``.depscreen-cache/embeddings``.
+
+Writes ``docs/results/mhim.md`` and ``mhim.json`` (``--out`` for another folder) through
+``_record.write_results``.
 
 Usage::
 
-    .venv/bin/python benchmarks/mhim.py                       # everything, 5 seeds
-    .venv/bin/python benchmarks/mhim.py --datasets cssrs --seeds 2 --no-write
+    flock /tmp/depscreen-bench.lock .venv/bin/python benchmarks/mhim.py
+    .venv/bin/python benchmarks/mhim.py --datasets id-bags --seeds 2 --smoke --out /tmp/mhim
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import json
 import math
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -44,15 +66,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _datasets import LICENCE_NOTE  # noqa: E402
+from _peers import BOOTSTRAP, PEER_DESCRIPTION, PEER_NAMES, cross_val_oof, make_peers, sign_counts  # noqa: E402
+from _record import RESULTS_DIR, RunRecord, start_record, write_results  # noqa: E402
 
 from depscreen.evaluate import DISCLAIMER  # noqa: E402
 
 SEEDS = (13, 14, 15, 16, 17)
 CV = 5
-MAIN = (2, 1)  # (t, b) of the side-by-side comparison
+MAIN = (2, 1)  # (t, b) of the claim model: the MHIM receiver, frozen donor, hard masking
+#: The model every verdict of this file is about, named before the run (issue 14).
+CLAIM = f"LMILAtt + MHIM (t={MAIN[0]}, b={MAIN[1]})"
 SWEEP_T = (1, 2, 3, 5)
 SWEEP_B = (0, 1, 2)
 EMBEDDER = {"backend": "tfidf-svd", "n_components": 128}
+SMOKE = {"n_users": 40, "posts_per_user": (6, 12), "interviews": 60,
+         "params": {"epochs": 3, "ae_epochs": 1, "patience": 1}}
 
 LMIL = dict(
     embedder="precomputed",
@@ -68,30 +96,29 @@ LMIL = dict(
 )
 
 DATASETS = {
-    "cssrs": dict(kind="score", title="Reddit C-SSRS 500 users, 0-4 score",
+    "cssrs": dict(kind="score", title="Reddit C-SSRS 500 users, 0-4 score", short="C-SSRS, proxy", peer_seeds=1,
                   proxy="suicide-risk severity (Supportive..Attempt as 0..4), not depression"),
-    "reddit-bags": dict(kind="bags", fmt="reddit-cleaned", positive=None, lang="en",
-                        title="bags from Reddit depression posts (en)", proxy=None),
+    "reddit-bags": dict(kind="bags", fmt="reddit-cleaned", positive=None, lang="en", variants=True,
+                        title="constructed bags from Reddit depression posts (en)", short="constructed bags",
+                        proxy=None),
     "weibo-bags": dict(kind="bags", fmt="simplifyweibo", positive=["sadness"], lang="zh",
-                       title="bags from Weibo posts, sadness vs other moods (zh)",
-                       proxy="sadness emotion, not depression"),
+                       title="constructed bags from Weibo posts, sadness vs other moods (zh)",
+                       short="constructed bags, proxy", proxy="sadness emotion, not depression"),
     "id-bags": dict(kind="bags", fmt="id-suicide", positive=None, lang="id",
-                    title="bags from Indonesian tweets, suicidal ideation (id)",
-                    proxy="suicidal ideation, not depression"),
-    "reddit-variants": dict(kind="bags", fmt="reddit-cleaned", positive=None, lang="en", variants=True,
-                            title="Variants on the Reddit bags: momentum donor, soft masking, receiver from the donor",
-                            proxy=None),
+                    title="constructed bags from Indonesian tweets, suicidal ideation (id)",
+                    short="constructed bags, proxy", proxy="suicidal ideation, not depression"),
     "interviews": dict(kind="dialogue", title="SYNTHETIC interviews, dual encoder, 0-24 score", model="Dual encoder",
+                       short="SYNTHETIC",
                        data_note="SYNTHETIC data from depscreen.corpus.dialogue.make_sample_interviews (150 "
                        "interviews; answers marked important = instance truth): a check of the software "
                        "in the paper's own setting (dual encoder over question + answer turns, Bi-LSTM, "
-                       "attention, score), not evidence about depression",
+                       "attention, score), not evidence about depression; the peers read each answer with its "
+                       "question",
                        params=dict(autoencoder=False, bidirectional=True, skip_embedding=False, hidden_size=32,
                                    max_posts=200, lr=1e-2, epochs=60, patience=10),
-                       note="A first run with the shared settings (lr=0.003, epochs=30, patience=5) stopped "
-                       "after a few epochs with near-uniform attention (normalised entropy 0.94) and showed "
-                       "the opposite of the paper (RMSE 5.031 -> 5.349, entropy 2.300 -> 2.260, Recall@50% "
-                       "0.541 -> 0.498); the settings on the next line let the dual encoder train (the same for both arms)."),
+                       note="With the shared settings (lr=0.003, epochs=30, patience=5) the dual encoder stopped "
+                       "after a few epochs with near-uniform attention; the settings on the next line let it "
+                       "train (the same for both arms)."),
 }
 # options the paper leaves open, each with t=2, b=1 and the same donor as the main MHIM arm
 VARIANTS = {
@@ -106,12 +133,14 @@ BAGS = dict(n_users=200, posts_per_user=(10, 30), positive_share=0.2, seed=13)
 PAPER = {"rmse": (0.54, 0.48), "mae": (0.37, 0.33), "attention_entropy": (2.158, 2.496),
          "recall@50%": (0.52, 0.62)}
 LOWER_BETTER = {"rmse", "mae"}
+#: headline metrics of the verdict against the peers, per task
+HEADLINE = {"regression": ("rmse", "mae"), "binary": ("f1", "f1_macro")}
 
 
 # --------------------------------------------------------------------------- data
 
 
-def load(name: str):
+def load(name: str, smoke: bool = False):
     """(users, y, task, info) for data set ``name``."""
     from depscreen.corpus.readers import read_source
 
@@ -119,23 +148,27 @@ def load(name: str):
     if spec["kind"] == "score":
         corpus = read_source(None, "cssrs")
         users = list(corpus.users)
+        if smoke:
+            users = users[:: max(1, len(users) // 100)]
         y = np.array([float(u.label) for u in users])
         info = {"read": corpus.report.summary() if corpus.report else "read", "n_users": len(users)}
         return users, y, "regression", info
     if spec["kind"] == "dialogue":
         from depscreen.corpus.dialogue import interviews_to_users, make_sample_interviews
 
-        users = list(interviews_to_users(make_sample_interviews(150, seed=13)).users)
+        users = list(interviews_to_users(make_sample_interviews(SMOKE["interviews"] if smoke else 150,
+                                                                seed=13)).users)
         y = np.array([float(u.label) for u in users])
         return users, y, "regression", {"read": "generated (synthetic)", "n_users": len(users)}
     from depscreen.corpus.bags import make_bag_corpus
 
     posts = read_source(None, spec["fmt"], positive=spec["positive"])
-    corpus = make_bag_corpus(posts, **BAGS)
+    bags = {**BAGS, **({k: SMOKE[k] for k in ("n_users", "posts_per_user")} if smoke else {})}
+    corpus = make_bag_corpus(posts, **bags)
     users = list(corpus.users)
     y = np.array([int(u.label) for u in users])
     info = {"read": posts.report.summary() if posts.report else "read", "n_users": len(users),
-            "bags": dict(BAGS), "source_posts": len(posts)}
+            "bags": dict(bags), "source_posts": len(posts)}
     return users, y, "binary", info
 
 
@@ -157,41 +190,100 @@ def embed_all(users, dialogue: bool = False) -> tuple[Any, float]:
     return emb, time.perf_counter() - t0
 
 
+def peer_users(users, dialogue: bool):
+    """What the peers read: the users; for interviews each answer with its question."""
+    if not dialogue:
+        return users
+    from depscreen.corpus import Post, User
+    from depscreen.models.mhim.dialogue import turn_prefix
+
+    return [User(u.user_id, u.label, [Post(f"{turn_prefix(p) or ''} {p.text}".strip()) for p in u.posts])
+            for u in users]
+
+
 # --------------------------------------------------------------------------- metrics
 
 
 def score(model, which: str, X, y, task: str) -> dict[str, float]:
     from depscreen.evaluate.explainability import explainability_metrics
-    from depscreen.evaluate.metrics import compute_metrics
 
     pred = model.predict(X, which=which)
-    if task == "regression":
-        out = {"rmse": float(np.sqrt(np.mean((pred - y) ** 2))), "mae": float(np.mean(np.abs(pred - y)))}
-    else:
-        fm = compute_metrics(list(y), list(pred), classes=[0, 1], task="binary", pos_label=1)
-        out = {"f1": fm.values["f1"], "f1_macro": fm.values["f1_macro"]}
+    out = prediction_metrics(np.asarray(y), np.asarray(pred), task)
     out.update(explainability_metrics(model, X.users, explanations=model.explain(X, which=which)))
     return {k: float(v) for k, v in out.items()}
 
 
-def run_dataset(name: str, seeds, sweep: bool, log, sweep_seeds: int = 2) -> dict[str, Any]:
+def prediction_metrics(y: np.ndarray, pred: np.ndarray, task: str) -> dict[str, float]:
+    """RMSE / MAE of a score, or positive-class F1 / macro-F1 of a binary label."""
+    from depscreen.evaluate.metrics import compute_metrics
+
+    if task == "regression":
+        err = pred.astype(float) - y.astype(float)
+        return {"rmse": float(np.sqrt(np.mean(err ** 2))), "mae": float(np.mean(np.abs(err)))}
+    fm = compute_metrics(list(y), list(pred), classes=[0, 1], task="binary", pos_label=1)
+    return {"f1": float(fm.values["f1"]), "f1_macro": float(fm.values["f1_macro"])}
+
+
+def run_peers(users, y, task: str, plans, chinese: bool, log, name: str) -> list[dict[str, Any]]:
+    """The three peers on the folds of ``plans`` (one split plan per seed): one row per
+    (peer, seed, fold), with the same metrics as the MIL arms."""
+    classes, yi = np.unique(y, return_inverse=True)
+    folds = [[(f.train, f.test) for f in plan.folds] for _, plan in plans]
+    t0 = time.perf_counter()
+    oof = cross_val_oof(make_peers(chinese), users, yi, folds, ["accuracy"], classes,
+                        on_fold=lambda r, f, _: log(f"  {name} peers seed {plans[r][0]} fold {f}: "
+                                                    f"{time.perf_counter() - t0:.0f}s"))
+    rows = []
+    for m in PEER_NAMES:
+        for r, (seed, plan) in enumerate(plans):
+            for fold in plan.folds:
+                pred = classes[oof.pred[m][r][fold.test]]
+                rows.append({"seed": seed, "fold": fold.fold, "arm": f"peer:{m}", "t": 0, "b": 0,
+                             **prediction_metrics(y[fold.test], pred, task)})
+    return rows
+
+
+def fold_test(a: list[float], b: list[float], higher: bool, seed: int = 13) -> dict[str, Any]:
+    """Paired test of ``a`` against ``b`` across folds (same folds, same order): the mean
+    difference a - b, a 95% bootstrap interval over folds, the exact two-sided sign test,
+    and the verdict ``better`` / ``worse`` (interval excludes 0 and sign-test p < 0.05)
+    or ``tie``."""
+    from scipy.stats import binomtest
+
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    counts = sign_counts(a, b, higher)
+    n = counts["better"] + counts["worse"]
+    p = float(binomtest(counts["better"], n).pvalue) if n else 1.0
+    rng = np.random.default_rng(seed)
+    boots = d[rng.integers(0, len(d), (BOOTSTRAP, len(d)))].mean(axis=1)
+    lo, hi = (float(x) for x in np.percentile(boots, [2.5, 97.5]))
+    good = (lo > 0) if higher else (hi < 0)
+    bad = (hi < 0) if higher else (lo > 0)
+    verdict = "better" if good and p < 0.05 else ("worse" if bad and p < 0.05 else "tie")
+    return {"diff": float(d.mean()), "ci95": [lo, hi], "sign_p": p, "folds": counts, "n_folds": len(d),
+            "verdict": verdict}
+
+
+def run_dataset(name: str, seeds, args, log) -> dict[str, Any]:
     from depscreen.evaluate.splits import make_splits
     from depscreen.models.mhim import MHIMClassifier
     from depscreen.models.mil import LMILAttClassifier
 
-    users, y, task, info = load(name)
-    emb, embed_s = embed_all(users, DATASETS[name]["kind"] == "dialogue")
-    lmil = {**LMIL, **DATASETS[name].get("params", {})}
+    spec = DATASETS[name]
+    dialogue = spec["kind"] == "dialogue"
+    users, y, task, info = load(name, args.smoke)
+    emb, embed_s = embed_all(users, dialogue)
+    lmil = {**LMIL, **spec.get("params", {}), **(SMOKE["params"] if args.smoke else {})}
     log(f"{name}: {len(users)} users, {sum(len(u.posts) for u in users)} posts, embedded in {embed_s:.0f}s")
-    grid = [(t, b) for t in SWEEP_T for b in SWEEP_B] if sweep else [MAIN]
-    if MAIN not in grid:
-        grid.insert(0, MAIN)
+    sweep_seeds = seeds[: args.sweep_seeds]
+    grid = [(t, b) for t in SWEEP_T for b in SWEEP_B if (t, b) != MAIN] if name in args.sweep else []
+    variants = VARIANTS if spec.get("variants") else {}
     rows: list[dict[str, Any]] = []
     entropy_example = None
     head = "regression" if task == "regression" else "binary"
-    for seed in seeds:
-        strata = y if DATASETS[name]["kind"] != "dialogue" else np.floor(y / 6)  # scores 0-24: 5 bands
-        plan = make_splits(list(strata), cv=CV, seed=seed, stratify=True)
+    strata = y if not dialogue else np.floor(y / 6)  # interview scores 0-24: 5 bands
+    plans = [(seed, make_splits(list(strata), cv=CV, seed=seed, stratify=True)) for seed in seeds]
+    for seed, plan in plans:
         for fold in plan.folds:
             X_tr, X_te = emb[fold.train], emb[fold.test]
             y_tr, y_te = y[fold.train], y[fold.test]
@@ -205,97 +297,163 @@ def run_dataset(name: str, seeds, sweep: bool, log, sweep_seeds: int = 2) -> dic
                          "fit_seconds": fit_s, **score(main, "receiver", X_te, y_te, task)})
             if entropy_example is None:
                 entropy_example = main.entropy_log_
-            for label, extra in VARIANTS.items() if DATASETS[name].get("variants") else []:
-                kw = {"mhim_t": MAIN[0], "mhim_b": MAIN[1], **extra}
-                m = MHIMClassifier(base=base, **kw).fit(X_tr, y_tr, donor=main.donor_)
+            extra = 0
+            for label, kw in variants.items() if seed in sweep_seeds else []:
+                m = MHIMClassifier(base=base, **{"mhim_t": MAIN[0], "mhim_b": MAIN[1], **kw}).fit(
+                    X_tr, y_tr, donor=main.donor_)
                 rows.append({"seed": seed, "fold": fold.fold, "arm": f"variant:{label}", "t": MAIN[0], "b": MAIN[1],
                              **score(m, "receiver", X_te, y_te, task)})
-            for t, b in grid if seed in seeds[:sweep_seeds] else []:
-                if (t, b) == MAIN:
-                    continue
-                m = MHIMClassifier(base=base, mhim_t=t, mhim_b=b).fit(
-                    X_tr, y_tr, donor=main.donor_)
+                extra += 1
+            for t, b in grid if seed in sweep_seeds else []:
+                m = MHIMClassifier(base=base, mhim_t=t, mhim_b=b).fit(X_tr, y_tr, donor=main.donor_)
                 rows.append({"seed": seed, "fold": fold.fold, "arm": "mhim", "t": t, "b": b,
                              **score(m, "receiver", X_te, y_te, task)})
+                extra += 1
             log(f"  {name} seed {seed} fold {fold.fold}: {fit_s:.0f}s for donor+receiver, "
-                f"{(len(grid) - 1) if seed in seeds[:sweep_seeds] else 0} sweep receivers")
-    return {"name": name, "task": task, "info": info, "rows": rows, "embed_seconds": embed_s,
-            "entropy_example": entropy_example, "n_posts": sum(len(u.posts) for u in users)}
+                f"{extra} more receivers in {time.perf_counter() - t0 - fit_s:.0f}s")
+    n_peer = len(seeds) if args.full else min(len(seeds), spec.get("peer_seeds", len(seeds)))
+    rows += run_peers(peer_users(users, dialogue), y, task, plans[:n_peer], spec.get("lang") == "zh", log, name)
+    res = {"name": name, "task": task, "info": info, "rows": rows, "embed_seconds": embed_s,
+           "entropy_example": entropy_example, "n_posts": sum(len(u.posts) for u in users),
+           "peer_seeds": [s for s, _ in plans[:n_peer]], "sweep_seeds": list(sweep_seeds)}
+    res["tests"] = tests(res, seeds)
+    return res
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def metric_names(res) -> list[str]:
+    """Every metric of the with / without table (all of them enter the verdict)."""
+    rows = res["rows"]
+    out = (["rmse", "mae"] if res["task"] == "regression" else ["f1", "f1_macro"]) + [
+        "attention_entropy", "attention_entropy_norm"]
+    if any("recall@50%" in r for r in rows):
+        out += ["recall@10%", "recall@20%", "recall@50%"]
+    return out
+
+
+def paired(rows, arm_a, arm_b, metric, keys) -> tuple[list[float], list[float]]:
+    """Values of ``metric`` for two arms on the same (seed, fold) keys, in key order."""
+    def value(arm, t, b, key):
+        for r in rows:
+            if (r["seed"], r["fold"]) == key and r["arm"] == arm and r["t"] == t and r["b"] == b:
+                return r.get(metric, math.nan)
+        return math.nan
+
+    a = [value(*arm_a, k) for k in keys]
+    b = [value(*arm_b, k) for k in keys]
+    ok = [i for i in range(len(keys)) if not (math.isnan(a[i]) or math.isnan(b[i]))]
+    return [a[i] for i in ok], [b[i] for i in ok]
+
+
+def tests(res, seeds) -> dict[str, Any]:
+    """The claim against its donor on every metric, and against the strongest peer on the
+    headline metrics (on the seeds the peers ran)."""
+    rows = res["rows"]
+    keys = [(r["seed"], r["fold"]) for r in rows if r["arm"] == "lmilatt"]
+    claim, donor = ("mhim", *MAIN), ("lmilatt", 0, 0)
+    out: dict[str, Any] = {"vs_donor": {}, "vs_peer": {}}
+    for m in metric_names(res):
+        a, b = paired(rows, claim, donor, m, keys)
+        if a:
+            out["vs_donor"][m] = fold_test(a, b, m not in LOWER_BETTER)
+    peer_keys = [k for k in keys if k[0] in res["peer_seeds"]]
+    for m in HEADLINE[res["task"]]:
+        higher = m not in LOWER_BETTER
+        means = {p: np.mean(paired(rows, (f"peer:{p}", 0, 0), claim, m, peer_keys)[0]) for p in PEER_NAMES}
+        peer = (max if higher else min)(means, key=means.get)
+        a, b = paired(rows, claim, (f"peer:{peer}", 0, 0), m, peer_keys)
+        out["vs_peer"][m] = {**fold_test(a, b, higher), "peer": peer, "claim_mean": float(np.mean(a)),
+                             "peer_mean": float(np.mean(b))}
+    return out
 
 
 # --------------------------------------------------------------------------- report
 
 
-def summarise(rows, arm, t, b, metric) -> tuple[float, float, int]:
+def summarise(rows, arm, t, b, metric, seeds=None) -> tuple[float, float, int]:
     vals = [r[metric] for r in rows if r["arm"] == arm and r["t"] == t and r["b"] == b
-            and metric in r and not math.isnan(r[metric])]
+            and (seeds is None or r["seed"] in seeds) and metric in r and not math.isnan(r[metric])]
     if not vals:
         return math.nan, math.nan, 0
     return float(np.mean(vals)), float(np.std(vals, ddof=1)) if len(vals) > 1 else 0.0, len(vals)
-
-
-def seed_means(rows, arm, t, b, metric, seeds) -> list[float]:
-    out = []
-    for s in seeds:
-        vals = [r[metric] for r in rows if r["seed"] == s and r["arm"] == arm and r["t"] == t and r["b"] == b
-                and metric in r and not math.isnan(r[metric])]
-        if vals:
-            out.append(float(np.mean(vals)))
-    return out
 
 
 def fmt(mean, std) -> str:
     return "n/a" if math.isnan(mean) else f"{mean:.3f} ± {std:.3f}"
 
 
-def main_table(res, seeds) -> list[str]:
+HOLDS = {"better": "holds", "worse": "**opposite**", "tie": "tie (no evidence)"}
+
+
+def _test_cells(t: dict[str, Any]) -> str:
+    f = t["folds"]
+    return (f"{t['diff']:+.3f} [{t['ci95'][0]:+.3f}, {t['ci95'][1]:+.3f}] | {f['better']} / {f['worse']} / "
+            f"{f['equal']} | {t['sign_p']:.3f}")
+
+
+def main_table(res) -> list[str]:
     rows = res["rows"]
-    metrics = (["rmse", "mae"] if res["task"] == "regression" else ["f1", "f1_macro"]) + [
-        "attention_entropy", "attention_entropy_norm"]
-    if any("recall@50%" in r for r in rows):
-        metrics += ["recall@10%", "recall@20%", "recall@50%"]
     model = DATASETS.get(res["name"], {}).get("model", "LMILAtt")
-    out = [f"| metric | {model} (no MHIM) | {model} + MHIM (t={MAIN[0]}, b={MAIN[1]}) | difference | "
-           "seeds better with MHIM | paper's direction holds? |",
-           "|---|---|---|---|---|---|"]
-    for m in metrics:
+    out = [f"| metric | {model} (no MHIM) | {model} + MHIM (t={MAIN[0]}, b={MAIN[1]}) | difference [95% CI] | "
+           "folds better / worse / equal | sign-test p | paper's direction |",
+           "|---|---|---|---|---|---|---|"]
+    for m in metric_names(res):
+        t = res["tests"]["vs_donor"].get(m)
+        if t is None:
+            continue
         a, sa, _ = summarise(rows, "lmilatt", 0, 0, m)
         c, sc, _ = summarise(rows, "mhim", MAIN[0], MAIN[1], m)
-        lower = m in LOWER_BETTER
-        da, dc = seed_means(rows, "lmilatt", 0, 0, m, seeds), seed_means(rows, "mhim", MAIN[0], MAIN[1], m, seeds)
-        better = sum((x < z) if lower else (x > z) for z, x in zip(da, dc))
-        if m in ("attention_entropy", "attention_entropy_norm") or m.startswith("recall") or m in LOWER_BETTER:
-            holds = "yes" if ((c < a) if lower else (c > a)) else "**no**"
-        else:
-            holds = "yes" if c >= a else "**no**"
-        out.append(f"| {m} | {fmt(a, sa)} | {fmt(c, sc)} | {c - a:+.3f} | {better} of {len(dc)} | {holds} |")
+        out.append(f"| {m} {'↓' if m in LOWER_BETTER else '↑'} | {fmt(a, sa)} | {fmt(c, sc)} | {_test_cells(t)} | "
+                   f"{HOLDS[t['verdict']]} |")
+    return out
+
+
+def peer_table(res) -> list[str]:
+    rows, seeds = res["rows"], res["peer_seeds"]
+    metrics = HEADLINE[res["task"]]
+    model = DATASETS.get(res["name"], {}).get("model", "LMILAtt")
+    out = ["| model | " + " | ".join(f"{m} {'↓' if m in LOWER_BETTER else '↑'}" for m in metrics) + " |",
+           "|---" * (len(metrics) + 1) + "|"]
+    arms = [(f"peer:{p}", p) for p in PEER_NAMES] + [("lmilatt", f"{model} (no MHIM)"),
+                                                    ("mhim", f"{model} + MHIM (claim)")]
+    for arm, label in arms:
+        t, b = (MAIN if arm == "mhim" else (0, 0))
+        out.append(f"| {label} | " + " | ".join(fmt(*summarise(rows, arm, t, b, m, seeds)[:2]) for m in metrics) + " |")
+    out += ["", "| metric | strongest peer | claim - peer [95% CI] | folds better / worse / equal | sign-test p | "
+            "verdict |", "|---|---|---|---|---|---|"]
+    for m in metrics:
+        t = res["tests"]["vs_peer"][m]
+        word = {"better": "win", "worse": "loss", "tie": "tie"}[t["verdict"]]
+        out.append(f"| {m} | {t['peer']} | {_test_cells(t)} | **{word}** |")
     return out
 
 
 def sweep_table(res, seeds) -> list[str]:
-    rows = [r for r in res["rows"] if r["seed"] in seeds]
+    rows = res["rows"]
     key = "rmse" if res["task"] == "regression" else "f1"
     second = "mae" if res["task"] == "regression" else "recall@50%"
     out = [f"| t | b | {key} | {second} | attention_entropy |", "|---|---|---|---|---|"]
-    a = [summarise(rows, "lmilatt", 0, 0, m) for m in (key, second, "attention_entropy")]
+    a = [summarise(rows, "lmilatt", 0, 0, m, seeds) for m in (key, second, "attention_entropy")]
     out.append("| no MHIM | | " + " | ".join(fmt(m, s) for m, s, _ in a) + " |")
     for t in SWEEP_T:
         for b in SWEEP_B:
-            vals = [summarise(rows, "mhim", t, b, m) for m in (key, second, "attention_entropy")]
+            vals = [summarise(rows, "mhim", t, b, m, seeds) for m in (key, second, "attention_entropy")]
             if vals[0][2] == 0:
                 continue
             out.append(f"| {t} | {b} | " + " | ".join(fmt(m, s) for m, s, _ in vals) + " |")
     return out
 
 
-def variants_table(res) -> list[str]:
+def variants_table(res, seeds) -> list[str]:
     rows = res["rows"]
     cols = ["f1", "attention_entropy", "recall@10%", "recall@20%", "recall@50%"]
     out = ["| setting | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
     arms = [("no MHIM (LMILAtt)", "lmilatt", 0, 0), (f"MHIM t={MAIN[0]}, b={MAIN[1]}, frozen, hard", "mhim", *MAIN)]
     arms += [(label, f"variant:{label}", *MAIN) for label in VARIANTS]
     for label, arm, t, b in arms:
-        vals = [summarise(rows, arm, t, b, m) for m in cols]
+        vals = [summarise(rows, arm, t, b, m, seeds) for m in cols]
         if vals[0][2] == 0:
             continue
         out.append(f"| {label} | " + " | ".join(fmt(m, s_) for m, s_, _ in vals) + " |")
@@ -320,65 +478,77 @@ def _data_root() -> str:
     return str(shared_data_dir() or "")
 
 
-def verdicts(res, seeds) -> tuple[list[str], list[str]]:
-    """Metrics where the paper's direction holds / does not, for the summary."""
-    rows = res["rows"]
-    metrics = (["rmse", "mae"] if res["task"] == "regression" else ["f1"]) + ["attention_entropy"]
-    if any("recall@50%" in r for r in rows):
-        metrics += ["recall@10%", "recall@20%", "recall@50%"]
-    good, bad = [], []
-    for m in metrics:
-        a, _, _ = summarise(rows, "lmilatt", 0, 0, m)
-        c, _, _ = summarise(rows, "mhim", MAIN[0], MAIN[1], m)
-        if math.isnan(a) or math.isnan(c):
-            continue
-        ok = (c < a) if m in LOWER_BETTER else (c > a)
-        (good if ok else bad).append(f"{m} {a:.3f} -> {c:.3f}")
-    return good, bad
+def summary_lines(results) -> list[str]:
+    """One line per data set: the claim against its donor (every metric) and the peers."""
+    out = []
+    for res in results:
+        spec = DATASETS[res["name"]]
+        groups: dict[str, list[str]] = {"better": [], "tie": [], "worse": []}
+        for m, t in res["tests"]["vs_donor"].items():
+            a, _, _ = summarise(res["rows"], "lmilatt", 0, 0, m)
+            c, _, _ = summarise(res["rows"], "mhim", *MAIN, m)
+            groups[t["verdict"]].append(f"{m} {a:.3f} -> {c:.3f}")
+        n = sum(len(v) for v in groups.values())
+        if len(groups["better"]) == n:
+            donor = f"the paper's direction holds for every metric ({n} of {n}): {', '.join(groups['better'])}"
+        else:
+            parts = [f"holds for {len(groups['better'])} of {n} metrics"
+                     + (f" ({', '.join(groups['better'])})" if groups["better"] else "")]
+            if groups["tie"]:
+                parts.append(f"tie (no evidence either way) for {', '.join(groups['tie'])}")
+            if groups["worse"]:
+                parts.append(f"**opposite** for {', '.join(groups['worse'])}")
+            donor = "; ".join(parts)
+        peers = []
+        for m, t in res["tests"]["vs_peer"].items():
+            word = {"better": "win", "worse": "loss", "tie": "tie"}[t["verdict"]]
+            peers.append(f"{m} {t['claim_mean']:.3f} vs {t['peer']} {t['peer_mean']:.3f}: **{word}**")
+        out.append(f"* **{res['name']}** ({spec['short']}): against its first phase, {donor}. "
+                   f"Against the strongest peer ({len(res['peer_seeds'])} seed(s) x {CV} folds): {'; '.join(peers)}.")
+    return out
 
 
-def write_markdown(path: Path, results, seeds, args, wall: float) -> None:
+def render(results, seeds, args) -> str:
     lines = [
-        "# Masked hard instance mining (MHIM, paper 001): with and without, side by side",
-        "",
-        f"> {DISCLAIMER}",
-        "",
-        f"Command: `.venv/bin/python benchmarks/mhim.py {' '.join(args.command if getattr(args, 'command', None) is not None else sys.argv[1:])}`"
-        .replace(" `", "`").replace("Command:`", "Command: `"),
-        f"Machine: {os.cpu_count()} cores ({platform.platform()}), Python {platform.python_version()}; "
-        f"wall time {'n/a' if math.isnan(wall) else f'{wall / 60:.1f} min'} (the CPU shared with other jobs). "
-        f"Date: {_dt.date.today().isoformat()}.",
         f"Seeds: {', '.join(map(str, seeds))} (each seed: its own stratified {CV}-fold split and model "
-        f"seed; both arms share both). Main MHIM setting: t={MAIN[0]}, b={MAIN[1]}, r=2t, frozen donor, "
+        f"seed; every arm shares both). Claim model, named before the run: {CLAIM}, r=2t, frozen donor, "
         "hard masking, receiver from scratch (same initial weights as the donor, donor's autoencoder reused).",
         f"Embedder: `{EMBEDDER['backend']}` ({EMBEDDER['n_components']} components), fitted once per data set "
         "on all its posts without labels; chosen over `use` because it covers Chinese and Indonesian and "
         "costs seconds on the shared 2-core CPU.",
         "LMILAtt settings (both arms): " + ", ".join(f"{k}={v}" for k, v in LMIL.items() if k != "embedder") + ".",
-        "",
-        LICENCE_NOTE,
+        f"Peers at full strength on the same folds: {PEER_DESCRIPTION}; a user is one document of their "
+        "posts joined; their predictions are the most probable level / class.",
         "",
         "Paper 001 (Thai-Maywe, dual encoder, HAM-D): RMSE 0.54 -> 0.48, MAE 0.37 -> 0.33, attention "
         "entropy 2.158 -> 2.496, Recall@50% 0.52 -> 0.62 with MHIM. The target is that direction: lower "
-        "error, higher entropy, higher Recall@k. Where a row says **no**, our data does not show it.",
+        "error, higher F1, higher entropy, higher Recall@k.",
+        "",
+        "Tests: paired across the (seed, fold) test folds; the 95% interval is a bootstrap of the mean per-fold "
+        f"difference ({BOOTSTRAP:,} resamples), the sign test is exact and two-sided. A metric *holds* (or the "
+        "claim *wins* against a peer) only when the interval excludes 0 in that direction and the sign test "
+        "gives p < 0.05; *opposite* / *loss* the same the other way; anything else is a tie, and a tie is "
+        "neither a hold nor a win.",
+        "",
+        "## Summary",
+        "",
+        *summary_lines(results),
+        "",
+        "Constructed bags are users assembled by the script from real posts (the users are synthetic, the posts "
+        "are not); the interviews are synthetic throughout. Differences from the paper's setting that may "
+        "explain gaps: apart from the synthetic interviews, the model is LMILAtt (LSTM autoencoder + attention "
+        "over TF-IDF/SVD post vectors) over social-media timelines or constructed bags, not the dual encoder "
+        "over interview turns with expert-marked sentences; t and b are not tuned per data set; C-SSRS users "
+        "have few posts, so t=2, b=1 hides a large share of a short bag.",
         "",
     ]
-    lines += ["## Summary", "",
-              "Main setting (t=2, b=1) against LMILAtt without MHIM, means over all folds of all seeds:", ""]
-    for res in results:
-        if DATASETS.get(res["name"], {}).get("variants"):
-            continue
-        good, bad = verdicts(res, seeds)
-        if not bad:
-            lines.append(f"* **{res['name']}**: the paper's direction holds for every metric: {', '.join(good)}.")
-        else:
-            lines.append(f"* **{res['name']}**: holds for {', '.join(good) or 'no metric'}; "
-                         f"does **not** hold for {', '.join(bad)}.")
-    lines += ["", *NOTES, ""]
+    if not args.full:
+        lines += ["Not in this file (run with `--full`; no claim rests on them): the t/b sweep on C-SSRS, and the "
+                  "peers on C-SSRS seeds 14-17.", ""]
     for res in results:
         spec = DATASETS[res["name"]]
         lines += [f"## {spec['title']}", ""]
-        read = str(res["info"]["read"]).replace(str(_data_root()) + "/", "")
+        read = str(res["info"]["read"]).replace(_data_root() + "/", "")
         lines.append(f"{res['info']['n_users']} users, {res['n_posts']} posts; read: {read}.")
         if spec.get("proxy"):
             lines.append(f"Proxy label: {spec['proxy']}.")
@@ -391,90 +561,93 @@ def write_markdown(path: Path, results, seeds, args, wall: float) -> None:
                          + ", ".join(f"{k}={v}" for k, v in spec["params"].items()) + ".")
         if "bags" in res["info"]:
             lines.append(f"Bags: {res['info']['bags']} (instance truth = the hidden positive posts).")
-        if spec.get("variants"):
-            lines += ["", "Same bags, folds and seeds as the Reddit bags section; every variant uses the same "
-                      "donor as the main MHIM arm (all seeds, t=2, b=1 unless the row says otherwise). The "
-                      "first two rows are this section's own run: where they differ a little from the "
-                      "section above, the LMILAtt code changed between the runs (training-batch order).", "",
-                      *variants_table(res), ""]
-            continue
-        lines += ["", *main_table(res, seeds), ""]
+        lines += ["", f"With and without MHIM, means ± std over {len(seeds) * CV} folds:", "", *main_table(res), ""]
         chance = [summarise(res["rows"], "lmilatt", 0, 0, f"chance@{k}")[0] for k in ("10%", "20%", "50%")]
         if not any(math.isnan(c) for c in chance):
             lines += ["Recall@k of a random ranking on the same bags (chance): "
                       + ", ".join(f"{k} {c:.3f}" for k, c in zip(("10%", "20%", "50%"), chance)) + ".", ""]
-        if any(r["t"] not in (0, MAIN[0]) or r["b"] not in (0, MAIN[1]) for r in res["rows"]):
-            lines += [f"Sweep over t and b (r = 2t), same donors, on the first {args.sweep_seeds} seeds "
-                      f"({args.sweep_seeds * CV} folds, every row on the same folds):", "",
-                      *sweep_table(res, seeds[: args.sweep_seeds]), ""]
+        lines += [f"Against the peers, on the folds of seed(s) {', '.join(map(str, res['peer_seeds']))}:", "",
+                  *peer_table(res), ""]
+        sweep_seeds = res["sweep_seeds"]
+        if any(r["arm"] == "mhim" and (r["t"], r["b"]) != MAIN for r in res["rows"]):
+            lines += [f"Sweep over t and b (r = 2t), same donors, on the first {len(sweep_seeds)} seeds "
+                      f"({len(sweep_seeds) * CV} folds, every row on the same folds):", "",
+                      *sweep_table(res, sweep_seeds), ""]
+        if any(r["arm"].startswith("variant:") for r in res["rows"]):
+            lines += [f"Options the paper leaves open, on the first {len(sweep_seeds)} seeds (same folds; every "
+                      f"variant uses the same donor as the main MHIM arm; t={MAIN[0]}, b={MAIN[1]} unless the row "
+                      "says otherwise):", "", *variants_table(res, sweep_seeds), ""]
         lines += ["Attention entropy per epoch, first fold of the first seed (nats; the log "
                   "`MHIMClassifier.entropy_log_`):", "", *entropy_table(res["entropy_example"]), ""]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return "\n".join(lines)
 
 
-NOTES = [
-    "Differences from the paper's setting that may explain gaps: apart from the synthetic "
-    "interviews, the model is LMILAtt (LSTM autoencoder + attention over TF-IDF/SVD post "
-    "vectors) over social-media timelines or constructed bags, not the dual encoder over "
-    "interview turns with expert-marked sentences; t and b are not tuned per data set (the "
-    "sweeps show how much they matter); C-SSRS users have few posts (median 8), so t=2, b=1 "
-    "hides a large share of a short bag.",
-    "",
-    "How much the numbers can carry: on C-SSRS both arms are weaker than the simple "
-    "baselines of baselines.md (TF-IDF + LR, MAE 0.83 on the 5 levels), so that row compares "
-    "two weak models; on the Weibo bags the attention barely finds the sadness posts "
-    "(Recall@10/20% just above chance), so its Recall@k differences are noise. Differences "
-    "smaller than the fold-to-fold spread (the ± columns) are not evidence either way; "
-    "'seeds better' counts the seeds whose mean over folds moved in the paper's direction. "
-    "The clearest evidence is the Reddit bags (every metric, 5 of 5 seeds for entropy and "
-    "Recall@k, and every t/b of the sweep raising Recall@50% and entropy).",
-]
+PREAMBLE = f"> {DISCLAIMER}\n\n{LICENCE_NOTE}"
+TITLE = "Masked hard instance mining (MHIM, paper 001): with and without, and against the peers"
 
 
-def main(argv=None) -> None:
+def write(out_dir: Path, results, seeds, args, record: RunRecord):
+    payload = {"seeds": list(seeds), "claim": CLAIM, "peers": list(PEER_NAMES), "full": bool(args.full),
+               "results": results}
+    return write_results("mhim", render(results, seeds, args), payload, record, title=TITLE, preamble=PREAMBLE,
+                         results_dir=out_dir)
+
+
+def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--datasets", default=",".join(DATASETS))
     p.add_argument("--seeds", type=int, default=len(SEEDS))
-    p.add_argument("--sweep", default="cssrs,reddit-bags", help="data sets that get the t/b sweep")
-    p.add_argument("--sweep-seeds", type=int, default=2, help="how many of the seeds the sweep runs on")
-    p.add_argument("--out", default=str(ROOT / "docs" / "results" / "mhim.md"))
+    p.add_argument("--sweep", default=None, help="data sets that get the t/b sweep (default: reddit-bags; "
+                   "--full: cssrs,reddit-bags)")
+    p.add_argument("--sweep-seeds", type=int, default=2, help="how many of the seeds the sweep and variants run on")
+    p.add_argument("--full", action="store_true", help="also the C-SSRS sweep and the peers on every seed")
+    p.add_argument("--smoke", action="store_true", help="a smoke run: 40 bags / 100 C-SSRS users / 60 interviews, "
+                   "3 epochs (numbers mean nothing)")
+    p.add_argument("--out", default=str(RESULTS_DIR), help="folder for mhim.md / mhim.json")
     p.add_argument("--no-write", action="store_true")
-    p.add_argument("--from-json", default=None, help="re-render the markdown from a saved JSON run")
+    p.add_argument("--from-json", default=None, help="re-render the markdown from a saved mhim.json")
     args = p.parse_args(argv)
+    args.sweep = set((args.sweep if args.sweep is not None
+                      else ("cssrs,reddit-bags" if args.full else "reddit-bags")).split(",")) - {""}
     if args.from_json:
         saved = json.loads(Path(args.from_json).read_text())
-        args.command = saved.get("command") or []
-        write_markdown(Path(args.out), saved["results"], tuple(saved["seeds"]), args, saved.get("wall", math.nan))
-        return
+        args.full = saved.get("full", False)
+        record = RunRecord(**{k: v for k, v in saved["run"].items()})
+        write(Path(args.out), saved["results"], tuple(saved["seeds"]), args, record)
+        return 0
     import torch
 
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     seeds = SEEDS[: args.seeds]
     names = [n for n in args.datasets.split(",") if n]
-    sweep = set(s for s in args.sweep.split(",") if s)
+    for n in names:
+        if n not in DATASETS:
+            p.error(f"unknown data set {n!r}; have {', '.join(DATASETS)}")
+    record = start_record(seeds=seeds, argv=argv and ["benchmarks/mhim.py", *argv])
+    if args.smoke:
+        record.extra["mode"] = "SMOKE RUN: tiny samples and 3 epochs; the numbers mean nothing"
     start = time.perf_counter()
     results = []
 
     def log(msg):
         print(f"[{time.perf_counter() - start:6.0f}s] {msg}", flush=True)
 
-    json_path = Path(args.out).with_suffix(".json")
-    if json_path.exists() and not args.no_write:  # keep other data sets of an earlier run with the same seeds
-        saved = json.loads(json_path.read_text())
-        if tuple(saved.get("seeds", ())) == tuple(seeds):
-            results = [r for r in saved["results"] if r["name"] not in names]
-    for name in names:
-        res = run_dataset(name, seeds, name in sweep, log, args.sweep_seeds)
+    for i, name in enumerate(names):
+        res = run_dataset(name, seeds, args, log)
         results.append(res)
-        for line in main_table(res, seeds):
+        for line in main_table(res) + [""] + peer_table(res):
             print(line)
-        if not args.no_write:
-            json_path.write_text(json.dumps({"seeds": list(seeds), "results": results, "command": sys.argv[1:],
-                                             "wall": time.perf_counter() - start}, indent=1, default=float))
-            write_markdown(Path(args.out), results, seeds, args, time.perf_counter() - start)
-    log("done")
+        if not args.no_write and i + 1 < len(names):  # a partial file survives an interruption
+            record.extra["status"] = f"PARTIAL: {i + 1} of {len(names)} data sets done, run still going"
+            write(Path(args.out), results, seeds, args, record)
+    record.extra.pop("status", None)
+    record.finish()
+    if not args.no_write:
+        md, js = write(Path(args.out), results, seeds, args, record)
+        log(f"wrote {md} and {js}")
+    print("\n".join(summary_lines(results)))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
