@@ -178,7 +178,7 @@ def train(
         data=data,
         created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     )
-    degenerate = _degenerate_note(est, X)
+    degenerate = _degenerate_note(est, X, y, record.label_counts)
     if degenerate:
         record.extra["warnings"] = [degenerate]
     return est, record
@@ -578,21 +578,31 @@ def _batches(stream: Iterator[Item], size: int) -> Iterator[list[Item]]:
         yield batch
 
 
-def _degenerate_note(model: Any, X: list) -> str | None:
-    """A warning when the fitted model predicts one class for every training item."""
-    classes = getattr(model, "classes_", None)
-    if classes is None or len(classes) < 2 or not X:
-        return None
+def _degenerate_note(model: Any, X: list, y: np.ndarray, label_counts: Mapping[str, int]) -> str | None:
+    """The warning when the fitted model predicts one class (or nearly one value) for
+    everything (:mod:`depscreen.evaluate.degenerate`), else None.
+
+    A model that checks itself while training (``degenerate_``: the post-level networks
+    look at their validation split) is taken at its word; any other model scores up to
+    2,000 training items once.
+    """
+    from .evaluate.degenerate import constant_predictions, warning_message
     from .models.base import forward
 
-    sample = X[:2000]
-    preds = np.asarray(forward(model, sample).predictions)
-    if len(np.unique(preds)) == 1:
-        return (
-            f"the model predicts '{_plain(preds[0])}' for every training item: it has learned nothing "
-            "useful; with imbalanced classes try class_weight=balanced, for a neural model more epochs"
-        )
-    return None
+    classes = getattr(model, "classes_", None)
+    numeric = classes is None
+    if (not numeric and len(classes) < 2) or not X:
+        return None
+    recorded = getattr(model, "degenerate_", None)
+    if recorded is not None:
+        found = "predicts a single class for every item of its validation split" if recorded else None
+    else:
+        sample = X[:2000]
+        found = constant_predictions(y[: len(sample)], forward(model, sample).predictions, numeric=numeric, items="training item")
+    if not found:
+        return None
+    params = model.get_params(deep=False)
+    return warning_message(f"the model {found}", params=params, label_counts=None if numeric else label_counts)
 
 
 def _name(model: Any) -> str:

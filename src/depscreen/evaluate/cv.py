@@ -431,7 +431,8 @@ def _run(name: str, proto: Any, prep: _Prepared, advance) -> CVResult:
     summary, notes = summarize([f.metrics for f in folds])
     single = sum(f.metrics.single_class_prediction for f in folds)
     if single:
-        notes.append(f"the model predicted a single class on {single} of {len(folds)} folds")
+        what = "(nearly) one value for every item" if prep.task == "regression" else "a single class"
+        notes.append(f"the model predicted {what} on {single} of {len(folds)} folds")
     return CVResult(
         model=name,
         model_class=f"{type(proto).__module__}:{type(proto).__name__}",

@@ -36,6 +36,7 @@ import numpy as np
 from sklearn import metrics as skm
 
 from ..models.task import positive_label  # noqa: F401  (re-exported: the harness's positive class)
+from .degenerate import constant_predictions
 
 TASKS = ("binary", "multiclass", "ordinal", "regression")
 
@@ -213,10 +214,10 @@ def compute_metrics(
         values["qwk"] = _qwk(y_true, y_pred, classes)
 
     cm = skm.confusion_matrix(y_true, y_pred, labels=classes).tolist()
-    single = len(set(y_pred)) == 1
+    single = constant_predictions(y_true, y_pred, items="item of the fold")
     if single:
-        notes.append(f"the model predicted a single class ({y_pred[0]!r}) for the whole fold")
-    return FoldMetrics(values, cm, classes, notes, single)
+        notes.append(f"the model {single}")
+    return FoldMetrics(values, cm, classes, notes, bool(single))
 
 
 def _qwk(y_true, y_pred, classes) -> float:
@@ -246,7 +247,10 @@ def _regression(t: np.ndarray, p: np.ndarray) -> FoldMetrics:
         notes.append("R2 undefined: the fold's true values are constant")
     else:
         values["r2"] = float(skm.r2_score(t, p))
-    return FoldMetrics(values, None, None, notes, False)
+    constant = constant_predictions(t, p, numeric=True, items="item of the fold")
+    if constant:
+        notes.append(f"the model {constant}")
+    return FoldMetrics(values, None, None, notes, bool(constant))
 
 
 @dataclass

@@ -93,38 +93,28 @@ def markdown_table(
 
 
 def degenerate_warnings(results: Sequence["CVResult"]) -> list[tuple[str, str]]:
-    """``(model, message)`` for every model that predicted a single class on some folds.
+    """``(model, message)`` for every model that predicted a single class (or, for a
+    regression task, nearly one value) on some folds.
 
     Such a model learned little or nothing on those folds, however good its accuracy
-    looks. The message names the likely cause: class imbalance (with the smaller class's
-    share and the ``class_weight=balanced`` parameter when the model has one) or, for a
-    model trained in epochs, too few of them. The majority baseline predicts one class
-    by design and is left out.
+    looks. The message (:func:`depscreen.evaluate.degenerate.warning_message`) names the
+    likely cause: class imbalance (with the ``class_weight=balanced`` parameter when the
+    model has one) or, for a model trained in epochs, too few of them. The majority
+    baseline predicts one class by design and is left out.
     """
+    from .degenerate import warning_message
+
     out = []
     for r in results:
         n = r.single_class_folds
         if not n or r.model_class.endswith(":MajorityBaseline"):
             continue
-        counts = [int(v) for v in (r.corpus.get("label_counts") or {}).values()]
-        causes = []
-        if len(counts) >= 2 and sum(counts):
-            share = min(counts) / sum(counts)
-            balanced = str(r.params.get("class_weight")) == "balanced"
-            cause = f"class imbalance (the smallest class is {share:.0%} of the data)"
-            if "class_weight" in r.params and not balanced:
-                cause += f"; try class_weight=balanced (--param {r.model}:class_weight=balanced)"
-            causes.append(cause)
-        epochs = [k for k in ("max_epochs", "epochs", "ft_epochs") if k in r.params]
-        if epochs:
-            now = ", ".join(f"{k}={r.params[k]}" for k in epochs)
-            causes.append(f"too few training epochs ({now}): raise them")
-        message = (
-            f"{r.model} predicted a single class on {n} of {len(r.folds)} folds: on those folds "
-            "it learned nothing that separates the classes."
+        numeric = r.task == "regression"
+        what = "(nearly) one value for every item" if numeric else "a single class"
+        message = warning_message(
+            f"{r.model} predicted {what} on {n} of {len(r.folds)} folds",
+            params=r.params, label_counts=None if numeric else r.corpus.get("label_counts"), model=r.model,
         )
-        if causes:
-            message += " Likely cause: " + "; or ".join(causes) + "."
         out.append((r.model, message))
     return out
 
