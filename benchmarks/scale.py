@@ -6,26 +6,39 @@ Lines shards of 2,500 users) and each model, users per second and peak RSS of:
 * **in-memory**: read every shard into one corpus, ``depscreen.score``, write Parquet;
 * **local streaming**: ``depscreen.scale.screen(engine="local")`` (one process);
 * **Ray, 1 and 2 workers**: ``screen(engine="ray", num_actors=k)`` on a local Ray
-  started with ``k`` CPUs (the rate excludes ``ray.init``, which is reported apart, and
-  includes the actors' start-up and model loading, as the local rate includes loading).
+  started with ``k`` CPUs (``ray.init`` is timed apart: a cluster is usually up already).
 
-Every mode runs in a fresh process with one BLAS / torch thread per worker. Peak RSS is
-the process's ``ru_maxrss``; for Ray, the largest of the driver's and every actor's
-(Ray's own raylet / GCS processes are not counted). Models: ``tfidf-lr`` and
-``lmilatt`` (embedder ``use``) scoring from a filled embedding cache.
+Every mode runs in a fresh process with one BLAS / torch thread per worker (the local
+engine and each Ray actor alike). Each streaming run is timed in two parts, from the
+per-shard start times and durations in its manifest:
+
+* **start-up**: from the ``screen`` call to the first shard's start -- loading the model
+  (local), or Ray Data planning, Ray Data's helper actors and each actor's start
+  (a new Python process importing depscreen, scikit-learn / torch, loading the model);
+* **steady state**: from the first shard's start to the last shard's end; the
+  **steady users/s** is the corpus over that time, the rate a long run approaches.
+
+The **end-to-end users/s** is the corpus over both. Goals are checked on both rates.
+Peak RSS is the process's high-water mark; for Ray, the largest of the driver's and every
+actor's (Ray's own raylet / GCS processes are not counted; their CPU time is, apart).
+Models: ``tfidf-lr`` and ``lmilatt`` (embedder ``use``) scoring from a filled embedding
+cache. In-memory scoring of a size is skipped, with the reason, when its peak RSS,
+extrapolated from the two largest smaller sizes, would not fit the memory budget.
 
 Corpora: a pool of generated users (``make_sample_corpus``, English + Indonesian,
 5-15 posts) is copied under new user ids up to each size, so the LMILAtt cache is
 filled once on the pool's distinct texts (with ``depscreen.scale.embed_shards``, whose
-rate gives the embedding cost). Copies cost the models exactly as new users do.
+rate gives the embedding cost). Copies cost the models exactly as new users do. The
+largest corpus is written once; a smaller one is its first shards.
 
 Goals: memory flat in corpus size for the streaming paths; Ray with 2 workers >= 1.7x
 one worker; Ray overhead vs local streaming on one worker <= 20 %.
 
 Usage (run alone, under the benchmark lock)::
 
-    flock /tmp/depscreen-bench.lock .venv/bin/python benchmarks/scale.py
-    .venv/bin/python benchmarks/scale.py --sizes 2000 --quick     # smoke run
+    flock /tmp/depscreen-bench.lock .venv/bin/python benchmarks/scale.py     # 10k, 100k, 1M
+    .venv/bin/python benchmarks/scale.py --sizes 10000 100000              # without 1M
+    .venv/bin/python benchmarks/scale.py --sizes 5000 --quick --results-dir /tmp/r   # smoke run
 """
 
 from __future__ import annotations
@@ -50,14 +63,17 @@ from _record import start_record, write_results  # noqa: E402
 SEED = 13
 USERS_PER_SHARD = 2500
 MODES = ("in-memory", "local", "ray-1", "ray-2")
+SIZES = (10_000, 100_000, 1_000_000)
+SYN = "synthetic"
 
 
 # --------------------------------------------------------------------------- child
 def child(mode: str, model_dir: str, shards: str, out: str, cache: str) -> dict:
     """One measurement in this (fresh) process; prints a JSON line."""
     from depscreen.scale.jobs import peak_rss_mb as rss
+
+    os.environ["DEPSCREEN_CACHE_DIR"] = cache
     if mode == "in-memory":
-        os.environ["DEPSCREEN_CACHE_DIR"] = cache
         import depscreen
         from depscreen.corpus.io import iter_jsonl
         from depscreen.corpus.types import UserCorpus
@@ -69,10 +85,11 @@ def child(mode: str, model_dir: str, shards: str, out: str, cache: str) -> dict:
         preds = depscreen.score(model, corpus, batch_size=512)
         preds.to_frame().to_parquet(Path(out) / "all.parquet")
         seconds = time.perf_counter() - t0
-        return {"mode": mode, "n_users": len(corpus), "seconds": seconds, "peak_rss_mb": rss()}
+        return {"mode": mode, "n_users": len(corpus), "seconds": seconds, "peak_rss_mb": rss(),
+                "threads": _threads()}
     from depscreen.scale import screen
 
-    extra = {}
+    extra: dict = {}
     if mode.startswith("ray"):
         import ray
 
@@ -80,14 +97,62 @@ def child(mode: str, model_dir: str, shards: str, out: str, cache: str) -> dict:
         t0 = time.perf_counter()
         ray.init(num_cpus=k, include_dashboard=False, log_to_driver=False, configure_logging=False)
         extra["ray_init_s"] = time.perf_counter() - t0
-        summary = screen(model_dir, shards, out, engine="ray", num_actors=k, cache_dir=cache)
+        before = _tree_cpu(os.getpid())
+        engine = {"engine": "ray", "num_actors": k}
     else:
-        summary = screen(model_dir, shards, out, engine="local", cache_dir=cache)
-    manifest = json.loads(summary.manifest.read_text())
-    workers = max(s["peak_rss_mb"] for s in manifest["shards"])
+        engine = {"engine": "local"}
+    wall0, cpu0 = time.time(), time.process_time()
+    summary = screen(model_dir, shards, out, cache_dir=cache, **engine)
+    extra["driver_cpu_s"] = time.process_time() - cpu0
+    if mode.startswith("ray"):
+        after = _tree_cpu(os.getpid())
+        # Ray's own processes (raylet, GCS, Ray Data's helper actors, idle workers): all
+        # the driver's descendants but the actors that scored
+        extra["ray_own_cpu_s"] = sum(cpu - before.get(pid, (name, 0.0))[1] for pid, (name, cpu) in after.items()
+                                     if not name.startswith("ray::MapWorker"))
+    else:
+        extra["threads"] = _threads()
+    shards_done = json.loads(summary.manifest.read_text())["shards"]
+    first = min(s["started"] for s in shards_done)
+    last = max(s["started"] + s["seconds"] for s in shards_done)
     return {"mode": mode, "n_users": summary.n_items, "seconds": summary.seconds,
-            "peak_rss_mb": max(rss(), workers), "driver_rss_mb": rss(), "worker_rss_mb": workers,
-            "workers": len({s["worker"] for s in manifest["shards"]}), **extra}
+            "startup_s": first - wall0, "steady_s": last - first,
+            "worker_cpu_s": sum(s["cpu_seconds"] for s in shards_done),
+            "peak_rss_mb": max(rss(), max(s["peak_rss_mb"] for s in shards_done)), "driver_rss_mb": rss(),
+            "worker_rss_mb": max(s["peak_rss_mb"] for s in shards_done),
+            "workers": len({s["worker"] for s in shards_done}), **extra}
+
+
+def _threads() -> int | None:
+    torch = sys.modules.get("torch")
+    return int(torch.get_num_threads()) if torch is not None else None
+
+
+def _tree_cpu(root: int) -> dict[int, tuple[str, float]]:
+    """``{pid: (name, CPU seconds)}`` of every live descendant of ``root`` (Linux
+    ``/proc``; a process's own time, not its reaped children's: Ray Data's actors that
+    scored and exited are counted by their shards instead)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    procs = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        close = stat.rfind(")")
+        fields = stat[close + 2:].split()
+        cpu = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        procs[int(entry)] = (int(fields[1]), stat[stat.find("(") + 1:close], cpu)
+    out, todo = {}, [root]
+    while todo:
+        parent = todo.pop()
+        for pid, (ppid, name, cpu) in procs.items():
+            if ppid == parent:
+                out[pid] = (name, cpu)
+                todo.append(pid)
+    return out
 
 
 def run_child(mode: str, model_dir: Path, shards: Path, work: Path, cache: Path) -> dict:
@@ -102,6 +167,9 @@ def run_child(mode: str, model_dir: Path, shards: Path, work: Path, cache: Path)
     info = json.loads(res.stdout.strip().splitlines()[-1])
     info["process_wall_s"] = time.perf_counter() - t0
     info["users_per_s"] = info["n_users"] / info["seconds"]
+    if info.get("steady_s"):
+        info["steady_users_per_s"] = info["n_users"] / info["steady_s"]
+    info["load_1min"] = round(os.getloadavg()[0], 2)
     shutil.rmtree(out, ignore_errors=True)
     return info
 
@@ -128,6 +196,19 @@ def write_corpus(pool, n_users: int, folder: Path) -> dict:
     paths = write_shards(users(), folder, users_per_shard=USERS_PER_SHARD)
     return {"n_users": n_users, "shards": len(paths), "bytes": sum(p.stat().st_size for p in paths),
             "write_s": time.perf_counter() - t0}
+
+
+def first_shards(full: Path, n_users: int, folder: Path) -> dict:
+    """The first ``n_users`` users of the corpus in ``full`` as a folder of links to its
+    first shards (``n_users`` a multiple of the shard size): written once, read by every size."""
+    k = n_users // USERS_PER_SHARD
+    paths = sorted(full.glob("part-*.jsonl.gz"))[:k]
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for p in paths:
+        (folder / p.name).symlink_to(p)
+    return {"n_users": n_users, "shards": len(paths), "bytes": sum(p.stat().st_size for p in paths),
+            "write_s": 0.0, "linked_from": full.name}
 
 
 def train_models(pool, work: Path, cache: Path, quick: bool) -> dict[str, Path]:
@@ -159,67 +240,168 @@ def fill_cache(pool_shards: Path, cache: Path) -> dict:
             "computed_per_s": computed / summary.seconds if summary.seconds else 0.0}
 
 
+# --------------------------------------------------------------------------- memory
+def mem_available_mb() -> float | None:
+    """``MemAvailable`` from ``/proc/meminfo`` in MB (None where there is none)."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) / 1024.0
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def in_memory_estimate(rows: list[dict], model: str, n: int) -> float | None:
+    """Peak RSS (MB) of in-memory scoring of ``n`` users, extrapolated linearly from the
+    two largest smaller sizes measured for ``model`` (None with fewer than two)."""
+    done = sorted((r["n_users"], r["peak_rss_mb"]) for r in rows
+                  if r["model"] == model and r["mode"] == "in-memory" and not r.get("skipped") and r["n_users"] < n)
+    if len(done) < 2:
+        return None
+    (n1, m1), (n2, m2) = done[-2:]
+    return m2 + (m2 - m1) / (n2 - n1) * (n - n2)
+
+
+def skip_in_memory(rows: list[dict], model: str, n: int, budget_gb: float) -> str | None:
+    """Why in-memory scoring of ``n`` users is not run, or None to run it: skipped when
+    its extrapolated peak RSS exceeds ``budget_gb`` or 80 % of the memory available now."""
+    estimate = in_memory_estimate(rows, model, n)
+    if estimate is None:
+        return None
+    avail = mem_available_mb()
+    budget = budget_gb * 1024.0 if avail is None else min(budget_gb * 1024.0, 0.8 * avail)
+    if estimate <= budget:
+        return None
+    return (f"estimated peak RSS {estimate / 1024:,.1f} GB (linear in users from the two largest smaller sizes) "
+            f"exceeds the budget of {budget / 1024:,.1f} GB (--max-in-memory-gb {budget_gb:g}, at most 80 % of "
+            f"the {(avail or 0) / 1024:,.1f} GB available)")
+
+
 # --------------------------------------------------------------------------- report
 def _f(v, d=0):
     return "n/a" if v is None else f"{v:,.{d}f}"
 
 
+def _users(n: int) -> str:
+    return f"{n:,} {SYN}"
+
+
+def peers_of(res: dict, r: dict) -> dict[str, dict]:
+    return {p["mode"]: p for p in res["rows"] if p["model"] == r["model"] and p["n_users"] == r["n_users"]
+            and not p.get("skipped")}
+
+
+def compare(res: dict) -> None:
+    """Each row's rates relative to local streaming and to Ray with one worker."""
+    for r in res["rows"]:
+        if r.get("skipped"):
+            continue
+        peers = peers_of(res, r)
+        for base, key in (("local", "vs_local"), ("ray-1", "vs_ray1")):
+            if base in peers:
+                r[key] = r["users_per_s"] / peers[base]["users_per_s"]
+                if r.get("steady_users_per_s") and peers[base].get("steady_users_per_s"):
+                    r[f"steady_{key}"] = r["steady_users_per_s"] / peers[base]["steady_users_per_s"]
+
+
+def goals(res: dict, models: list[str], sizes: list[int]) -> list[dict]:
+    out = []
+    for model in models:
+        rows = [r for r in res["rows"] if r["model"] == model and not r.get("skipped")]
+        if len(sizes) > 1:
+            lo, hi = min(sizes), max(sizes)
+            for mode in ("local", "ray-2"):
+                a = next((r for r in rows if r["n_users"] == lo and r["mode"] == mode), None)
+                b = next((r for r in rows if r["n_users"] == hi and r["mode"] == mode), None)
+                if a and b:
+                    growth = b["peak_rss_mb"] / a["peak_rss_mb"]
+                    out.append({"model": model, "n_users": hi, "check": f"{mode} peak RSS {hi:,} / {lo:,} users",
+                                "value": f"{growth:.2f}x", "goal": "flat (<= 1.2x)", "met": growth <= 1.2})
+        for n in sizes:
+            peers = {r["mode"]: r for r in rows if r["n_users"] == n}
+            for rate, label in (("steady_users_per_s", "steady state"), ("users_per_s", "end to end")):
+                if "ray-2" in peers and "ray-1" in peers:
+                    v = peers["ray-2"][rate] / peers["ray-1"][rate]
+                    out.append({"model": model, "n_users": n, "check": f"Ray 2 workers / 1 worker, {label}",
+                                "value": f"{v:.2f}x", "goal": ">= 1.7x", "met": v >= 1.7})
+                if "ray-1" in peers and "local" in peers:
+                    over = peers["local"][rate] / peers["ray-1"][rate] - 1
+                    out.append({"model": model, "n_users": n, "check": f"Ray 1 worker overhead vs local, {label}",
+                                "value": f"{100 * over:.0f} %", "goal": "<= 20 %", "met": over <= 0.20})
+    return out
+
+
 def render(res: dict) -> str:
     lines = ["## Users per second and peak RSS", "",
-             "| model | users | mode | users/s | vs local | peak RSS MB | shards |",
-             "|---|---:|---|---:|---:|---:|---:|"]
+             "End to end: the corpus over the whole `screen` call (for Ray without `ray.init`); start-up: "
+             "from the call to the first shard's start; steady: the corpus from the first shard's start to the "
+             "last shard's end. Load: the 1-minute load average after the row.", "",
+             "| model | users | mode | end-to-end users/s | start-up s | steady users/s | steady vs local | "
+             "peak RSS MB | load |",
+             "|---|---:|---|---:|---:|---:|---:|---:|---:|"]
+    skipped = []
     for r in res["rows"]:
-        lines.append(f"| {r['model']} | {r['n_users']:,} | {r['mode']} | {_f(r['users_per_s'])} | "
-                     f"{_f(r.get('vs_local'), 2)}x | {_f(r['peak_rss_mb'])} | {r['shards']} |")
+        if r.get("skipped"):
+            lines.append(f"| {r['model']} | {_users(r['n_users'])} | {r['mode']} | skipped | | | | "
+                         f"~{_f(r.get('estimated_rss_mb'))} (est.) | |")
+            skipped.append(f"{r['model']} {_users(r['n_users'])} in-memory: {r['skipped']}")
+            continue
+        lines.append(f"| {r['model']} | {_users(r['n_users'])} | {r['mode']} | {_f(r['users_per_s'])} | "
+                     f"{_f(r.get('startup_s'), 1)} | {_f(r.get('steady_users_per_s'))} | "
+                     f"{_f(r.get('steady_vs_local'), 2)}x | {_f(r['peak_rss_mb'])} | {_f(r.get('load_1min'), 1)} |")
+    if skipped:
+        lines += ["", "Skipped: " + "; ".join(skipped) + "."]
     lines += ["", "## Goals", "", "| model | users | check | value | goal | met |", "|---|---:|---|---:|---|---|"]
     for g in res["goals"]:
-        lines.append(f"| {g['model']} | {g['n_users']:,} | {g['check']} | {g['value']} | {g['goal']} | "
+        lines.append(f"| {g['model']} | {_users(g['n_users'])} | {g['check']} | {g['value']} | {g['goal']} | "
                      f"{'yes' if g['met'] else '**no**'} |")
-    fixed = []
-    for r in res["rows"]:
-        if r["mode"] == "ray-1":
-            local = next((p for p in res["rows"] if p["model"] == r["model"] and p["n_users"] == r["n_users"]
-                          and p["mode"] == "local"), None)
-            if local:
-                fixed.append(f"{r['model']} {r['n_users']:,}: {r['seconds'] - local['seconds']:+.1f} s")
-    if fixed:
-        lines += ["", "Ray with one worker minus local streaming, in seconds (Ray Data planning, the actor's "
-                  "start-up: Python, depscreen and the model in a new process): " + "; ".join(fixed) + "."]
+    lines += ["", "## Where Ray's time goes", ""] + where_time_goes(res)
     missed = [g for g in res["goals"] if not g["met"]]
     if missed:
-        lines += ["", "**Goals missed:** " + "; ".join(f"{g['model']} {g['n_users']:,} users: {g['check']} "
-                                                        f"{g['value']} (goal {g['goal']})" for g in missed) + ". "
-                  "Likely causes (the run measures the first, not the second): (1) a fixed cost per run — Ray Data planning and each "
-                  "actor's start-up (a new Python process importing depscreen, scikit-learn / torch and "
-                  "loading the model) — that the local engine pays once in-process; it dominates at 10k "
-                  "users and is amortised at 100k; (2) on this 2-core machine Ray's own processes (raylet, "
-                  "GCS, the driver's streaming executor) share the two cores with the two actors, so two "
-                  "workers cannot reach 2x here; on a cluster node those daemons take a small share of many "
-                  "cores. The local engine stays the fastest way to screen on one small machine."]
+        lines += ["", "**Goals missed:** " + "; ".join(f"{g['model']} {_users(g['n_users'])} users: {g['check']} "
+                                                        f"{g['value']} (goal {g['goal']})" for g in missed) + "."]
     if max(res["sizes"]) < 1_000_000:
-        lines += ["", f"1M users: not run (largest here: {max(res['sizes']):,}; the session's time did not allow "
-                  "it). Streaming memory is flat from the smallest to the largest size above and each shard is "
-                  "independent work, so 1M users should take about 10x the 100k time at the same memory; "
-                  "in-memory scoring would hold every user (its peak RSS grows with the corpus, above)."]
-    ray_init = [r["ray_init_s"] for r in res["rows"] if "ray_init_s" in r]
-    if ray_init:
-        lines += ["", f"Starting a local Ray (`ray.init`, not in the rates): {min(ray_init):.1f}-{max(ray_init):.1f} s."]
+        lines += ["", f"1M {SYN} users: not in this run (`--sizes`; largest here {max(res['sizes']):,})."]
     e = res["embedding"]
     lines += ["", "## Embedding cost", "",
               f"Filling the cache with `use` (one thread, `depscreen embed` on shards): {e['computed']:,} distinct "
-              f"posts of {e['posts']:,} computed in {e['seconds']:.1f} s: **{_f(e['computed_per_s'])} posts/s** "
+              f"{SYN} posts of {e['posts']:,} computed in {e['seconds']:.1f} s: **{_f(e['computed_per_s'])} posts/s** "
               "per worker."]
     lines += ["", "## On paper for a cluster: 100M users", "", res["paper"]["text"]]
     return "\n".join(lines)
 
 
+def where_time_goes(res: dict) -> list[str]:
+    """Start-up and the CPU used besides scoring, from the Ray rows (facts, no guesses)."""
+    out = []
+    ray_init = [r["ray_init_s"] for r in res["rows"] if "ray_init_s" in r]
+    if ray_init:
+        out.append(f"* Starting a local Ray (`ray.init`, in no rate): {min(ray_init):.1f}-{max(ray_init):.1f} s.")
+    for mode in ("local", "ray-1", "ray-2"):
+        ups = [r["startup_s"] for r in res["rows"] if r["mode"] == mode and "startup_s" in r]
+        if ups:
+            what = ("loading the model in-process" if mode == "local" else
+                    "Ray Data planning, its helper actors, each actor's process start, imports and model load")
+            out.append(f"* Start-up of {mode} ({what}): {min(ups):.1f}-{max(ups):.1f} s per run.")
+    for r in res["rows"]:
+        if r["mode"].startswith("ray") and "ray_own_cpu_s" in r:
+            other = r["ray_own_cpu_s"] + r["driver_cpu_s"]
+            out.append(f"* {r['model']} {_users(r['n_users'])}, {r['mode']}: the actors spent {r['worker_cpu_s']:.1f} "
+                       f"CPU-s on shards; the driver {r['driver_cpu_s']:.1f} and Ray's own processes "
+                       f"{r['ray_own_cpu_s']:.1f} CPU-s over the {r['seconds']:.1f} s run "
+                       f"({100 * other / r['seconds']:.0f} % of one core).")
+    return out
+
+
 def on_paper(res: dict) -> dict:
-    """Time and nodes for 100M users from the measured per-worker rates."""
-    big = max(r["n_users"] for r in res["rows"])
-    rate = {m: next(r["users_per_s"] for r in res["rows"] if r["model"] == m and r["n_users"] == big and r["mode"] == "ray-1")
-            for m in ("tfidf-lr", "lmilatt")}
-    scaling = {m: next(r.get("vs_ray1", 1.0) for r in res["rows"] if r["model"] == m and r["n_users"] == big
-                       and r["mode"] == "ray-2") / 2 for m in rate}
+    """Time and nodes for 100M users from the measured steady per-worker rates."""
+    rows = [r for r in res["rows"] if not r.get("skipped")]
+    big = max(r["n_users"] for r in rows)
+    pick = {(r["model"], r["mode"]): r for r in rows if r["n_users"] == big}
+    rate = {m: pick[(m, "ray-1")]["steady_users_per_s"] for m in ("tfidf-lr", "lmilatt")}
+    scaling = {m: pick[(m, "ray-2")]["steady_users_per_s"] / rate[m] / 2 for m in rate}
+    startup = max(pick[(m, k)]["startup_s"] for m in rate for k in ("ray-1", "ray-2"))
     corpus = res["corpora"]["pool"]  # distinct users: copies would compress unrealistically well
     bytes_per_user = corpus["bytes"] / corpus["n_users"]
     posts_per_user = res["posts_per_user"]
@@ -232,11 +414,12 @@ def on_paper(res: dict) -> dict:
     tb = n * bytes_per_user / 1e12
     worker_ratio = embed_core_hours / core_hours["lmilatt"]
     text = "\n".join([
-        f"Measured per worker (one CPU, Ray, {big:,} users): tfidf-lr **{_f(rate['tfidf-lr'])} users/s**, "
-        f"LMILAtt from cached embeddings **{_f(rate['lmilatt'])} users/s**; `use` embedding "
-        f"**{_f(embed)} posts/s**; {posts_per_user:.1f} posts and {bytes_per_user:,.0f} bytes (gzip JSON Lines) "
-        f"per user; 2 workers reached {100 * scaling['tfidf-lr']:.0f} % (tfidf-lr) and "
-        f"{100 * scaling['lmilatt']:.0f} % (LMILAtt) of linear scaling on this 2-core machine.",
+        f"Measured per worker (one CPU, Ray, steady state, {_users(big)} users): tfidf-lr "
+        f"**{_f(rate['tfidf-lr'])} users/s**, LMILAtt from cached embeddings **{_f(rate['lmilatt'])} users/s**; "
+        f"`use` embedding **{_f(embed)} posts/s**; {posts_per_user:.1f} posts and {bytes_per_user:,.0f} bytes "
+        f"(gzip JSON Lines) per {SYN} user; 2 workers reached {100 * scaling['tfidf-lr']:.0f} % (tfidf-lr) and "
+        f"{100 * scaling['lmilatt']:.0f} % (LMILAtt) of linear scaling on this 2-core machine. A run pays its "
+        f"start-up once (here at most {startup:.0f} s, plus starting Ray), nothing against hours of work.",
         "",
         f"For 100M users of {posts_per_user:.0f} posts ({tb:.2f} TB of gzip shards), assuming {distinct:.0%} distinct "
         "texts and linear scaling across nodes (shards are independent: no shuffle, no driver traffic but "
@@ -260,17 +443,21 @@ def on_paper(res: dict) -> dict:
         f"{posts_per_user:.0f}; a timeline of 100 posts costs 10x) and with the share of distinct texts; "
         "scoring grows with it less. To cut the embedding time: embedding on GPUs (one `--engine ray` "
         "actor per GPU), and the shared cache, which makes reruns and new models read vectors instead. "
-        f"The gzip size per user comes from the {corpus['n_users']:,} generated (distinct) users; synthetic "
+        f"The gzip size per user comes from the {corpus['n_users']:,} generated (distinct) {SYN} users; {SYN} "
         "posts come from templates and compress better than real ones (expect 2-3x more bytes), which "
         "still leaves I/O far from the limit.",
     ])
     return {"rates_users_per_s": rate, "scaling_2w": scaling, "bytes_per_user": bytes_per_user,
-            "core_hours": core_hours, "embed_core_hours": embed_core_hours, "tb": tb,
+            "core_hours": core_hours, "embed_core_hours": embed_core_hours, "tb": tb, "startup_s": startup,
             "assumptions": {"users": n, "cores_per_node": cores, "nodes": nodes, "distinct_texts": distinct,
                             "read_gb_per_s_per_node": 1.0}, "text": text}
 
 
-def rerender(path: Path, name: str) -> None:
+def preamble() -> str:
+    return __doc__.split("Usage")[0].split("\n", 1)[1].strip()
+
+
+def rerender(path: Path, name: str, results_dir: Path | None) -> None:
     """Rewrite the markdown (and the derived ``paper`` section) from a finished run's JSON."""
     from _record import RunRecord
 
@@ -279,25 +466,33 @@ def rerender(path: Path, name: str) -> None:
     rec = RunRecord(**{k: v for k, v in run.items()})
     if "paper" in data and "rates_users_per_s" in data["paper"]:
         data["paper"] = on_paper(data)
-    preamble = (__doc__.split("Usage")[0].split("\n", 1)[1].strip())
-    md, js = write_results(name, render(data), data, rec, title="Scale: sharded streaming and Ray", preamble=preamble)
+    md, js = write_results(name, render(data), data, rec, title="Scale: sharded streaming and Ray",
+                           preamble=preamble(), results_dir=results_dir)
     print(f"re-rendered {md} and {js} from {path}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--sizes", type=int, nargs="+", default=list(SIZES),
+                    help=f"corpus sizes in users (multiples of {USERS_PER_SHARD:,}); default: %(default)s")
     ap.add_argument("--pool", type=int, default=3000, help="generated users copied up to each size")
     ap.add_argument("--models", nargs="+", default=["tfidf-lr", "lmilatt"])
-    ap.add_argument("--modes", nargs="+", default=list(MODES))
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--work", type=Path, default=None)
+    ap.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
+    ap.add_argument("--max-in-memory-gb", type=float, default=24.0,
+                    help="skip in-memory scoring of a size whose extrapolated peak RSS exceeds this "
+                         "(or 80%% of the memory available)")
+    ap.add_argument("--quick", action="store_true", help="fewer LMILAtt training epochs (smoke runs)")
+    ap.add_argument("--work", type=Path, default=None, help="work folder (default: a temporary one, removed)")
     ap.add_argument("--out-name", default="scale")
+    ap.add_argument("--results-dir", type=Path, default=None, help="default: docs/results")
     ap.add_argument("--from-json", type=Path, default=None,
                     help="re-render the markdown from a results JSON (text changes only; numbers and run record kept)")
     args = ap.parse_args()
     if args.from_json is not None:
-        return rerender(args.from_json, args.out_name)
+        return rerender(args.from_json, args.out_name, args.results_dir)
+    sizes = sorted(set(args.sizes))
+    if any(n % USERS_PER_SHARD for n in sizes):
+        ap.error(f"--sizes must be multiples of {USERS_PER_SHARD:,} (the shard size)")
 
     rec = start_record(seeds=[SEED], pool=args.pool, users_per_shard=USERS_PER_SHARD)
     work = args.work or Path(tempfile.mkdtemp(prefix="depscreen-scale-"))
@@ -309,53 +504,36 @@ def main() -> None:
     embedding = fill_cache(work / "pool", cache)  # before training, which would fill it
     models = train_models(pool, work, cache, args.quick)
     print(f"cache: {embedding}", flush=True)
-    res = {"rows": [], "goals": [], "corpora": {"pool": pool_info}, "embedding": embedding, "posts_per_user": posts_per_user,
-           "sizes": args.sizes, "pool": args.pool}
-    for n in args.sizes:
-        shards = work / f"corpus-{n}"
-        res["corpora"][str(n)] = write_corpus(pool, n, shards)
+    full = work / f"corpus-{sizes[-1]}"
+    res = {"rows": [], "goals": [], "corpora": {"pool": pool_info, str(sizes[-1]): write_corpus(pool, sizes[-1], full)},
+           "embedding": embedding, "posts_per_user": posts_per_user, "sizes": sizes, "pool": args.pool,
+           "max_in_memory_gb": args.max_in_memory_gb}
+    print(f"corpus: {res['corpora'][str(sizes[-1])]}", flush=True)
+    for n in sizes:
+        shards = full if n == sizes[-1] else work / f"corpus-{n}"
+        if n != sizes[-1]:
+            res["corpora"][str(n)] = first_shards(full, n, shards)
         for model in args.models:
             for mode in args.modes:
-                info = run_child(mode, models[model], shards, work, cache)
-                row = {"model": model, "n_users": n, "shards": res["corpora"][str(n)]["shards"], **info}
+                row = {"model": model, "n_users": n, "shards": res["corpora"][str(n)]["shards"]}
+                reason = skip_in_memory(res["rows"], model, n, args.max_in_memory_gb) if mode == "in-memory" else None
+                if reason:
+                    row.update(mode=mode, skipped=reason, estimated_rss_mb=in_memory_estimate(res["rows"], model, n))
+                else:
+                    row.update(run_child(mode, models[model], shards, work, cache))
                 print(json.dumps(row), flush=True)
                 res["rows"].append(row)
-        shutil.rmtree(shards, ignore_errors=True)
-    for r in res["rows"]:
-        peers = {p["mode"]: p for p in res["rows"] if p["model"] == r["model"] and p["n_users"] == r["n_users"]}
-        if "local" in peers:
-            r["vs_local"] = r["users_per_s"] / peers["local"]["users_per_s"]
-        if "ray-1" in peers:
-            r["vs_ray1"] = r["users_per_s"] / peers["ray-1"]["users_per_s"]
-    for model in args.models:
-        rows = [r for r in res["rows"] if r["model"] == model]
-        if len(args.sizes) > 1:
-            lo, hi = min(args.sizes), max(args.sizes)
-            for mode in ("local", "ray-2"):
-                a = next((r for r in rows if r["n_users"] == lo and r["mode"] == mode), None)
-                b = next((r for r in rows if r["n_users"] == hi and r["mode"] == mode), None)
-                if a and b:
-                    growth = b["peak_rss_mb"] / a["peak_rss_mb"]
-                    res["goals"].append({"model": model, "n_users": hi, "check": f"{mode} peak RSS {hi:,} / {lo:,} users",
-                                         "value": f"{growth:.2f}x", "goal": "flat (<= 1.2x)", "met": growth <= 1.2})
-        for n in args.sizes:
-            peers = {r["mode"]: r for r in rows if r["n_users"] == n}
-            if "ray-2" in peers and "ray-1" in peers:
-                v = peers["ray-2"]["vs_ray1"]
-                res["goals"].append({"model": model, "n_users": n, "check": "Ray 2 workers / 1 worker",
-                                     "value": f"{v:.2f}x", "goal": ">= 1.7x", "met": v >= 1.7})
-            if "ray-1" in peers and "local" in peers:
-                over = peers["local"]["users_per_s"] / peers["ray-1"]["users_per_s"] - 1
-                res["goals"].append({"model": model, "n_users": n, "check": "Ray 1 worker overhead vs local",
-                                     "value": f"{100 * over:.0f} %", "goal": "<= 20 %", "met": over <= 0.20})
+    shutil.rmtree(full, ignore_errors=True)
+    compare(res)
+    res["goals"] = goals(res, args.models, sizes)
     if set(args.models) >= {"tfidf-lr", "lmilatt"} and "ray-1" in args.modes and "ray-2" in args.modes:
         res["paper"] = on_paper(res)
     else:
         res["paper"] = {"text": "not computed (needs both models and Ray with 1 and 2 workers)"}
     rec.finish()
     body = render(res)
-    preamble = (__doc__.split("Usage")[0].split("\n", 1)[1].strip())
-    md, js = write_results(args.out_name, body, res, rec, title="Scale: sharded streaming and Ray", preamble=preamble)
+    md, js = write_results(args.out_name, body, res, rec, title="Scale: sharded streaming and Ray",
+                           preamble=preamble(), results_dir=args.results_dir)
     print(body)
     print(f"wrote {md} and {js}")
     if args.work is None:

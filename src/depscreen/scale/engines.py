@@ -145,7 +145,6 @@ class RayEngine:
         ray = self.connect()
         import ray.data
 
-        _quiet(ray.data.DataContext.get_current())
         if self.num_actors is None:
             cpus = float(ray.cluster_resources().get("CPU", 1.0))
             size = max(1, int(cpus // self.cpus_per_actor))
@@ -166,6 +165,7 @@ class RayEngine:
             num_cpus=self.cpus_per_actor,
             batch_format="numpy",
         )
+        _configure(ds.context)  # this dataset's own copy: the process-wide context is left alone
         try:
             for row in ds.iter_rows():
                 yield {k: _plain(row[k]) for k in RESULT_KEYS}
@@ -181,15 +181,23 @@ class RayEngine:
             self._started = False
 
 
-def _quiet(ctx: Any) -> None:
-    """Ray Data options for a few long tasks: no progress bars, no stats printing, no
-    ordering (a shard's result is recorded as soon as it is done)."""
+#: How long a run waits for every actor to start and load the model before the first
+#: shard is handed out (a cluster without room for the pool fails after it).
+ACTOR_START_TIMEOUT_S = 600
+
+
+def _configure(ctx: Any) -> None:
+    """Ray Data options for a few long tasks: wait until every actor has loaded the model
+    before handing out shards (else the first actor up queues shards that an actor still
+    starting would have taken), no ordering (a shard's result is recorded as soon as it is
+    done), no progress bars or stats printing."""
+    ctx.wait_for_min_actors_s = ACTOR_START_TIMEOUT_S
+    ctx.execution_options.preserve_order = False
     ctx.enable_progress_bars = False
     ctx.enable_operator_progress_bars = False
     ctx.print_on_execution_start = False
     ctx.enable_auto_log_stats = False
     ctx.verbose_stats_logs = False
-    ctx.execution_options.preserve_order = False
 
 
 def _plain(v: Any) -> Any:
