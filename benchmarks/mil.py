@@ -253,7 +253,7 @@ def section_user(name: str, args, log) -> dict[str, Any]:
     return {"title": spec["title"], "notes": ds.notes() + [dedup.summary()], "proxy": ds.spec.proxy,
             "n": len(y), "n_posts": sum(len(u.posts) for u in X),
             "class_counts": {str(c): int(n) for c, n in zip(classes, np.bincount(y))},
-            "split": f"stratified {ds.cv}-fold x {repeats} repeat(s), fold seeds "
+            "repeats": repeats, "split": f"stratified {ds.cv}-fold x {repeats} repeat(s), fold seeds "
             + ", ".join(str(SEED + r) for r in range(repeats)),
             "metrics": [*metrics, *ATTENTION[:1]], "heads": spec["metrics"], "oof": oof, "tests": tests,
             "balanced": spec["balanced"]}
@@ -610,6 +610,7 @@ def main(argv: list[str] | None = None) -> int:
             steps.append((name, lambda fn=fn: fn(args, log)))
     for i, (name, run) in enumerate(steps):
         sections[name] = run()
+        record.seeds = sorted({SEED + r for sec in sections.values() for r in range(sec.get("repeats", 1))})
         if i + 1 < len(steps):
             record.extra["status"] = f"PARTIAL: {i + 1} of {len(steps)} sections done, run still going"
             _write(args, sections, record)
