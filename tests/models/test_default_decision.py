@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from depscreen.models.base import load_model
-from depscreen.models.decision import apply_cutpoints, best_threshold, ordinal_cutpoints, ordinal_metric
+from depscreen.models.decision import (
+    apply_cutpoints, best_threshold, median_level, ordinal_cutpoints, ordinal_metric,
+)
 from depscreen.models.default import DefaultClassifier
 
 SAD = ["so tired and sad all the time", "i feel empty and hopeless", "cannot sleep again, crying",
@@ -48,7 +50,7 @@ def test_ordinal_cutpoints_never_worse_than_rounding_and_stay_ordered():
     y = rng.choice(5, 400, p=[0.3, 0.3, 0.2, 0.15, 0.05])
     values = np.clip(0.6 * y + 0.8 + rng.normal(0, 0.7, 400), 0, 4)  # squeezed toward the middle
     rounded = apply_cutpoints(values, (levels[:-1] + levels[1:]) / 2)
-    for metric in ("macro_mae", "mae", "f1_macro", "f1_macro-mae"):
+    for metric in ("macro_mae", "mae", "f1_macro"):
         cuts, value = ordinal_cutpoints(values, y, levels, metric)
         assert np.all(np.diff(cuts) >= 0) and len(cuts) == 4
         assert value == pytest.approx(ordinal_metric(y, apply_cutpoints(values, cuts), levels, metric))
@@ -56,6 +58,16 @@ def test_ordinal_cutpoints_never_worse_than_rounding_and_stay_ordered():
     cuts, _ = ordinal_cutpoints(values, y, levels, "macro_mae")
     assert ordinal_metric(y, apply_cutpoints(values, cuts), levels, "macro_mae") > ordinal_metric(
         y, rounded, levels, "macro_mae")  # the squeeze is undone
+
+
+def test_median_level_has_the_least_expected_absolute_error():
+    rng = np.random.default_rng(7)
+    proba = rng.dirichlet(np.full(5, 0.7), 200)
+    levels = np.arange(5.0)
+    expected_error = np.abs(levels[:, None] - levels[None, :]) @ proba.T  # (candidate, row)
+    best = expected_error.min(axis=0)
+    assert np.allclose(expected_error[median_level(proba), np.arange(200)], best)
+    assert median_level(np.array([[0.5, 0.0, 0.5], [0.1, 0.2, 0.7]])).tolist() == [0, 2]
 
 
 def test_ordinal_metric_values():
@@ -73,9 +85,9 @@ def test_binary_threshold_chosen_on_out_of_fold_probabilities_only():
     y = rng.integers(0, 2, 60)  # labels unrelated to the text: only memorising fits them
     model = DefaultClassifier(embedder=None, Cs=(30.0,)).fit(X, y)
     rule = model.decision_
-    assert rule["rule"] == "threshold" and rule["metric"] == "f1" and rule["positive"] == 1
+    assert rule["rule"] == "threshold" and rule["metric"] == "f1_macro" and rule["positive"] == 1
     proba = model.predict_proba(X)
-    _, in_sample_f1 = best_threshold(proba[:, 1], y, "f1")
+    _, in_sample_f1 = best_threshold(proba[:, 1], y, "f1_macro")
     assert in_sample_f1 > 0.95  # on its own training predictions the model looks perfect ...
     assert rule["oof_value"] < 0.85  # ... the rule was chosen on held-out predictions
     assert np.array_equal(model.predict(X), np.where(proba[:, 1] >= rule["threshold"], 1, 0))
@@ -88,8 +100,8 @@ def test_threshold_rule_on_an_imbalanced_set_and_argmax_on_request():
     plain = DefaultClassifier(embedder=None, Cs=(3.0,), decision_metric="argmax").fit(X, y)
     assert auto.decision_["rule"] == "threshold" and plain.decision_ == {"rule": "argmax"}
     assert np.array_equal(plain.predict(X), plain.predict_proba(X).argmax(1))
-    macro = DefaultClassifier(embedder=None, Cs=(3.0,), decision_metric="f1_macro").fit(X, y)
-    assert macro.decision_["metric"] == "f1_macro"
+    positive = DefaultClassifier(embedder=None, Cs=(3.0,), decision_metric="f1").fit(X, y)
+    assert auto.decision_["metric"] == "f1_macro" and positive.decision_["metric"] == "f1"
     assert auto.predict(["so tired and sad all the time"]).tolist() == [1]
 
 
@@ -97,10 +109,13 @@ def test_levels_get_cut_points_names_get_argmax_and_bad_pairs_fail():
     X = SAD * 4 + MID * 4 + FINE * 4
     levels = [2] * 20 + [1] * 20 + [0] * 20
     model = DefaultClassifier(embedder=None, Cs=(3.0,)).fit(X, levels)
-    assert model.decision_["rule"] == "cutpoints" and model.decision_["metric"] == "macro_mae"
+    assert model.decision_ == {"rule": "median"}
     proba = model.predict_proba(X)
-    expected = model.classes_[apply_cutpoints(proba @ model.classes_, model.decision_["cutpoints"])]
-    assert np.array_equal(model.predict(X), expected)
+    assert np.array_equal(model.predict(X), model.classes_[median_level(proba)])
+    cut = DefaultClassifier(embedder=None, Cs=(3.0,), decision_metric="mae").fit(X, levels)
+    assert cut.decision_["rule"] == "cutpoints" and cut.decision_["metric"] == "mae"
+    expected = cut.classes_[apply_cutpoints(cut.predict_proba(X) @ cut.classes_, cut.decision_["cutpoints"])]
+    assert np.array_equal(cut.predict(X), expected)
     named = DefaultClassifier(embedder=None, Cs=(3.0,)).fit(X, [{2: "severe", 1: "mild", 0: "none"}[v] for v in levels])
     assert named.decision_ == {"rule": "argmax"}
     with pytest.raises(ValueError, match="ordered levels"):
@@ -111,10 +126,10 @@ def test_levels_get_cut_points_names_get_argmax_and_bad_pairs_fail():
         DefaultClassifier(embedder=None, Cs=(3.0,), decision_metric="youden").fit(X, levels)
 
 
-@pytest.mark.parametrize("labels", [[1, 0, 0] * 20, [2, 1, 0] * 20])
-def test_save_load_keeps_the_decision_rule(tmp_path, labels):
+@pytest.mark.parametrize("labels, metric", [([1, 0, 0] * 20, "auto"), ([2, 1, 0] * 20, "mae")])
+def test_save_load_keeps_the_decision_rule(tmp_path, labels, metric):
     X = [t for trio in zip(SAD, MID, FINE) for t in trio] * 4
-    model = DefaultClassifier(embedder=None, Cs=(3.0,)).fit(X, labels)
+    model = DefaultClassifier(embedder=None, Cs=(3.0,), decision_metric=metric).fit(X, labels)
     folder = model.save(tmp_path / "m")
     assert {p.suffix for p in folder.iterdir()} <= {".json", ".safetensors"}  # nothing pickled
     config = json.loads((folder / "config.json").read_text())

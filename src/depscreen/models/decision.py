@@ -8,6 +8,8 @@ later scored on:
 
 * :func:`best_threshold` -- two classes: the cut on P(positive) that maximises F1 of the
   positive class or macro-F1 over the out-of-fold scores;
+* :func:`median_level` -- ordered levels: the median of the predicted level distribution,
+  the level that minimises the expected absolute error (no parameter to tune);
 * :func:`ordinal_cutpoints` -- ordered numeric levels: cut points on the expected level
   ``sum(p * level)`` that maximise an ordinal objective (coordinate ascent from plain
   rounding); :func:`apply_cutpoints` turns expected levels into level indices.
@@ -29,7 +31,7 @@ from typing import Sequence
 import numpy as np
 
 BINARY_METRICS = ("f1", "f1_macro")
-ORDINAL_METRICS = ("f1_macro", "mae", "macro_mae", "f1_macro-mae")
+ORDINAL_METRICS = ("f1_macro", "mae", "macro_mae")
 
 
 def best_threshold(scores: np.ndarray, y: np.ndarray, metric: str = "f1") -> tuple[float, float]:
@@ -65,8 +67,7 @@ def ordinal_metric(y: np.ndarray, pred: np.ndarray, levels: Sequence[float], met
     """Score of predicted level indices ``pred`` against ``y`` (higher is better: errors are
     negated). ``"mae"``: mean absolute error in level units; ``"macro_mae"``: the mean
     over true levels of each level's MAE (Baccianella et al., 2009: no level can be
-    traded away because it is rare); ``"f1_macro"``; ``"f1_macro-mae"``: macro-F1 minus
-    the MAE divided by the level range."""
+    traded away because it is rare); ``"f1_macro"``."""
     levels = np.asarray(levels, dtype=float)
     y = np.asarray(y)
     pred = np.asarray(pred)
@@ -82,9 +83,13 @@ def ordinal_metric(y: np.ndarray, pred: np.ndarray, levels: Sequence[float], met
     f1 = np.divide(2 * np.diag(cm), denom, out=np.zeros(K), where=denom > 0).mean()
     if metric == "f1_macro":
         return float(f1)
-    if metric == "f1_macro-mae":
-        return float(f1 - err.mean() / (levels[-1] - levels[0]))
     raise ValueError(f"unknown ordinal decision metric {metric!r}; use one of {', '.join(ORDINAL_METRICS)}")
+
+
+def median_level(proba: np.ndarray) -> np.ndarray:
+    """Index of the median of each row's distribution over ordered levels: the first
+    level whose cumulative probability reaches one half."""
+    return (np.cumsum(np.asarray(proba, dtype=float), axis=1) >= 0.5 - 1e-12).argmax(axis=1)
 
 
 def apply_cutpoints(values: np.ndarray, cutpoints: Sequence[float]) -> np.ndarray:

@@ -22,10 +22,12 @@ A strong, general recipe with nothing tuned to any one data set:
    :mod:`depscreen.models.decision`). Balanced class weights make the model rank well
    but over-predict the rare class at ``argmax``, and ``argmax`` ignores the order of
    severity levels, so by default (``decision_metric="auto"``): two classes -- the
-   threshold on P(positive) that maximises the positive class's F1; more than two
-   ordered numeric levels (``0..4``) -- cut points on the expected level that minimise
-   the macro-averaged MAE; named classes -- ``argmax``. ``predict`` applies the rule;
-   ``predict_proba`` is left as the model's probabilities.
+   threshold on P(positive) that maximises macro-F1 (the mean of both classes' F1: like
+   the positive class's F1 where positives are rare, but it cannot be won by flagging
+   everyone when a sample holds more cases than controls); more than two ordered
+   numeric levels (``0..4``) -- the median of the predicted level distribution (the level
+   with the least expected absolute error; nothing to tune); named classes -- ``argmax``.
+   ``predict`` applies the rule; ``predict_proba`` is left as the model's probabilities.
 
 Explanations come from the TF-IDF model: the n-grams that pushed most toward the
 predicted class (TF-IDF value x coefficient) and, for a user, the posts the TF-IDF model
@@ -62,7 +64,7 @@ from .base import Forward, SavableMixin, check_fitted, risk_scores
 from .baselines import check_tfidf_params
 
 _EPS = 1e-6
-DECISION_ORDINAL = "macro_mae"  # the "auto" objective for ordered levels (see the module docstring)
+DECISION_BINARY = "f1_macro"  # the "auto" threshold objective for two classes (see the module docstring)
 
 
 class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
@@ -92,9 +94,10 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         Class weights of every logistic regression.
     decision_metric : str
         How ``predict`` turns probabilities into labels, chosen on the inner out-of-fold
-        probabilities: ``"auto"`` (see step 5 above), ``"argmax"``, for two classes
-        ``"f1"`` (F1 of the positive class) or ``"f1_macro"``, for ordered numeric levels
-        ``"macro_mae"``, ``"mae"``, ``"f1_macro"`` or ``"f1_macro-mae"``
+        probabilities: ``"auto"`` (see step 5 above), ``"argmax"``; for two classes the
+        threshold that maximises ``"f1"`` (F1 of the positive class) or ``"f1_macro"``;
+        for ordered numeric levels ``"median"`` or cut points on the expected level that
+        maximise ``"mae"``, ``"macro_mae"`` or ``"f1_macro"``
         (:func:`depscreen.models.decision.ordinal_metric`).
     embedder : str or None
         Sentence-embedding backend to stack with (``"use"``, ``"e5"``, ``"hf:PATH"``), or
@@ -162,7 +165,7 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
                 raise ValueError(f"{name} must be a non-empty list of positive numbers, got {values}")
         from .decision import BINARY_METRICS, ORDINAL_METRICS
 
-        rules = {"auto", "argmax", *BINARY_METRICS, *ORDINAL_METRICS}
+        rules = {"auto", "argmax", "median", *BINARY_METRICS, *ORDINAL_METRICS}
         if self.decision_metric not in rules:
             raise ValueError(f"decision_metric must be one of {', '.join(sorted(rules))}, got {self.decision_metric!r}")
         if int(self.inner_cv) < 2:
@@ -355,8 +358,8 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         task = infer_task(self.classes_)
         metric = self.decision_metric
         if metric == "auto":
-            metric = {"binary": "f1", "ordinal": DECISION_ORDINAL}.get(task, "argmax")
-        if metric == "argmax" or oof is None:
+            metric = {"binary": DECISION_BINARY, "ordinal": "median"}.get(task, "argmax")
+        if metric == "argmax" or (oof is None and metric != "median"):
             return {"rule": "argmax"}
         if task == "binary":
             if metric not in BINARY_METRICS:
@@ -371,18 +374,22 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
                              f"classes {list(self.classes_)} take 'argmax'")
         if metric == "f1":
             raise ValueError("decision_metric 'f1' is for two classes; use 'f1_macro' for levels")
+        if metric == "median":
+            return {"rule": "median"}
         levels = self.classes_.astype(float)
         cuts, value = ordinal_cutpoints(oof @ levels, y_idx, levels, metric)
         return {"rule": "cutpoints", "metric": metric, "cutpoints": [float(c) for c in cuts], "oof_value": value}
 
     def _decide(self, proba: np.ndarray) -> np.ndarray:
         """Labels from probabilities by the fitted decision rule."""
-        from .decision import apply_cutpoints
+        from .decision import apply_cutpoints, median_level
 
         rule = getattr(self, "decision_", {"rule": "argmax"})
         if rule["rule"] == "threshold":
             pos = list(self.classes_).index(rule["positive"])
             return np.where(proba[:, pos] >= rule["threshold"], self.classes_[pos], self.classes_[1 - pos])
+        if rule["rule"] == "median":
+            return self.classes_[median_level(proba)]
         if rule["rule"] == "cutpoints":
             return self.classes_[apply_cutpoints(proba @ self.classes_.astype(float), rule["cutpoints"])]
         return self.classes_[proba.argmax(axis=1)]
