@@ -14,6 +14,7 @@ from typing import Any, Iterator
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .. import DISCLAIMER
 from ..jsonable import json_default
@@ -28,7 +29,7 @@ class CliError(Exception):
 
 def fail(message: str) -> None:
     """Print ``error: message`` and leave with exit status 2."""
-    console.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    console.print(f"[red]error:[/red] {escape(message)}", highlight=False, markup=True)  # keep [brackets]
     raise typer.Exit(code=2)
 
 
