@@ -80,3 +80,21 @@ def test_one_file_keeps_one_output_unless_an_engine_is_named(model_dir, referenc
     assert folder.exit_code == 0, folder.output
     assert (tmp_path / "f" / MANIFEST_NAME).exists()
     assert_same_predictions(read_outputs(tmp_path / "f"), reference)
+
+
+def test_ray_client_address_without_ray_client_says_what_to_install(model_dir, shards, tmp_path):
+    ray = pytest.importorskip("ray")
+    pytest.importorskip("ray.data")
+    try:
+        import grpc  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("ray[client] is installed: ray:// would try to connect")
+    if ray.is_initialized():
+        pytest.skip("a Ray session is already up in this process: the engine would join it")
+    result = runner.invoke(app, ["predict", str(model_dir), str(shards), "--out", str(tmp_path / "o"),
+                                 "--engine", "ray", "--address", "ray://127.0.0.1:10001"])
+    assert result.exit_code == 2, result.output
+    assert "could not join the Ray cluster at ray://127.0.0.1:10001" in result.output
+    assert "ray[client]" in result.output and "Traceback" not in result.output

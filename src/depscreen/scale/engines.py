@@ -128,14 +128,19 @@ class RayEngine:
         if ray.is_initialized():
             return ray
         common = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
-        if self.address:
-            ray.init(address=self.address, **common)
-        else:
-            need = int(-(-(self.num_actors or 1) * self.cpus_per_actor // 1))
-            kwargs: dict[str, Any] = {"num_cpus": max(os.cpu_count() or 1, need)}
-            if self.object_store_mb:
-                kwargs["object_store_memory"] = int(self.object_store_mb) * 1024 * 1024
-            ray.init(**kwargs, **common)
+        try:
+            if self.address:
+                ray.init(address=self.address, **common)
+            else:
+                need = int(-(-(self.num_actors or 1) * self.cpus_per_actor // 1))
+                kwargs: dict[str, Any] = {"num_cpus": max(os.cpu_count() or 1, need)}
+                if self.object_store_mb:
+                    kwargs["object_store_memory"] = int(self.object_store_mb) * 1024 * 1024
+                ray.init(**kwargs, **common)
+        except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError (ray:// without ray[client])
+            what = f"join the Ray cluster at {self.address}" if self.address else "start a local Ray"
+            first = (str(exc).strip().splitlines() or [""])[0][:300]
+            raise ScaleError(f"could not {what}: {type(exc).__name__}: {first}") from None
         self._started = True
         return ray
 
