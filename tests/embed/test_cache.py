@@ -183,6 +183,18 @@ def test_compact_merges_shards_and_keeps_vectors(tmp_path):
     assert again.embedder.seen == []
 
 
+def test_get_reads_any_mix_of_shards_in_the_order_asked(tmp_path):
+    emb = CachedEmbedder(CountingEmbedder(), tmp_path, commit_every=4)
+    texts = posts(13)
+    stored = emb.embed(texts)  # four shards
+    store = EmbeddingCache(tmp_path, emb.name, emb.dim)  # a fresh reader of the same files
+    pick = [12, 0, 5, 5, 11, 3, 0, 8]  # across shards, repeats, out of order
+    np.testing.assert_array_equal(store.get([text_key(texts[i]) for i in pick]), stored[pick])
+    assert store.get([]).shape == (0, emb.dim)
+    with pytest.raises(KeyError, match="key #1 is not in the cache"):
+        store.get([text_key(texts[0]), text_key("never embedded")])
+
+
 def test_embed_corpus_per_user_arrays(tmp_path):
     users = UserCorpus([
         User("u1", 1, [Post("cannot sleep"), Post("so tired"), Post("cannot sleep")]),

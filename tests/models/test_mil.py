@@ -590,3 +590,42 @@ def test_center_auto_centres_vectors_in_a_narrow_cone_and_travels_with_the_model
     loaded = LMILAttClassifier.load(tmp_path / "m")
     np.testing.assert_array_equal(loaded.embedding_mean_, model.embedding_mean_)
     np.testing.assert_array_equal(loaded.predict_proba(Xt), model.predict_proba(Xt))
+
+
+# ------------------------------------------------------------------ scoring speed paths
+@pytest.mark.parametrize("options", [{}, {"bidirectional": True}, {"long_timeline": "chunks", "max_posts": 4}])
+def test_batched_scoring_equals_scoring_each_user_alone(monkeypatch, options):
+    """Scoring runs users of similar length together, INFER_BATCH at a time; what a user
+    gets must not depend on who shares the batch (up to float rounding)."""
+    from depscreen.models.mil import inference
+
+    users = _users(n_users=13, lo=1, hi=9, seed=4)
+    model = LMILAttClassifier(embedder=ToyEmbedder(), **{**FAST, "epochs": 2, **options}).fit(users)
+    monkeypatch.setattr(inference, "INFER_BATCH", 4)  # several batches of mixed lengths
+    together = model._forward(users, explain=True)
+    alone = [model._forward([u], explain=True) for u in users]
+    np.testing.assert_allclose(together.proba, np.concatenate([a.proba for a in alone]), rtol=1e-5, atol=1e-6)
+    assert list(together.predictions) == [a.predictions[0] for a in alone]
+    for e, a in zip(together.explanations, alone):
+        assert [p["index"] for p in e["posts"]] == [p["index"] for p in a.explanations[0]["posts"]]
+        np.testing.assert_allclose([p["weight"] for p in e["posts"]],
+                                   [p["weight"] for p in a.explanations[0]["posts"]], rtol=1e-5, atol=1e-6)
+
+
+def test_one_directional_lstm_on_padding_equals_packed_sequences():
+    """The one-directional encoder runs on the padded batch (the fused kernel); the real
+    posts' features equal those of packed sequences and padded slots stay exactly 0."""
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    from depscreen.models.mil.networks import _run_lstm
+
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(6, 5, batch_first=True).eval()
+    x, mask = _net_inputs()
+    x = torch.where(mask[..., None], x, torch.zeros(()))
+    with torch.no_grad():
+        fast = _run_lstm(lstm, x, mask, None)
+        packed = pack_padded_sequence(x, mask.sum(1), batch_first=True, enforce_sorted=False)
+        ref, _ = pad_packed_sequence(lstm(packed)[0], batch_first=True, total_length=x.shape[1])
+    torch.testing.assert_close(fast, ref, rtol=1e-5, atol=1e-6)
+    assert torch.all(fast[~mask] == 0)

@@ -62,6 +62,8 @@ def check_texts(texts: Any) -> list[str]:
         texts = list(texts)
     except TypeError as exc:
         raise TypeError(f"embed() expects a list of texts, got {type(texts).__name__}") from exc
+    if set(map(type, texts)) <= {str}:  # the common case, checked at C speed
+        return texts
     for i, text in enumerate(texts):
         if not isinstance(text, str):
             raise TypeError(f"text #{i} is {type(text).__name__}, expected str")

@@ -79,6 +79,12 @@ def text_key(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
+def text_keys(texts: Sequence[str]) -> list[bytes]:
+    """:func:`text_key` of every text (the same digests, without a call per text)."""
+    sha256 = hashlib.sha256
+    return [sha256(t.encode("utf-8", "surrogatepass")).digest() for t in texts]
+
+
 def store_dirname(name: str) -> str:
     """Folder name of the store for embedder ``name``: a readable slug plus a hash."""
     slug = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")[:60]
@@ -157,7 +163,11 @@ class EmbeddingCache:
         self._thread_lock = threading.RLock()
         self._shards: list[dict[str, Any]] = []  # committed shards, as in index.json
         self._vectors: dict[str, np.ndarray] = {}  # shard file stem -> memory-mapped array
-        self._lookup: dict[bytes, tuple[str, int]] = {}
+        # every loaded row has a number: shard i holds rows _starts[i] .. _starts[i] + its rows - 1
+        self._lookup: dict[bytes, int] = {}  # key -> row number
+        self._stems: list[str] = []  # loaded shards, in load order
+        self._starts: list[int] = []
+        self._n_rows = 0
         self._index_sig: tuple | None = None
         meta_path = self.path / "meta.json"
         meta = {"format": FORMAT, "name": name, "dim": self.dim, "dtype": "float32", "key": "sha256(text, utf-8)"}
@@ -207,6 +217,7 @@ class EmbeddingCache:
             if any(name not in names for name in self._vectors):  # compacted: start over
                 self._vectors.clear()
                 self._lookup.clear()
+                self._stems, self._starts, self._n_rows = [], [], 0
             for shard in shards:
                 stem = shard["file"]
                 if stem in self._vectors:
@@ -221,8 +232,11 @@ class EmbeddingCache:
                         f"index.json rows={shard['rows']} dim={self.dim}"
                     )
                 self._vectors[stem] = vectors
-                for row, key in enumerate(keys):
-                    self._lookup.setdefault(key.tobytes(), (stem, row))
+                self._stems.append(stem)
+                self._starts.append(self._n_rows)
+                for row, key in enumerate(keys, start=self._n_rows):
+                    self._lookup.setdefault(key.tobytes(), row)
+                self._n_rows += len(keys)
             self._shards = shards
             self._index_sig = sig
 
@@ -234,21 +248,27 @@ class EmbeddingCache:
         return key in self._lookup
 
     def get(self, keys: Sequence[bytes]) -> np.ndarray:
-        """Vectors for ``keys`` (all must be present), as a new float32 array."""
-        out = np.empty((len(keys), self.dim), dtype=np.float32)
-        by_shard: dict[str, tuple[list[int], list[int]]] = {}
-        for i, key in enumerate(keys):
-            try:
-                stem, row = self._lookup[key]
-            except KeyError:
-                raise KeyError(f"key #{i} is not in the cache {self.path}") from None
-            dst, src = by_shard.setdefault(stem, ([], []))
-            dst.append(i)
-            src.append(row)
-        for stem, (dst, src) in by_shard.items():
-            src_arr = np.asarray(src)
-            order = np.argsort(src_arr, kind="stable")  # sequential reads from the memory map
-            out[np.asarray(dst)[order]] = self._vectors[stem][src_arr[order]]
+        """Vectors for ``keys`` (all must be present), as a new float32 array.
+
+        The keys become row numbers in one pass at C speed (this is the hot path of
+        scoring from cached vectors: tens of posts per user); the rows are read in
+        ascending order, shard by shard, so the memory maps are read sequentially.
+        """
+        n = len(keys)
+        out = np.empty((n, self.dim), dtype=np.float32)
+        if not n:
+            return out
+        try:
+            rows = np.fromiter(map(self._lookup.__getitem__, keys), dtype=np.int64, count=n)
+        except KeyError:
+            i = next(i for i, key in enumerate(keys) if key not in self._lookup)
+            raise KeyError(f"key #{i} is not in the cache {self.path}") from None
+        order = np.argsort(rows, kind="stable")
+        ranked = rows[order]
+        bounds = np.searchsorted(ranked, self._starts + [self._n_rows])
+        for stem, start, lo, hi in zip(self._stems, self._starts, bounds[:-1], bounds[1:]):
+            if hi > lo:
+                out[order[lo:hi]] = self._vectors[stem][ranked[lo:hi] - start]
         return out
 
     # -- writing ----------------------------------------------------------------------
@@ -427,14 +447,16 @@ def embed_through_cache(
     """
     start = time.perf_counter()
     texts = check_texts(texts)
-    keys = [text_key(t) for t in texts]
+    keys = text_keys(texts)
     store.refresh()
-    first: dict[bytes, int] = {}
-    for i, key in enumerate(keys):
-        first.setdefault(key, i)
-    missing = [(key, i) for key, i in first.items() if key not in store]
-    stats = CacheStats(texts=len(texts), unique=len(first), hits=len(first) - len(missing))
+    unique = dict.fromkeys(keys)  # the distinct keys, in order of first appearance
+    missing = [key for key in unique if key not in store]
+    stats = CacheStats(texts=len(texts), unique=len(unique), hits=len(unique) - len(missing))
     if missing:
+        first: dict[bytes, int] = {}
+        for i, key in enumerate(keys):
+            first.setdefault(key, i)
+        missing = [(key, first[key]) for key in missing]
         stats.compute_seconds = _compute_missing(embedder, store, texts, missing, batch_size, progress,
                                                  commit_every, commit_seconds)
         stats.computed = len(missing)
@@ -608,7 +630,7 @@ def embed_corpus(
         stats = embedder.last_stats
     else:
         start = time.perf_counter()
-        keys = [text_key(t) for t in texts]
+        keys = text_keys(texts)
         first: dict[bytes, int] = {}
         for i, key in enumerate(keys):
             first.setdefault(key, i)

@@ -46,10 +46,12 @@ def time_order(user: User) -> np.ndarray:
     posts without one keep their relative order after the timed posts, as in
     :meth:`~depscreen.corpus.User.sort_posts`. The user object is not modified.
     """
-    timed = [i for i, p in enumerate(user.posts) if p.time]
-    untimed = [i for i, p in enumerate(user.posts) if not p.time]
-    timed.sort(key=lambda i: user.posts[i].time)
-    return np.asarray(timed + untimed, dtype=np.int64)
+    times = [p.time for p in user.posts]
+    timed = [i for i, t in enumerate(times) if t]
+    if len(timed) == len(times):  # the common case: one stable sort keyed at C speed
+        return np.asarray(sorted(range(len(times)), key=times.__getitem__), dtype=np.int64)
+    untimed = [i for i, t in enumerate(times) if not t]
+    return np.asarray(sorted(timed, key=times.__getitem__) + untimed, dtype=np.int64)
 
 
 def select_posts(n_posts: int, max_posts: int | None, policy: str = "recent") -> np.ndarray:
@@ -132,11 +134,11 @@ def make_bag(user: User, embeddings: np.ndarray, max_posts: int | None, policy: 
         )
     order = time_order(user)
     keep = order[select_posts(len(order), max_posts, policy)]
-    return Bag(
-        embeddings=np.ascontiguousarray(embeddings[keep], dtype=np.float32),
-        post_index=keep,
-        n_posts=len(user.posts),
-    )
+    if len(keep) and np.array_equal(keep, np.arange(keep[0], keep[0] + len(keep))):
+        kept = embeddings[keep[0] : keep[0] + len(keep)]  # posts already in time order: a view, no copy
+    else:
+        kept = embeddings[keep]
+    return Bag(embeddings=np.ascontiguousarray(kept, dtype=np.float32), post_index=keep, n_posts=len(user.posts))
 
 
 def padded_length(lengths: Sequence[int], chunk_len: int | None = None) -> int:

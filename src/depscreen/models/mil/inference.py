@@ -28,6 +28,11 @@ from .bags import Bag, EmbeddedUsers, time_order
 from .networks import LSTMAutoencoder, attention_entropy
 from .training import BagData, iter_batches
 
+#: users per forward pass when scoring: large enough that each LSTM step is one big
+#: matrix product, small enough that a batch stays in cache (measured on 2 CPU cores:
+#: 64 to 256 users run at the same rate per user, 1024 about 20 % slower)
+INFER_BATCH = 256
+
 
 def with_threads(method):
     """Run ``method`` with ``self.n_threads`` torch threads, then restore the setting."""
@@ -108,18 +113,27 @@ class InferenceMixin:
                 )
         return users, bags
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def _run(self, bags: Sequence[Bag], attention_mask=None, *, with_recon: bool = False) -> dict[str, Any]:
-        """Forward every bag once (sorted by length for little padding); per-bag outputs:
-        ``out`` (head input, one row per bag), ``attention`` (per bag, as the model sees
-        it) and, with ``with_recon``, the autoencoder's reconstruction error per bag."""
+        """Forward every bag once; per-bag outputs: ``out`` (head input, one row per bag),
+        ``attention`` (per bag, as the model sees it) and, with ``with_recon``, the
+        autoencoder's reconstruction error per bag.
+
+        Bags are sorted by length and run ``INFER_BATCH`` at a time, so a batch holds bags
+        of similar length (little padding: the one-directional LSTM computes the padded
+        steps too) and each LSTM step is one large matrix product. Only the encoder runs
+        (the decoder only for ``with_recon``). The result does not depend on the batch a
+        bag lands in, up to float rounding.
+        """
         net = self.network_.eval()
         n = len(bags)
-        order = np.argsort([len(b.embeddings) for b in bags], kind="stable")
+        lengths = np.fromiter((len(b.embeddings) for b in bags), dtype=np.int64, count=n)
+        order = np.argsort(lengths, kind="stable")
         data = BagData([bags[i].embeddings for i in order], rows=order)
-        outs, att, recon = [None] * n, [None] * n, np.full(n, np.nan)
-        bs = max(self.batch_size, 64)
-        for batch in iter_batches(data, bs, chunk_len=self._chunk_len, device=self.device):
+        outs: list[torch.Tensor] = []
+        att: list = [None] * n
+        recon = np.full(n, np.nan)
+        for batch in iter_batches(data, INFER_BATCH, chunk_len=self._chunk_len, device=self.device):
             am = None
             if attention_mask is not None:
                 rows = [np.asarray(attention_mask[r]) for r in batch.rows]
@@ -129,19 +143,21 @@ class InferenceMixin:
                     padded[j, : len(m)] = m
                 am = torch.from_numpy(padded).to(self.device)
             res = net(batch.x, batch.mask, am)
-            o = res.out.cpu().numpy()
+            outs.append(res.out.cpu())
             a = res.attention.cpu().numpy()
+            for j, row in enumerate(batch.rows.tolist()):
+                att[row] = a[j, : lengths[row]]
             if with_recon and net.autoencoder is not None:
-                err = LSTMAutoencoder.reconstruction_error(
+                recon[batch.rows] = LSTMAutoencoder.reconstruction_error(
                     batch.x, net.autoencoder.decode(res.features[..., : net.autoencoder.output_dim], batch.mask),
                     batch.mask,
                 ).cpu().numpy()
-            for j, row in enumerate(batch.rows):
-                outs[row] = o[j]
-                att[row] = a[j, : len(bags[row].embeddings)]
-                if with_recon and net.autoencoder is not None:
-                    recon[row] = err[j]
-        return {"out": torch.as_tensor(np.stack(outs)) if n else torch.zeros(0), "attention": att, "recon": recon}
+        if not n:
+            return {"out": torch.zeros(0), "attention": att, "recon": recon}
+        sorted_out = torch.cat(outs)  # row k belongs to bag order[k]
+        out = torch.empty_like(sorted_out)
+        out[torch.from_numpy(order)] = sorted_out
+        return {"out": out, "attention": att, "recon": recon}
 
     @with_threads
     def _forward(self, X, *, explain: bool = False, top_k: int = 5) -> Forward:
