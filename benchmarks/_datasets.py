@@ -320,3 +320,20 @@ def _read_weibo_sadness(spec: DatasetSpec, seed: int) -> tuple[Corpus, str]:
     if spec.sample:
         note += f"; stratified sample of {len(corpus)} (seed {seed})"
     return corpus, note
+
+
+def deduplicated(ds: BenchmarkCorpus, limit: int | None = None, seed: int = 13):
+    """``(corpus, dedup_report)``: ``ds.corpus`` after exact-duplicate removal (what
+    :func:`depscreen.evaluate.compare` does first), so peers and models share one item
+    order. ``limit`` (smoke runs only): a seeded stratified sample of that many items."""
+    import numpy as np
+
+    from depscreen.evaluate.splits import deduplicate
+
+    corpus, report = deduplicate(ds.corpus)
+    if limit and len(corpus) > limit:
+        from sklearn.model_selection import train_test_split
+
+        keep, _ = train_test_split(np.arange(len(corpus)), train_size=limit, stratify=corpus.labels, random_state=seed)
+        corpus = corpus.subset(sorted(keep.tolist()))
+    return corpus, report

@@ -250,6 +250,16 @@ def sign_counts(a: Sequence[float], b: Sequence[float], higher: bool) -> dict[st
 # --------------------------------------------------------------------------- fold loop --
 
 
+def samples(corpus: Any) -> tuple[list[Any], np.ndarray, np.ndarray]:
+    """``(X, classes, y)`` of a corpus: its users (user level) or post texts, the sorted
+    label values and each item's label index into them (what :func:`cross_val_oof` takes)."""
+    from depscreen.corpus import UserCorpus
+
+    X = list(corpus.users) if isinstance(corpus, UserCorpus) else [r.text for r in corpus.records]
+    classes, y = np.unique(np.asarray(corpus.labels), return_inverse=True)
+    return X, classes, y
+
+
 def seeded_folds(y: np.ndarray, cv: int, repeats: int = 1, seed: int = 13) -> list[list[tuple[np.ndarray, np.ndarray]]]:
     """Stratified ``cv``-fold splits per repeat, repeat ``r`` shuffled with ``seed + r``."""
     from sklearn.model_selection import StratifiedKFold
@@ -260,19 +270,37 @@ def seeded_folds(y: np.ndarray, cv: int, repeats: int = 1, seed: int = 13) -> li
     ]
 
 
+def plan_folds(corpus: Any, cv: int, repeats: int = 1, seed: int = 13) -> list[list[tuple[np.ndarray, np.ndarray]]]:
+    """The folds :func:`depscreen.evaluate.compare` uses on this deduplicated corpus (its
+    labels; posts of one user kept together where records name users), in the shape of
+    :func:`seeded_folds`: a script that runs its other models through
+    ``compare(..., seed=seed)`` runs the peers on exactly the same folds."""
+    from depscreen.evaluate import make_splits
+    from depscreen.evaluate.splits import corpus_groups
+
+    plan = make_splits(list(corpus.labels), cv=cv, repeats=repeats, seed=seed, groups=corpus_groups(corpus))
+    out: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(plan.repeats)]
+    for fold in plan.folds:
+        out[fold.repeat].append((np.asarray(fold.train), np.asarray(fold.test)))
+    return out
+
+
 @dataclass
 class OOF:
     """Out-of-fold results of several models on the same folds.
 
     ``pred[m]`` / ``score[m]``: one array over all items per repeat (label index; the
     probability of index 1 for a binary set, else the expected class index);
+    ``proba[m]``: the ``(n, K)`` probabilities per repeat (columns in class-index order);
     ``per_fold[m][metric]``: one value per fold, repeats in sequence; ``seconds[m]``:
-    fit + predict time over all folds.
+    fit + predict time over all folds; ``folds``: the splits it ran on.
     """
 
     classes: np.ndarray
+    folds: list[list[tuple[np.ndarray, np.ndarray]]] = field(default_factory=list)
     pred: dict[str, list[np.ndarray]] = field(default_factory=dict)
     score: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    proba: dict[str, list[np.ndarray]] = field(default_factory=dict)
     per_fold: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -315,14 +343,15 @@ def cross_val_oof(
     y = np.asarray(y)
     classes = np.arange(int(y.max()) + 1) if classes is None else np.asarray(classes)
     K = len(classes)
-    oof = OOF(classes=classes)
+    oof = OOF(classes=classes, folds=folds)
     for m in factories:
-        oof.pred[m], oof.score[m] = [], []
+        oof.pred[m], oof.score[m], oof.proba[m] = [], [], []
         oof.per_fold[m] = {k: [] for k in metrics}
         oof.seconds[m] = 0.0
     for r, splits in enumerate(folds):
         preds = {m: np.zeros(len(y), dtype=int) for m in factories}
         scores = {m: np.zeros(len(y)) for m in factories}
+        probas = {m: np.zeros((len(y), K)) for m in factories}
         for f, (tr, te) in enumerate(splits):
             Xtr, Xte = [X[i] for i in tr], [X[i] for i in te]
             for m, make in factories.items():
@@ -336,7 +365,7 @@ def cross_val_oof(
                     proba = full
                 p = proba.argmax(1)
                 s = proba[:, 1] if K == 2 else proba @ np.arange(K)
-                preds[m][te], scores[m][te] = p, s
+                preds[m][te], scores[m][te], probas[m][te] = p, s, proba
                 for k in metrics:
                     oof.per_fold[m][k].append(metric(k, y[te], p, s, classes))
                 if on_fit is not None:
@@ -346,7 +375,67 @@ def cross_val_oof(
         for m in factories:
             oof.pred[m].append(preds[m])
             oof.score[m].append(scores[m])
+            oof.proba[m].append(probas[m])
     return oof
+
+
+def full_metrics(oof: OOF, model: str, y: np.ndarray, task: str) -> tuple[dict[str, Any], list[Any]]:
+    """Every metric of ``task`` per fold by :func:`depscreen.evaluate.compute_metrics` (the
+    columns of depscreen's own tables: precision, PR-AUC, QWK, ...), from the out-of-fold
+    predictions of ``model``. Returns ``(summary, fold_metrics)``: ``summary[metric]`` is
+    a :class:`~depscreen.evaluate.MetricSummary` (mean, std over folds)."""
+    from depscreen.evaluate import compute_metrics, summarize
+
+    y = np.asarray(y)
+    values = oof.classes.tolist()
+    folds = []
+    for r, splits in enumerate(oof.folds):
+        for _, te in splits:
+            folds.append(compute_metrics(
+                [values[i] for i in y[te]], [values[i] for i in oof.pred[model][r][te]],
+                proba=oof.proba[model][r][te], classes=values, task=task,
+            ))
+    summary, _ = summarize(folds)
+    return summary, folds
+
+
+def model_summaries(oof: OOF, y: np.ndarray, task: str) -> dict[str, dict[str, Any]]:
+    """Per model of ``oof``, JSON-able: ``mean`` / ``std`` / ``per_fold`` of every metric of
+    ``task`` (:func:`full_metrics`), ``single_class_folds`` and ``seconds_fit_predict_total``."""
+    out = {}
+    for m in oof.pred:
+        summary, fold_metrics = full_metrics(oof, m, y, task)
+        out[m] = {
+            "mean": {k: s.mean for k, s in summary.items()},
+            "std": {k: s.std for k, s in summary.items()},
+            "per_fold": {k: [fm.values.get(k) for fm in fold_metrics] for k in summary},
+            "single_class_folds": int(sum(fm.single_class_prediction for fm in fold_metrics)),
+            "seconds_fit_predict_total": round(oof.seconds[m], 1),
+        }
+    return out
+
+
+def fmt(mean: float | None, std: float | None) -> str:
+    """``mean ± std`` with 3 decimals; ``n/a`` where the metric is undefined."""
+    if mean is None or mean != mean:
+        return "n/a"
+    return f"{mean:.3f} ± {std:.3f}"
+
+
+def metrics_table(models: dict[str, dict[str, Any]], metrics: Sequence[str], labels: dict[str, str] | None = None) -> list[str]:
+    """Markdown rows of :func:`model_summaries`: one per model (in ``models`` order, a
+    label from ``labels`` where given), mean ± std of ``metrics``, single-class folds and
+    fit + predict seconds."""
+    labels = labels or {}
+    lines = [
+        "| model | " + " | ".join(metrics) + " | single-class folds | fit + predict s (all folds) |",
+        "|---|" + "---|" * (len(metrics) + 2),
+    ]
+    for m, r in models.items():
+        n_folds = len(next(iter(r["per_fold"].values()), []))
+        lines.append(f"| {labels.get(m, m)} | " + " | ".join(fmt(r["mean"].get(k), r["std"].get(k)) for k in metrics)
+                     + f" | {r['single_class_folds']} / {n_folds} | {r['seconds_fit_predict_total']:.0f} |")
+    return lines
 
 
 # ---------------------------------------------------------------------------- verdict --

@@ -132,3 +132,21 @@ def test_verdict_picks_the_strongest_peer_and_renders(fake_use):
     cells = _peers.verdict_cells(test)
     assert cells[0] == best and cells[2] == "**loss**"
     assert "Verdict: **loss**" in _peers.verdict_sentence(test, "f1")
+
+
+def test_plan_folds_are_the_folds_compare_uses_and_full_metrics_match_it():
+    from depscreen.corpus import PostCorpus, PostRecord
+    from depscreen.evaluate import compare
+
+    X, y = _posts(60)
+    corpus = PostCorpus([PostRecord(str(i), t, int(lab)) for i, (t, lab) in enumerate(zip(X, y))])
+    folds = _peers.plan_folds(corpus, cv=3, repeats=2, seed=7)
+    plan = compare([("w", _peers.WordPeer())], corpus, cv=3, repeats=2, seed=7, progress=False, dedup=False)
+    ours = [te.tolist() for splits in folds for _, te in splits]
+    assert ours == [f.test.tolist() for f in plan["w"].split.folds]
+    Xs, classes, yi = _peers.samples(corpus)
+    oof = _peers.cross_val_oof({"w": _peers.WordPeer}, Xs, yi, folds, ["f1"], classes)
+    summary, per_fold = _peers.full_metrics(oof, "w", yi, "binary")
+    assert len(per_fold) == 6
+    assert summary["f1"].mean == pytest.approx(plan["w"].mean("f1"))
+    assert summary["roc_auc"].mean == pytest.approx(plan["w"].mean("roc_auc"))
