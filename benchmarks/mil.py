@@ -392,7 +392,9 @@ def render(sections: dict[str, Any], args) -> str:
     lines = ["## Summary", "",
              f"The claim model is `{CLAIM}` (named before the run). Verdict: paired bootstrap over users of the "
              "pooled out-of-fold predictions against the strongest of the three peers on the same folds "
-             "(2,000 resamples; win / loss only when the 95% interval excludes 0; a tie is not a win).", "",
+             "(2,000 resamples; win / loss only when the 95% interval excludes 0; a tie is not a win). The "
+             "columns give mean ± std over folds; the difference is the metric on the pooled out-of-fold "
+             "predictions (mean over repeats), so it can differ from the difference of the fold means.", "",
              f"| data | metric | {CLAIM} | strongest peer | its value | diff [95% CI] | verdict | target |",
              "|---|---|---|---|---|---|---|---|"]
     for name in USER_SETS:
