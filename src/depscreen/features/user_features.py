@@ -20,7 +20,12 @@ Each group is a scikit-learn transformer over a list of users (``User`` or the
                           the training fold only (no leakage)
 ========================  =====================================================================
 
-:class:`UserFeatureUnion` tokenises once and concatenates the chosen groups.
+:class:`UserFeatureUnion` tokenises once and concatenates the chosen groups. The word
+tables it uses (the Indonesian slang table of the tokeniser, the stopword lists of the
+topic keywords and the function words kept out of the lexicon) are resolved once at fit
+into ``text_tables_`` and saved with the model by content hash
+(:class:`~depscreen.text.pinned.PinnedTables`), so a loaded model tokenises as it did
+when it was trained, on any machine, or says which table is missing.
 
 Example
 -------
@@ -52,6 +57,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..corpus.types import User
 from ..lexicon.lexicon import Lexicon
 from ..lexicon.seeds import is_wordlike
+from ..text.pinned import PinnedTables
 
 LANGS = ("zh", "en", "id")
 
@@ -108,14 +114,18 @@ def _remember(user: User, lang: str, tokenized: TokenizedUser) -> None:
     _CACHE[(id(user), lang)] = (weakref.ref(user), len(user.posts), tokenized)
 
 
-def tokenize_users(X: Sequence[Any], lang: str = "auto") -> list[TokenizedUser]:
+def tokenize_users(X: Sequence[Any], lang: str = "auto", tables: PinnedTables | None = None) -> list[TokenizedUser]:
     """Normalise (placeholders for links, mentions, ...) and tokenise every post.
 
-    Already tokenised users pass through unchanged; a user seen before (the same object,
-    same number of posts) is served from a cache.
+    ``tables`` gives the Indonesian slang table (``id_slang``) a model pinned; without
+    it this machine's table is used. Already tokenised users pass through unchanged; a
+    user seen before (the same object, same number of posts, same tables) is served from
+    a cache.
     """
     from ..text import normalise, tokenize
 
+    slang = tables.get("id_slang") if tables is not None else None
+    key = lang if tables is None else f"{lang}|{tables.key}"
     out = []
     for x in X:
         if isinstance(x, TokenizedUser):
@@ -123,16 +133,17 @@ def tokenize_users(X: Sequence[Any], lang: str = "auto") -> list[TokenizedUser]:
             continue
         if not isinstance(x, User):
             raise TypeError(f"user features need User samples, got {type(x).__name__}")
-        cached = _cached(x, lang)
+        cached = _cached(x, key)
         if cached is not None:
             out.append(cached)
             continue
         code = user_language(x, lang)
         tokens = [
-            tokenize(normalise(p.text, lang=code), code, punctuation=False) for p in x.posts
+            tokenize(normalise(p.text, lang=code), code, punctuation=False, slang=True if slang is None else slang)
+            for p in x.posts
         ]
         tokenized = TokenizedUser(x, code, tokens)
-        _remember(x, lang, tokenized)
+        _remember(x, key, tokenized)
         out.append(tokenized)
     return out
 
@@ -211,20 +222,23 @@ class TopicKeywords(_UserTransformer):
     """Counts (or rates) of the ``n_keywords`` top mean-TF-IDF words of the training users.
 
     Each user is one document. Stopwords of the user's language, placeholders and
-    tokens without a letter are never keywords.
+    tokens without a letter are never keywords. ``stopwords`` gives the lists by
+    language (a model's pinned ones); without it this machine's lists are used.
     """
 
-    def __init__(self, n_keywords: int = 30, rate: bool = False, lang: str = "auto"):
+    def __init__(self, n_keywords: int = 30, rate: bool = False, lang: str = "auto", stopwords: Any = None):
         self.n_keywords = n_keywords
         self.rate = rate
         self.lang = lang
+        self.stopwords = stopwords
 
     def _fit(self, users: list[TokenizedUser], y: Any) -> None:
         from ..text import get_stopwords
 
         blocked: set[str] = set()
         for code in {u.lang for u in users} & set(LANGS):
-            blocked |= get_stopwords(code)
+            given = (self.stopwords or {}).get(code)
+            blocked |= set(given) if given is not None else get_stopwords(code)
         docs = [[t for post in u.tokens for t in post if is_wordlike(t) and t not in blocked] for u in users]
         if not any(docs):
             self.keywords_ = []
@@ -599,9 +613,29 @@ class UserFeatureUnion(TransformerMixin, BaseEstimator):
         self.lexicon_match = lexicon_match
         self.seed = seed
 
+    def _table_names(self) -> list[str]:
+        """The word tables this union's tokeniser and groups read (see the module doc)."""
+        langs = LANGS if self.lang == "auto" else tuple(code for code in LANGS if code == self.lang)
+        names = ["id_slang"] if "id" in langs else []
+        if "topic" in self.groups:
+            names += [f"stopwords_{code}" for code in langs]
+        if "lexicon" in self.groups and self.lexicon is None:
+            names += [f"function_words_{code}" for code in langs]
+        return names
+
+    def _tables_by_lang(self, prefix: str) -> dict[str, Any] | None:
+        tables = getattr(self, "text_tables_", None)
+        if tables is None:
+            return None
+        return {code: tables.get(prefix + code) for code in LANGS if tables.get(prefix + code) is not None}
+
+    def tokenize(self, X: Sequence[Any]) -> list[TokenizedUser]:
+        """Users ``X`` tokenised with this union's (pinned) tables."""
+        return tokenize_users(X, self.lang, getattr(self, "text_tables_", None))
+
     def _make(self, name: str) -> _UserTransformer:
         if name == "topic":
-            return TopicKeywords(n_keywords=self.n_keywords, lang=self.lang)
+            return TopicKeywords(n_keywords=self.n_keywords, lang=self.lang, stopwords=self._tables_by_lang("stopwords_"))
         if name == "behaviour":
             return PostingBehaviour(lang=self.lang)
         if name == "volume":
@@ -614,14 +648,19 @@ class UserFeatureUnion(TransformerMixin, BaseEstimator):
                 min_count=self.w2v_min_count, seed=self.seed, lang=self.lang,
             )
         if name == "lexicon":
+            builder_params = dict(self.lexicon_params or {})
+            function_words = self._tables_by_lang("function_words_")
+            if function_words:
+                builder_params["stopword_tables"] = function_words
             return LexiconFeatures(
-                lexicon=self.lexicon, builder_params=self.lexicon_params,
+                lexicon=self.lexicon, builder_params=builder_params,
                 positive_labels=self.lexicon_positive, match=self.lexicon_match, lang=self.lang,
             )
         raise ValueError(f"unknown feature group '{name}'; use any of {', '.join(GROUPS)}")
 
     def fit(self, X: Sequence[Any], y: Any = None) -> "UserFeatureUnion":
-        self._fit(tokenize_users(X, self.lang), y)
+        self.text_tables_ = PinnedTables.resolve(self._table_names())
+        self._fit(self.tokenize(X), y)
         return self
 
     def _fit(self, users: list[TokenizedUser], y: Any) -> None:
@@ -638,13 +677,14 @@ class UserFeatureUnion(TransformerMixin, BaseEstimator):
         self.transformers_ = [(name, fitted[name]) for name in groups]
 
     def fit_transform(self, X: Sequence[Any], y: Any = None, **fit_params: Any) -> np.ndarray:
-        users = tokenize_users(X, self.lang)
+        self.text_tables_ = PinnedTables.resolve(self._table_names())
+        users = self.tokenize(X)
         self._fit(users, y)
         return self._transform(users)
 
     def transform(self, X: Sequence[Any]) -> np.ndarray:
         check_is_fitted(self, "transformers_")
-        return self._transform(tokenize_users(X, self.lang))
+        return self._transform(self.tokenize(X))
 
     def _transform(self, users: list[TokenizedUser]) -> np.ndarray:
         return np.hstack([part.transform(users) for _, part in self.transformers_])
@@ -672,7 +712,8 @@ def save_union(union: UserFeatureUnion, folder: str | Path) -> dict[str, Any]:
     """Write the fitted state of ``union`` into ``folder``; returns the JSON part.
 
     Topic keywords go into the returned dict, the style vectors into
-    ``style_vectors.bin`` (word2vec binary format) and the lexicon into ``lexicon.csv``.
+    ``style_vectors.bin`` (word2vec binary format), the lexicon into ``lexicon.csv`` and
+    the word tables into ``resources/`` (their hashes under ``text_resources``).
     """
     check_is_fitted(union, "transformers_")
     folder = Path(folder)
@@ -688,15 +729,22 @@ def save_union(union: UserFeatureUnion, folder: str | Path) -> dict[str, Any]:
             parts[name] = {"lexicon": LEXICON_FILE}
         else:
             parts[name] = {}
-    return {"groups": [name for name, _ in union.transformers_], "parts": parts}
+    out = {"groups": [name for name, _ in union.transformers_], "parts": parts}
+    tables = getattr(union, "text_tables_", None)
+    if tables is not None:
+        out["text_resources"] = tables.write(folder)
+    return out
 
 
 def restore_union(union: UserFeatureUnion, state: dict[str, Any], folder: str | Path) -> UserFeatureUnion:
     """Give an unfitted ``union`` (built with the saved parameters) the state written by
-    :func:`save_union`."""
+    :func:`save_union`. The pinned word tables are checked by hash
+    (:class:`~depscreen.text.pinned.ResourceMismatchError` names a missing one)."""
     from ..embed.wordvectors import load_word_vectors
 
     folder = Path(folder)
+    if state.get("text_resources"):
+        union.text_tables_ = PinnedTables.restore(state["text_resources"], folder)
     restored = []
     for name in state["groups"]:
         part = union._make(name)

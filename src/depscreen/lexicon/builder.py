@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from pathlib import Path
-from typing import Any, Collection, Sequence
+from typing import Any, Collection, Mapping, Sequence
 
 import numpy as np
 from gensim.models import KeyedVectors
@@ -47,14 +47,17 @@ log = logging.getLogger(__name__)
 METHODS = ("w2v-lpa", "w2v", "so-w2v", "so-pmi")
 
 
-def tokenize_documents(texts: Sequence[str], lang: str = "auto") -> tuple[list[list[str]], str]:
+def tokenize_documents(
+    texts: Sequence[str], lang: str = "auto", slang: Mapping[str, str] | None = None
+) -> tuple[list[list[str]], str]:
     """Tokenise texts with :func:`depscreen.text.tokenize`; ``lang="auto"`` detects the
-    majority language of a sample. Returns the token lists and the language used."""
+    majority language of a sample. ``slang`` is the Indonesian slang table (None: this
+    machine's). Returns the token lists and the language used."""
     from ..text import tokenize
 
     if lang == "auto":
         lang = majority_language(texts)
-    return [tokenize(t, lang) for t in texts], lang
+    return [tokenize(t, lang, slang=True if slang is None else slang) for t in texts], lang
 
 
 def majority_language(texts: Sequence[str], sample: int = 200) -> str:
@@ -67,18 +70,6 @@ def majority_language(texts: Sequence[str], sample: int = 200) -> str:
     votes = Counter(detect_language(t) for t in picked)
     known = [(n, lang) for lang, n in votes.items() if lang in {"zh", "en", "id"}]
     return max(known)[1] if known else "auto"
-
-
-def language_stopwords(lang: str) -> set[str]:
-    """Function words that are never lexicon words: the full stopword lists of
-    :mod:`depscreen.text` for ``lang`` (for Chinese the union of the four shared lists),
-    pronouns and negations included -- they carry signal as *features* (see the
-    first-person group of the user features), not as domain vocabulary."""
-    from ..text.stopwords import get_stopwords
-
-    if lang == "zh":
-        return set(get_stopwords(lang, keep_signal=False, zh_list="all"))
-    return set(get_stopwords(lang, keep_signal=False))
 
 
 def self_disclosure_keywords(lang: str) -> set[str]:
@@ -151,6 +142,11 @@ class LexiconBuilder(BaseEstimator):
         out of the seeds.
     stopword_langs : languages whose stopwords apply (default: the corpus language);
         for mixed-language corpora.
+    stopword_tables : the function-word lists by language (``{"zh": [...]}``), e.g. the
+        ones a saved model pinned; a language not given uses this machine's full lists,
+        pronouns and negations included (``function_words_LANG`` of
+        :func:`depscreen.text.pinned.local_table`: they carry signal as *features*, not as
+        domain vocabulary).
     exclude_words : further words that may not be seeds.
     vectors : a word-vector file (word2vec text / binary); None trains Word2Vec.
     combine_vectors : with ``vectors``, also train on the corpus and concatenate both.
@@ -184,6 +180,9 @@ class LexiconBuilder(BaseEstimator):
     n_iter_, converged_ : label-propagation iterations and convergence (W2V-LPA only)
     graph_ : the word graph (W2V-LPA only)
     lang_ : language used for tokenisation
+    resources_ : the word tables the fit used (function words per language, the
+        Indonesian slang table when raw Indonesian text was tokenised): per table its
+        SHA-256, size and sources (:func:`depscreen.text.pinned.describe_resources`)
     """
 
     def __init__(
@@ -197,6 +196,7 @@ class LexiconBuilder(BaseEstimator):
         strict_seeds: bool = True,
         stopwords: bool = True,
         stopword_langs: Sequence[str] | None = None,
+        stopword_tables: Mapping[str, Collection[str]] | None = None,
         exclude_words: Collection[str] | None = None,
         vectors: str | None = None,
         combine_vectors: bool = False,
@@ -227,6 +227,7 @@ class LexiconBuilder(BaseEstimator):
         self.strict_seeds = strict_seeds
         self.stopwords = stopwords
         self.stopword_langs = stopword_langs
+        self.stopword_tables = stopword_tables
         self.exclude_words = exclude_words
         self.vectors = vectors
         self.combine_vectors = combine_vectors
@@ -306,6 +307,7 @@ class LexiconBuilder(BaseEstimator):
         extra_texts: Sequence[Any] | None,
     ) -> "LexiconBuilder":
         self._validate()
+        self._slang_used = None
         tokens, self.lang_ = self._tokens(docs)
         d1 = [t for t, p in zip(tokens, is_d1) if p]
         d2 = [t for t, p in zip(tokens, is_d1) if not p]
@@ -362,6 +364,7 @@ class LexiconBuilder(BaseEstimator):
                 )
             threshold = 0.0
         self.lexicon_ = self._lexicon(scores, threshold)
+        self.resources_ = self._resources()
         return self
 
     # -- steps -------------------------------------------------------------------------
@@ -370,7 +373,12 @@ class LexiconBuilder(BaseEstimator):
         out: list[list[str]] = [list(d) if not isinstance(d, str) else [] for d in docs]
         lang = self.lang
         if str_idx:
-            toks, lang = tokenize_documents([docs[i] for i in str_idx], self.lang)
+            slang = None
+            if lang in ("id", "auto"):
+                from ..text.pinned import local_table
+
+                slang = self._slang_used = local_table("id_slang")
+            toks, lang = tokenize_documents([docs[i] for i in str_idx], self.lang, slang=slang[0] if slang else None)
             for i, t in zip(str_idx, toks):
                 out[i] = t
         elif lang == "auto" and self.stopwords:
@@ -398,13 +406,38 @@ class LexiconBuilder(BaseEstimator):
         langs = self.stopword_langs if self.stopword_langs is not None else [self.lang_]
         return [code for code in langs if code in {"zh", "en", "id"}]
 
+    def _function_words(self, code: str) -> tuple[set[str], list[str]]:
+        """The function words of ``code`` (given in ``stopword_tables`` or this machine's)
+        and where they came from."""
+        given = (self.stopword_tables or {}).get(code)
+        if given is not None:
+            return set(given), ["parameter:stopword_tables"]
+        from ..text.pinned import local_table
+
+        words, sources = local_table(f"function_words_{code}")
+        return set(words), sources
+
     def _stopword_set(self) -> set[str]:
         """Stopwords kept out of seeds and candidates (when ``stopwords`` is on)."""
         out: set[str] = set()
         if self.stopwords:
             for code in self._stopword_langs():
-                out |= language_stopwords(code)
+                out |= self._function_words(code)[0]
         return out
+
+    def _resources(self) -> dict[str, dict]:
+        """Hash, size and sources of every word table this fit used (no content)."""
+        from ..text.pinned import describe_resources
+
+        tables, sources = {}, {}
+        if self.stopwords:
+            for code in self._stopword_langs():
+                name = f"function_words_{code}"
+                tables[name], sources[name] = self._function_words(code)
+        if getattr(self, "_slang_used", None) is not None and self.lang_ in ("id", "auto"):
+            tables["id_slang"], sources["id_slang"] = self._slang_used
+        records = describe_resources(tables, sources)
+        return {name: {k: v for k, v in r.items() if k != "data"} for name, r in records.items()}
 
     def _blocked_words(self) -> set[str]:
         """Words that may not be seeds: stopwords, self-disclosure keywords, exclusions."""
@@ -463,6 +496,7 @@ class LexiconBuilder(BaseEstimator):
             "n_iter": self.n_iter_,
             "converged": self.converged_,
             "documents": self.n_documents_,
+            "resources": self.resources_,
         }
 
 

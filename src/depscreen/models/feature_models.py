@@ -67,7 +67,6 @@ from ..features.user_features import (
     UserFeatureUnion,
     restore_union,
     save_union,
-    tokenize_users,
 )
 from .base import Forward, SavableMixin, check_fitted, explanation_score, risk_scores
 from .baselines import dump_skops, load_skops
@@ -240,9 +239,8 @@ class FeatureClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(f"X has {len(X)} users but y has {len(y)} labels")
         if len(np.unique(y)) < 2:
             raise ValueError("fit needs users of at least two classes")
-        users = tokenize_users(X, self.lang)
         self.features_ = self._union()
-        features = self.features_.fit_transform(users, y)
+        features = self.features_.fit_transform(X, y)
         smallest = int(np.unique(y, return_counts=True)[1].min())
         self.estimator_ = make_classifier(
             self.classifier, class_weight=self.class_weight, seed=self.seed,
@@ -254,13 +252,13 @@ class FeatureClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
 
     def _features(self, X: Sequence[Any]) -> np.ndarray:
         check_fitted(self, "estimator_")
-        return self.features_.transform(tokenize_users(X, self.lang))
+        return self.features_.transform(X)
 
     def _forward(self, X: Sequence[Any], *, explain: bool = False, top_k: int = 5) -> Forward:
         """One pass over users ``X``: features once, then predictions, probabilities,
         risk scores and (with ``explain``) explanations from the same numbers."""
         check_fitted(self, "estimator_")
-        users = tokenize_users(X, self.lang)
+        users = self.features_.tokenize(X)
         if not users:
             empty = np.zeros((0, len(self.classes_)))
             return Forward(self.classes_[:0], empty, risk_scores(empty, self.classes_),

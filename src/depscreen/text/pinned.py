@@ -39,7 +39,8 @@ import hashlib
 import json
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pipeline import Preprocessor
@@ -51,7 +52,9 @@ __all__ = [
     "RESOURCE_DIR",
     "ResourceMismatchError",
     "content_hash",
+    "PinnedTables",
     "describe_resources",
+    "local_table",
     "pin_resources",
     "restore_preprocessor",
     "restore_resources",
@@ -240,3 +243,75 @@ def restore_preprocessor(config: Mapping[str, Any], folder: str | Path | None = 
     from .pipeline import Preprocessor
 
     return Preprocessor.from_config(config, folder=folder)
+
+
+# -- tables of models that tokenise without a Preprocessor (the user features, the lexicon) --
+
+#: Table names :func:`local_table` resolves: ``id_slang``; ``stopwords_LANG`` (negations
+#: and first-person pronouns kept: the tokeniser's lists); ``function_words_LANG`` (the
+#: full lists, signal words included, all four shared lists for Chinese: the words a
+#: lexicon may never hold).
+TABLE_KINDS = ("id_slang", "stopwords_", "function_words_")
+
+
+def local_table(name: str) -> tuple[Any, list[str]]:
+    """Table ``name`` as this machine resolves it, and where it came from."""
+    from .resources import load_slang_dictionary, slang_sources, stopword_sources
+    from .stopwords import get_stopwords
+
+    if name == "id_slang":
+        return {str(k).lower(): str(v).lower() for k, v in load_slang_dictionary().items()}, slang_sources()
+    kind, _, lang = name.rpartition("_")
+    if kind == "stopwords":
+        return sorted(get_stopwords(lang)), stopword_sources(lang)
+    if kind == "function_words":
+        zh_list = "all" if lang == "zh" else "hit"
+        return sorted(get_stopwords(lang, keep_signal=False, zh_list=zh_list)), stopword_sources(lang, zh_list)
+    raise ValueError(f"unknown text table {name!r}; names start with one of {', '.join(TABLE_KINDS)}")
+
+
+@dataclass
+class PinnedTables:
+    """Word tables resolved once (when a model is fitted) and pinned with it.
+
+    ``tables`` maps a :func:`local_table` name to its content, ``records`` holds each
+    table's hash, size and sources (the ``resources`` block of a ``config.json``).
+    :meth:`write` carries every table into a model folder; :meth:`restore` takes them
+    back, checked by hash, or raises :class:`ResourceMismatchError` naming the table.
+    """
+
+    tables: dict[str, Any]
+    records: dict[str, dict] = field(default_factory=dict)
+
+    @classmethod
+    def resolve(cls, names: Iterable[str]) -> "PinnedTables":
+        """This machine's tables ``names``, with their records."""
+        tables, sources = {}, {}
+        for name in dict.fromkeys(names):
+            tables[name], sources[name] = local_table(name)
+        return cls(tables, describe_resources(tables, sources))
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.tables.get(name, default)
+
+    @property
+    def key(self) -> str:
+        """One digest of every table (identifies the tokenisation they give)."""
+        return hashlib.sha256("".join(f"{n}:{r['sha256']};" for n, r in sorted(self.records.items())).encode()).hexdigest()
+
+    def write(self, folder: str | Path) -> dict[str, dict]:
+        """Write every table into ``folder/resources/``; returns the records for ``config.json``."""
+        return write_resources(self.tables, {n: dict(r) for n, r in self.records.items()}, folder)
+
+    @classmethod
+    def restore(cls, records: Mapping[str, Mapping[str, Any]], folder: str | Path | None) -> "PinnedTables":
+        """The tables a model folder pinned; a table missing from it is taken from this
+        machine only when its hash matches (see :func:`restore_resources`)."""
+        local, sources = {}, {}
+        for name in records:
+            try:
+                local[name], sources[name] = local_table(name)
+            except (OSError, ValueError):  # not resolvable here: only the pinned copy will do
+                continue
+        tables = restore_resources(records, folder, local, sources)
+        return cls(tables, {n: dict(r) for n, r in records.items()})
