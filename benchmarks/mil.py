@@ -53,11 +53,12 @@ from pathlib import Path  # noqa: E402
 from typing import Any, Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
-from sklearn.base import BaseEstimator, ClassifierMixin  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _datasets import LICENCE_NOTE, load_benchmark_corpus  # noqa: E402
-from _peers import CACHE, PEER_DESCRIPTION, PEER_NAMES, cross_val_oof, make_peers, seeded_folds, verdict  # noqa: E402
+from _peers import (  # noqa: E402
+    CACHE, PEER_DESCRIPTION, PEER_NAMES, UsePeer, cross_val_oof, make_peers, seeded_folds, verdict,
+)
 from _record import RESULTS_DIR, start_record, write_results  # noqa: E402
 
 from depscreen import DISCLAIMER  # noqa: E402
@@ -96,8 +97,9 @@ NO_CLAIM = ("majority",)  # reference rows
 # ----------------------------------------------------------------------------- models --
 
 
-class MeanEmbeddingLR(ClassifierMixin, BaseEstimator):
-    """A user is the mean of their post vectors from ``embedder``; logistic regression.
+class MeanEmbeddingLR(UsePeer):
+    """A user is the mean of their post vectors from ``embedder``; balanced logistic
+    regression (the ``use-lr`` peer with another backend).
 
     The backend ablation beside LMILAtt: same backend and cache, so the comparison
     isolates the model. (With ``use`` it is the ``use-lr`` peer, which the tables show.)
@@ -108,30 +110,20 @@ class MeanEmbeddingLR(ClassifierMixin, BaseEstimator):
     def __init__(self, embedder: str = "e5"):
         self.embedder = embedder
 
-    def _features(self, users):
+    def _vectors(self, users):
         from depscreen.embed import embed_corpus
 
-        out = embed_corpus(self.embedder_, users)
         dim = self.embedder_.dim
-        return np.stack([v.mean(0) if len(v) else np.zeros(dim, np.float32) for v in out.per_user()])
+        out = embed_corpus(self.embedder_, users).per_user()
+        return np.stack([v.mean(0) if len(v) else np.zeros(dim, np.float32) for v in out])
 
     def fit(self, X, y):
-        from sklearn.linear_model import LogisticRegression
-
         from depscreen.embed import get_embedder
 
         self.embedder_ = get_embedder(self.embedder)
         if self.embedder_.corpus_fitted:  # tfidf-svd: fitted on the training posts only
             self.embedder_.fit(list(dict.fromkeys(p.text for u in X for p in u.posts)))
-        self.lr_ = LogisticRegression(class_weight="balanced", max_iter=3000).fit(self._features(X), y)
-        self.classes_ = self.lr_.classes_
-        return self
-
-    def predict_proba(self, X):
-        return self.lr_.predict_proba(self._features(X))
-
-    def predict(self, X):
-        return self.classes_[self.predict_proba(X).argmax(1)]
+        return super().fit(X, y)
 
 
 def mil(name: str, smoke: bool, **params) -> Callable[[], Any]:

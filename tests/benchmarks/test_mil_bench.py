@@ -80,3 +80,12 @@ def test_report_names_the_claim_and_calls_bags_constructed(bags):
     assert "Not in this file (run with `--full`" in summary
     payload = mil.payload(sections)
     assert set(payload["bags"]["rows"][0]["models"]) == set(_models())
+
+
+def test_mean_embedding_lr_fits_its_backend_inside_the_fold(bags):
+    from sklearn.base import clone
+
+    X, y, _ = bags
+    model = clone(mil.MeanEmbeddingLR(embedder="tfidf-svd")).fit(X[:16], y[:16])
+    assert model.embedder_.is_fitted and model.get_params() == {"embedder": "tfidf-svd"}
+    assert model.predict_proba(X[16:]).shape == (len(X) - 16, 2)
