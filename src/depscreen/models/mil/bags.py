@@ -166,9 +166,11 @@ def pad_bags(
     dim = dims.pop()
     lengths = [b.shape[0] for b in bags]
     T = padded_length(lengths, chunk_len)
-    x = np.full((len(bags), T, dim), pad_value, dtype=np.float32)
+    x = np.empty((len(bags), T, dim), dtype=np.float32)  # each value written once: posts, then padding
     mask = np.zeros((len(bags), T), dtype=bool)
     for i, b in enumerate(bags):
-        x[i, : b.shape[0]] = b
-        mask[i, : b.shape[0]] = True
+        n = b.shape[0]
+        x[i, :n] = b
+        x[i, n:] = pad_value
+        mask[i, :n] = True
     return x, mask
