@@ -478,6 +478,11 @@ def _data_root() -> str:
     return str(shared_data_dir() or "")
 
 
+def _n_folds(res, which: str) -> int:
+    """How many paired (seed, fold) test folds the tests of ``which`` rest on."""
+    return max((t["n_folds"] for t in res["tests"][which].values()), default=0)
+
+
 def summary_lines(results) -> list[str]:
     """One line per data set: the claim against its donor (every metric) and the peers."""
     out = []
@@ -504,7 +509,7 @@ def summary_lines(results) -> list[str]:
             word = {"better": "win", "worse": "loss", "tie": "tie"}[t["verdict"]]
             peers.append(f"{m} {t['claim_mean']:.3f} vs {t['peer']} {t['peer_mean']:.3f}: **{word}**")
         out.append(f"* **{res['name']}** ({spec['short']}): against its first phase, {donor}. "
-                   f"Against the strongest peer ({len(res['peer_seeds'])} seed(s) x {CV} folds): {'; '.join(peers)}.")
+                   f"Against the strongest peer ({_n_folds(res, 'vs_peer')} paired folds): {'; '.join(peers)}.")
     return out
 
 
@@ -561,7 +566,8 @@ def render(results, seeds, args) -> str:
                          + ", ".join(f"{k}={v}" for k, v in spec["params"].items()) + ".")
         if "bags" in res["info"]:
             lines.append(f"Bags: {res['info']['bags']} (instance truth = the hidden positive posts).")
-        lines += ["", f"With and without MHIM, means ± std over {len(seeds) * CV} folds:", "", *main_table(res), ""]
+        lines += ["", f"With and without MHIM, means ± std over {_n_folds(res, 'vs_donor')} folds:", "",
+                  *main_table(res), ""]
         chance = [summarise(res["rows"], "lmilatt", 0, 0, f"chance@{k}")[0] for k in ("10%", "20%", "50%")]
         if not any(math.isnan(c) for c in chance):
             lines += ["Recall@k of a random ranking on the same bags (chance): "
