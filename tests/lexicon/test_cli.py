@@ -68,3 +68,13 @@ def test_cli_errors_are_clear(tmp_path):
     assert result.exit_code == 2 and "unknown method" in result.output
     result = runner.invoke(app, ["lexicon", "evaluate", str(tmp_path / "missing.csv"), "--gold", str(gold)])
     assert result.exit_code == 2 and "not found" in result.output
+
+
+def test_a_gold_path_that_is_empty_or_a_folder_fails_before_the_build(tmp_path):
+    """`--gold "$GOLD"` with GOLD unset is an empty path: a clear usage error, not a traceback."""
+    both, _, _, _ = _corpora(tmp_path)
+    for gold in ["", str(tmp_path)]:
+        result = runner.invoke(app, ["lexicon", "build", "--corpus", str(both), "--out", str(tmp_path / "x.csv"),
+                                     "--gold", gold, *FAST])
+        assert result.exit_code == 2 and "--gold" in result.output and "Traceback" not in result.output
+        assert not (tmp_path / "x.csv").exists()  # refused before any work

@@ -139,7 +139,9 @@ def build(
     max_neighbors: Optional[int] = typer.Option(None, "--max-neighbors", help="Keep each word's k strongest graph edges."),
     seed: int = typer.Option(13, "--seed", help="Random seed (seed sampling, Word2Vec)."),
     seeds_out: Optional[Path] = typer.Option(None, "--seeds-out", help="Also write the seeds used."),
-    gold: Optional[Path] = typer.Option(None, "--gold", help="Score the result against this gold lexicon."),
+    gold: Optional[Path] = typer.Option(
+        None, "--gold", exists=True, dir_okay=False, help="Score the result against this gold lexicon."
+    ),
 ) -> None:
     """Build a lexicon from a depressed corpus D1 and a control corpus D2."""
     from ..lexicon.builder import LexiconBuilder
@@ -200,7 +202,9 @@ def _print_scores(lexicon: "Lexicon", gold_path: Path, include_seeds: bool, json
 @lexicon_app.command("evaluate")
 def evaluate(
     lexicon: Path = typer.Argument(..., help="Lexicon CSV (word,polarity[,score,source])."),
-    gold: Path = typer.Option(..., "--gold", help="Gold lexicon CSV (word,label; UTF-8 or GB18030)."),
+    gold: Path = typer.Option(
+        ..., "--gold", exists=True, dir_okay=False, help="Gold lexicon CSV (word,label; UTF-8 or GB18030)."
+    ),
     no_seeds: bool = typer.Option(False, "--no-seeds", help="Leave the seeds out of the scoring."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write all scores as JSON."),
 ) -> None:
@@ -216,7 +220,7 @@ def evaluate(
 
 @lexicon_app.command("sweep")
 def sweep(
-    gold: Path = typer.Option(..., "--gold", help="Gold lexicon CSV."),
+    gold: Path = typer.Option(..., "--gold", exists=True, dir_okay=False, help="Gold lexicon CSV."),
     out: Path = typer.Option(..., "--out", "-o", help="CSV with one row per (method, seeds, Tc)."),
     depressed: Optional[Path] = _CORPUS_OPTS["depressed"],
     control: Optional[Path] = _CORPUS_OPTS["control"],
