@@ -36,6 +36,9 @@ def test_build_evaluate_and_sweep_from_the_command_line(tmp_path):
     lex = Lexicon.from_csv(out)
     assert lex.polarity("gloomy") == 1 and lex.polarity("cheerful") == 0
     assert (tmp_path / "seeds.csv").exists()
+    meta = json.loads((tmp_path / "lex.csv.meta.json").read_text(encoding="utf-8"))
+    assert "not a diagnos" in meta["disclaimer"] and meta["params"]["n_seeds"] == 2
+    assert len(meta["lexicon"]["resources"]["function_words_en"]["sha256"]) == 64  # the stopwords, pinned by hash
 
     result = runner.invoke(app, ["lexicon", "evaluate", str(out), "--gold", str(gold),
                                  "--json", str(tmp_path / "scores.json")])

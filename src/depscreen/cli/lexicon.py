@@ -163,6 +163,11 @@ def build(
     if seeds_out is not None:
         builder.seeds_.to_csv(seeds_out)
     summary = builder.summary()
+    from ..api import write_meta
+    from ..jsonable import jsonable_params
+
+    # the settings and, by SHA-256, the word tables (function words, slang) the build used
+    meta = write_meta(out, lexicon=summary, params=jsonable_params(builder.get_params()))
     from rich.table import Table
 
     table = Table(title=f"lexicon {out.name} (counts only)")
@@ -175,7 +180,7 @@ def build(
     console.print(table)
     if gold is not None:
         _print_scores(builder.lexicon_, gold, include_seeds=True)
-    console.print(f"wrote {out}", highlight=False)
+    console.print(f"wrote {out} and {meta.name}", highlight=False)
     if seeds_out is not None:
         console.print(f"wrote the seeds to {seeds_out}", highlight=False)
 
