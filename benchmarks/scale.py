@@ -231,7 +231,7 @@ def first_shards(full: Path, n_users: int, folder: Path) -> dict:
             "write_s": 0.0, "linked_from": full.name}
 
 
-def train_models(pool, work: Path, cache: Path, quick: bool) -> dict[str, Path]:
+def train_models(pool, work: Path, cache: Path, quick: bool, names: list[str]) -> dict[str, Path]:
     import depscreen
 
     os.environ["DEPSCREEN_CACHE_DIR"] = str(cache)
@@ -239,11 +239,10 @@ def train_models(pool, work: Path, cache: Path, quick: bool) -> dict[str, Path]:
 
     train = UserCorpus(pool.users[:2000])
     out = {}
-    model, rec = depscreen.train("tfidf-lr", train)
-    out["tfidf-lr"] = depscreen.save(model, work / "models" / "tfidf-lr", rec)
-    params = {"embedder": "use", "epochs": 3 if quick else 5, "ae_epochs": 1 if quick else 2}
-    model, rec = depscreen.train("lmilatt", train, params=params)
-    out["lmilatt"] = depscreen.save(model, work / "models" / "lmilatt", rec)
+    params = {"tfidf-lr": {}, "lmilatt": {"embedder": "use", "epochs": 3 if quick else 5, "ae_epochs": 1 if quick else 2}}
+    for name in names:
+        model, rec = depscreen.train(name, train, params=params[name])
+        out[name] = depscreen.save(model, work / "models" / name, rec)
     return out
 
 
@@ -283,9 +282,12 @@ def in_memory_estimate(rows: list[dict], model: str, n: int) -> float | None:
     return m2 + (m2 - m1) / (n2 - n1) * (n - n2)
 
 
-def skip_in_memory(rows: list[dict], model: str, n: int, budget_gb: float) -> str | None:
-    """Why in-memory scoring of ``n`` users is not run, or None to run it: skipped when
-    its extrapolated peak RSS exceeds ``budget_gb`` or 80 % of the memory available now."""
+def skip_in_memory(rows: list[dict], model: str, n: int, budget_gb: float, max_users: int | None = None) -> str | None:
+    """Why in-memory scoring of ``n`` users is not run, or None to run it: skipped above
+    ``max_users`` (a choice to save time), or when its extrapolated peak RSS exceeds
+    ``budget_gb`` or 80 % of the memory available now."""
+    if max_users is not None and n > max_users:
+        return f"not run above {max_users:,} users (--in-memory-max-users, to save time)"
     estimate = in_memory_estimate(rows, model, n)
     if estimate is None:
         return None
@@ -504,11 +506,13 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=list(SIZES),
                     help=f"corpus sizes in users (multiples of {USERS_PER_SHARD:,}); default: %(default)s")
     ap.add_argument("--pool", type=int, default=3000, help="generated users copied up to each size")
-    ap.add_argument("--models", nargs="+", default=["tfidf-lr", "lmilatt"])
+    ap.add_argument("--models", nargs="+", default=["tfidf-lr", "lmilatt"], choices=["tfidf-lr", "lmilatt"])
     ap.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
     ap.add_argument("--max-in-memory-gb", type=float, default=24.0,
                     help="skip in-memory scoring of a size whose extrapolated peak RSS exceeds this "
                          "(or 80%% of the memory available)")
+    ap.add_argument("--in-memory-max-users", type=int, default=None,
+                    help="skip in-memory scoring above this many users (saves time; the reason is recorded)")
     ap.add_argument("--quick", action="store_true", help="fewer LMILAtt training epochs (smoke runs)")
     ap.add_argument("--work", type=Path, default=None, help="work folder (default: a temporary one, removed)")
     ap.add_argument("--out-name", default="scale")
@@ -530,12 +534,12 @@ def main() -> None:
     posts_per_user = sum(len(u.posts) for u in pool.users) / len(pool.users)
     pool_info = write_corpus(pool, args.pool, work / "pool")
     embedding = fill_cache(work / "pool", cache)  # before training, which would fill it
-    models = train_models(pool, work, cache, args.quick)
+    models = train_models(pool, work, cache, args.quick, args.models)
     print(f"cache: {embedding}", flush=True)
     full = work / f"corpus-{sizes[-1]}"
     res = {"rows": [], "goals": [], "corpora": {"pool": pool_info, str(sizes[-1]): write_corpus(pool, sizes[-1], full)},
            "embedding": embedding, "posts_per_user": posts_per_user, "sizes": sizes, "pool": args.pool,
-           "max_in_memory_gb": args.max_in_memory_gb}
+           "max_in_memory_gb": args.max_in_memory_gb, "in_memory_max_users": args.in_memory_max_users}
     print(f"corpus: {res['corpora'][str(sizes[-1])]}", flush=True)
     for n in sizes:
         shards = full if n == sizes[-1] else work / f"corpus-{n}"
@@ -544,7 +548,8 @@ def main() -> None:
         for model in args.models:
             for mode in args.modes:
                 row = {"model": model, "n_users": n, "shards": res["corpora"][str(n)]["shards"]}
-                reason = skip_in_memory(res["rows"], model, n, args.max_in_memory_gb) if mode == "in-memory" else None
+                reason = skip_in_memory(res["rows"], model, n, args.max_in_memory_gb,
+                                        args.in_memory_max_users) if mode == "in-memory" else None
                 if reason:
                     row.update(mode=mode, skipped=reason, estimated_rss_mb=in_memory_estimate(res["rows"], model, n))
                 else:
