@@ -106,7 +106,7 @@ def _run_evaluation(
     warned = {model: message for model, message in degenerate_warnings(comp.results)}
     for r in comp.results:
         for note in r.notes:
-            if note not in first.split.notes and not (r.model in warned and "single class" in note):
+            if note not in first.split.notes and not (r.model in warned and note.startswith("the model predicted ")):
                 console.print(f"[yellow]{r.model}:[/yellow] {note}", highlight=False)
     for message in warned.values():
         console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
