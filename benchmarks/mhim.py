@@ -492,7 +492,7 @@ def summary_lines(results) -> list[str]:
         for m, t in res["tests"]["vs_donor"].items():
             a, _, _ = summarise(res["rows"], "lmilatt", 0, 0, m)
             c, _, _ = summarise(res["rows"], "mhim", *MAIN, m)
-            groups[t["verdict"]].append(f"{m} {a:.3f} -> {c:.3f}")
+            groups[t["verdict"]].append(f"{m} {a:.3f} -> {c:.3f} ({t['diff']:+.4f})")
         n = sum(len(v) for v in groups.values())
         if len(groups["better"]) == n:
             donor = f"the paper's direction holds for every metric ({n} of {n}): {', '.join(groups['better'])}"
