@@ -23,3 +23,41 @@ def shared_data():
     if root is None:
         pytest.skip("../shared/data not present")
     return root
+
+
+#: The public slang files, in a made-up data folder (see :func:`slang_machines`).
+SLANG_KAMUS = "id/kamus-alay/colloquial-indonesian-lexicon.csv"
+SLANG_ABBREVIATIONS = "id/abbreviations/kamus_singkatan.csv"
+
+
+def _slang_data_folder(root):
+    """A small made-up data folder: two slang files in the layout of the public ones,
+    mapping ``gak`` / ``bgt`` otherwise than depscreen's built-in list."""
+    (root / SLANG_KAMUS).parent.mkdir(parents=True)
+    (root / SLANG_KAMUS).write_text(
+        "slang,formal,In-dictionary,context,category1,category2,category3\n"
+        "gak,enggak,1,ctx,abreviasi,0,0\n"
+        "mager,malas gerak,1,ctx,abreviasi,0,0\n",
+        encoding="utf-8",
+    )
+    (root / SLANG_ABBREVIATIONS).parent.mkdir(parents=True)
+    (root / SLANG_ABBREVIATIONS).write_text("yg;yang\nbgt;sekali\nkaos/mug;\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def slang_machines(tmp_path, monkeypatch):
+    """``use(True)``: a machine with a data folder holding slang files; ``use(False)``: one
+    without it (the model folder alone). Pinned-resource tests switch between the two."""
+    from depscreen.text.resources import clear_caches
+
+    with_data = _slang_data_folder(tmp_path / "slang-data")
+    without = tmp_path / "no-data"
+    without.mkdir()
+
+    def use(has_data: bool) -> None:
+        monkeypatch.setenv("DEPSCREEN_DATA", str(with_data if has_data else without))
+        clear_caches()
+
+    yield use
+    clear_caches()

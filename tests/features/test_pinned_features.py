@@ -19,41 +19,14 @@ from depscreen.lexicon.builder import LexiconBuilder
 from depscreen.models import load_model, make_model
 from depscreen.text import pinned as pinned_module
 from depscreen.text.pinned import ResourceMismatchError
-from depscreen.text.resources import clear_caches
 
-KAMUS = "id/kamus-alay/colloquial-indonesian-lexicon.csv"
-ABBREVIATIONS = "id/abbreviations/kamus_singkatan.csv"
 SAD = ["aku gak bisa tidur", "capek bgt hidup gini", "mager mau ngapa2in", "gak ada yg peduli", "sedih bgt"]
 CALM = ["makan bakso enak bgt", "jalan2 ke pantai", "nonton film sama temen", "kopi pagi yg enak"]
 
 
-def _data_folder(root):
-    """A made-up data folder whose slang files differ from the built-in list."""
-    (root / KAMUS).parent.mkdir(parents=True)
-    (root / KAMUS).write_text(
-        "slang,formal,In-dictionary,context,category1,category2,category3\n"
-        "gak,kagak,1,ctx,abreviasi,0,0\n"
-        "mager,malas gerak,1,ctx,abreviasi,0,0\n",
-        encoding="utf-8",
-    )
-    (root / ABBREVIATIONS).parent.mkdir(parents=True)
-    (root / ABBREVIATIONS).write_text("yg;yang\nbgt;banget sekali\n", encoding="utf-8")
-    return root
-
-
 @pytest.fixture
-def machines(tmp_path, monkeypatch):
-    """Switch between a machine with the data folder and one without it."""
-    with_data = _data_folder(tmp_path / "data")
-    without = tmp_path / "empty"
-    without.mkdir()
-
-    def use(has_data: bool) -> None:
-        monkeypatch.setenv("DEPSCREEN_DATA", str(with_data if has_data else without))
-        clear_caches()
-
-    yield use
-    clear_caches()
+def machines(slang_machines):
+    return slang_machines
 
 
 def _users(n: int = 30, seed: int = 0) -> tuple[list[User], np.ndarray]:
@@ -134,7 +107,7 @@ def test_lexicon_builder_records_the_tables_it_used(machines):
     found = builder.summary()["resources"]
     assert set(found) == {"function_words_id", "id_slang"}
     assert len(found["id_slang"]["sha256"]) == 64 and "data" not in found["id_slang"]
-    assert "kagak" in {w for tokens in [builder.vectors_.index_to_key] for w in tokens}  # the data folder's slang
+    assert "enggak" in builder.vectors_.key_to_index  # the data folder's slang, not the built-in "tidak"
 
     given = LexiconBuilder(n_seeds=4, tc=0.0, vector_size=8, min_count=1, seed_min_df=1, lang="id",
                            strict_seeds=False, stopword_tables={"id": ["lagi", "nih"]}).fit(docs, y)

@@ -10,40 +10,15 @@ import pytest
 from depscreen.text import pinned
 from depscreen.text.pinned import ResourceMismatchError, content_hash, restore_preprocessor
 from depscreen.text.pipeline import Preprocessor
-from depscreen.text.resources import clear_caches
 
 TEXTS = ["aku gak bisa tidur, mager bgt", "yg penting gw baik2 aja"]
-KAMUS = "id/kamus-alay/colloquial-indonesian-lexicon.csv"
+KAMUS = "id/kamus-alay/colloquial-indonesian-lexicon.csv"  # the files of the slang_machines fixture
 ABBREVIATIONS = "id/abbreviations/kamus_singkatan.csv"
 
 
-def _data_folder(root):
-    """A small made-up data folder: two slang files in the layout of the public ones."""
-    (root / KAMUS).parent.mkdir(parents=True)
-    (root / KAMUS).write_text(
-        "slang,formal,In-dictionary,context,category1,category2,category3\n"
-        "gak,enggak,1,ctx,abreviasi,0,0\n"
-        "mager,malas gerak,1,ctx,abreviasi,0,0\n",
-        encoding="utf-8",
-    )
-    (root / ABBREVIATIONS).parent.mkdir(parents=True)
-    (root / ABBREVIATIONS).write_text("yg;yang\nbgt;sekali\nkaos/mug;\n", encoding="utf-8")
-    return root
-
-
 @pytest.fixture
-def machines(tmp_path, monkeypatch):
-    """Switch between a machine with the data folder and one without it."""
-    with_data = _data_folder(tmp_path / "data")
-    without = tmp_path / "empty"
-    without.mkdir()
-
-    def use(folder):
-        monkeypatch.setenv("DEPSCREEN_DATA", str(folder))
-        clear_caches()
-
-    yield lambda has_data: use(with_data if has_data else without)
-    clear_caches()
+def machines(slang_machines):
+    return slang_machines
 
 
 def _trained(machines, folder):
