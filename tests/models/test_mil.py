@@ -629,3 +629,16 @@ def test_one_directional_lstm_on_padding_equals_packed_sequences():
         ref, _ = pad_packed_sequence(lstm(packed)[0], batch_first=True, total_length=x.shape[1])
     torch.testing.assert_close(fast, ref, rtol=1e-5, atol=1e-6)
     assert torch.all(fast[~mask] == 0)
+
+
+def test_zero_padding_is_time_major_and_keeps_gradients():
+    from depscreen.models.mil.networks import zero_padding
+
+    x, mask = _net_inputs()
+    x[~mask] = float("nan")
+    z = zero_padding(x, mask)
+    assert torch.equal(z, torch.where(mask[..., None], x, torch.zeros(())))
+    assert z.transpose(0, 1).is_contiguous()  # what the LSTM kernel reads without a copy
+    g = x.clone().requires_grad_(True)
+    zero_padding(g, mask).sum().backward()
+    assert torch.equal(g.grad, mask[..., None].expand_as(g).float())

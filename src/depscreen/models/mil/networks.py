@@ -99,6 +99,22 @@ def attention_entropy(weights: torch.Tensor, keep: torch.Tensor) -> tuple[torch.
     return ent, norm
 
 
+def zero_padding(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """``x`` ``(n, T, dim)`` with exact zeros at padded slots, in one pass over it.
+
+    The result is stored time-major (``(T, n, dim)`` memory, returned as an ``(n, T, dim)``
+    view): the LSTM kernel works on time-major memory, so it reads this without the
+    transposing copy a batch-major tensor costs it (measured: 8 % of scoring time).
+    With gradients to ``x`` it is a plain ``torch.where``.
+    """
+    zero = torch.zeros((), dtype=x.dtype, device=x.device)
+    if x.requires_grad and torch.is_grad_enabled():
+        return torch.where(mask[..., None], x, zero)
+    out = x.new_empty((x.shape[1], x.shape[0], x.shape[2]))
+    torch.where(mask.transpose(0, 1)[..., None], x.transpose(0, 1), zero, out=out)
+    return out.transpose(0, 1)
+
+
 def _run_lstm(lstm: nn.LSTM, x: torch.Tensor, mask: torch.Tensor, chunk_len: int | None) -> torch.Tensor:
     """Run ``lstm`` over right-padded sequences, restarting every ``chunk_len`` steps.
 
@@ -173,7 +189,7 @@ class LSTMAutoencoder(nn.Module):
         self.noise = nn.Dropout(noise)
 
     def encode(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return self.encode_zeroed(torch.where(mask[..., None], x, torch.zeros((), dtype=x.dtype)), mask)
+        return self.encode_zeroed(zero_padding(x, mask), mask)
 
     def encode_zeroed(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """:meth:`encode` for ``x`` already zeroed at padded slots (saves a pass over it)."""
@@ -552,7 +568,7 @@ class MILNetwork(nn.Module):
 
     def features(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         mask = mask.bool()
-        x = torch.where(mask[..., None], x, torch.zeros((), dtype=x.dtype))
+        x = zero_padding(x, mask)
         if self.autoencoder is None:
             return x
         h = self.autoencoder.encode_zeroed(x, mask)
