@@ -322,18 +322,30 @@ def _read_weibo_sadness(spec: DatasetSpec, seed: int) -> tuple[Corpus, str]:
     return corpus, note
 
 
-def deduplicated(ds: BenchmarkCorpus, limit: int | None = None, seed: int = 13):
-    """``(corpus, dedup_report)``: ``ds.corpus`` after exact-duplicate removal (what
+def deduplicated(corpus: Corpus, limit: int | None = None, seed: int = 13):
+    """``(corpus, dedup_report)``: ``corpus`` after exact-duplicate removal (what
     :func:`depscreen.evaluate.compare` does first), so peers and models share one item
     order. ``limit`` (smoke runs only): a seeded stratified sample of that many items."""
     import numpy as np
 
     from depscreen.evaluate.splits import deduplicate
 
-    corpus, report = deduplicate(ds.corpus)
+    corpus, report = deduplicate(corpus)
     if limit and len(corpus) > limit:
         from sklearn.model_selection import train_test_split
 
         keep, _ = train_test_split(np.arange(len(corpus)), train_size=limit, stratify=corpus.labels, random_state=seed)
         corpus = corpus.subset(sorted(keep.tolist()))
     return corpus, report
+
+
+def without_times(corpus: UserCorpus) -> UserCorpus:
+    """``corpus`` with every post's time removed: the confound-controlled setting for
+    models with time or posting-rate features (on Mental-Health-Twitter the dates alone
+    separate the classes: depressed users 2009-2016, controls 2016-2017)."""
+    from dataclasses import replace
+
+    from depscreen.corpus import User
+
+    users = [User(u.user_id, u.label, [replace(p, time=None) for p in u.posts], dict(u.meta)) for u in corpus.users]
+    return UserCorpus(users, name=corpus.name, report=corpus.report)

@@ -401,7 +401,10 @@ def full_metrics(oof: OOF, model: str, y: np.ndarray, task: str) -> tuple[dict[s
 
 def model_summaries(oof: OOF, y: np.ndarray, task: str) -> dict[str, dict[str, Any]]:
     """Per model of ``oof``, JSON-able: ``mean`` / ``std`` / ``per_fold`` of every metric of
-    ``task`` (:func:`full_metrics`), ``single_class_folds`` and ``seconds_fit_predict_total``."""
+    ``task`` (:func:`full_metrics`), ``single_class_folds``, ``confusion`` (summed over
+    folds, rows truth) and ``seconds_fit_predict_total``."""
+    from depscreen.evaluate.metrics import sum_confusion
+
     out = {}
     for m in oof.pred:
         summary, fold_metrics = full_metrics(oof, m, y, task)
@@ -410,6 +413,7 @@ def model_summaries(oof: OOF, y: np.ndarray, task: str) -> dict[str, dict[str, A
             "std": {k: s.std for k, s in summary.items()},
             "per_fold": {k: [fm.values.get(k) for fm in fold_metrics] for k in summary},
             "single_class_folds": int(sum(fm.single_class_prediction for fm in fold_metrics)),
+            "confusion": sum_confusion(fold_metrics),
             "seconds_fit_predict_total": round(oof.seconds[m], 1),
         }
     return out
