@@ -122,10 +122,18 @@ def tokenize_users(X: Sequence[Any], lang: str = "auto", tables: PinnedTables | 
     user seen before (the same object, same number of posts, same tables) is served from
     a cache.
     """
-    from ..text import normalise, tokenize
+    from ..text import get_tokenizer, normalise
 
     slang = tables.get("id_slang") if tables is not None else None
     key = lang if tables is None else f"{lang}|{tables.key}"
+    tokenizers: dict[str, Any] = {}  # one per language: a slang table is hashed once, not per post
+
+    def tokenizer(code: str):
+        if code not in tokenizers:
+            table = slang if slang is not None and code == "id" else True
+            tokenizers[code] = get_tokenizer(code, punctuation=False, slang=table)
+        return tokenizers[code]
+
     out = []
     for x in X:
         if isinstance(x, TokenizedUser):
@@ -138,10 +146,7 @@ def tokenize_users(X: Sequence[Any], lang: str = "auto", tables: PinnedTables | 
             out.append(cached)
             continue
         code = user_language(x, lang)
-        tokens = [
-            tokenize(normalise(p.text, lang=code), code, punctuation=False, slang=True if slang is None else slang)
-            for p in x.posts
-        ]
+        tokens = [tokenizer(code)(normalise(p.text, lang=code)) for p in x.posts]
         tokenized = TokenizedUser(x, code, tokens)
         _remember(x, key, tokenized)
         out.append(tokenized)
