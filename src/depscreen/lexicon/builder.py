@@ -53,11 +53,15 @@ def tokenize_documents(
     """Tokenise texts with :func:`depscreen.text.tokenize`; ``lang="auto"`` detects the
     majority language of a sample. ``slang`` is the Indonesian slang table (None: this
     machine's). Returns the token lists and the language used."""
-    from ..text import tokenize
+    from ..text import get_tokenizer, tokenize
 
     if lang == "auto":
         lang = majority_language(texts)
-    return [tokenize(t, lang, slang=True if slang is None else slang) for t in texts], lang
+    table = True if slang is None else slang
+    if lang == "auto":  # no majority: each text's own language
+        return [tokenize(t, lang, slang=table) for t in texts], lang
+    tok = get_tokenizer(lang, slang=table)  # once: a slang table is hashed once, not per text
+    return [tok(t) for t in texts], lang
 
 
 def majority_language(texts: Sequence[str], sample: int = 200) -> str:
