@@ -57,6 +57,10 @@ def demo(
 
         cols = [m for m in TERMINAL_METRICS if m in comparison.results[0].summary] or None
         Console().print(comparison.to_rich(cols))
+        from ..evaluate.report import degenerate_warnings
+
+        for _, message in degenerate_warnings(comparison.results):  # the markdown table carries them
+            typer.echo(f"warning: {message}")
     else:
         typer.echo(summary["table"])
     typer.echo(f"report: {summary['files']['report.html']}")
