@@ -32,9 +32,12 @@ the contributions were computed (``attribution``):
 L- variants add ``depressive_lexicon_words`` (counts) and ``top_posts`` (``index``,
 ``weight`` = depressive lexicon words in that post), never post text.
 
-A saved model folder holds ``config.json`` (parameters, topic keywords, feature names),
-``estimator.skops`` (scaler + classifier), ``style_vectors.bin`` (word2vec binary format)
-and ``lexicon.csv`` for the L- variants: nothing is pickled.
+A saved model folder holds ``config.json`` (parameters, topic keywords, feature names,
+the SHA-256 of every word table), ``estimator.skops`` (scaler + classifier),
+``style_vectors.bin`` (word2vec binary format), ``lexicon.csv`` for the L- variants and
+``resources/`` (the slang table and stopword lists the tokeniser and the feature groups
+used, so the folder tokenises the same on a machine without the data folder): nothing is
+pickled.
 
 Example
 -------
