@@ -28,10 +28,10 @@ from .bags import Bag, EmbeddedUsers, time_order
 from .networks import LSTMAutoencoder, attention_entropy
 from .training import BagData, iter_batches
 
-#: users per forward pass when scoring: large enough that each LSTM step is one big
-#: matrix product, small enough that a batch stays in cache (measured on 2 CPU cores:
-#: 64 to 256 users run at the same rate per user, 1024 about 20 % slower)
-INFER_BATCH = 256
+#: users per forward pass when scoring: enough that each LSTM step is one matrix product
+#: over many users, few enough that a batch of 50-post bags stays in the CPU cache (on
+#: the 2-core development machine 32 and 64 were fastest per user, 128 and more slower)
+INFER_BATCH = 64
 
 
 def with_threads(method):

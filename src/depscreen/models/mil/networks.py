@@ -103,8 +103,8 @@ def zero_padding(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """``x`` ``(n, T, dim)`` with exact zeros at padded slots, in one pass over it.
 
     The result is stored time-major (``(T, n, dim)`` memory, returned as an ``(n, T, dim)``
-    view): the LSTM kernel works on time-major memory, so it reads this without the
-    transposing copy a batch-major tensor costs it (measured: 8 % of scoring time).
+    view): the LSTM kernel works on time-major memory, so it reads this without first
+    copying a batch-major tensor into that layout (the profiler's largest ``copy_``).
     With gradients to ``x`` it is a plain ``torch.where``.
     """
     zero = torch.zeros((), dtype=x.dtype, device=x.device)
@@ -122,10 +122,10 @@ def _run_lstm(lstm: nn.LSTM, x: torch.Tensor, mask: torch.Tensor, chunk_len: int
 
     A one-directional LSTM runs over the padded tensor as it is: padding comes after
     every real post, so the output at a real post never depends on it, and the outputs
-    at padded slots are zeroed. This is the fused kernel, about 1.5x faster than packed
-    sequences on CPU; the batch should hold bags of similar length (callers sort them),
-    since the padded steps are computed too. A bidirectional LSTM reads the timeline
-    backwards as well, so it runs on packed sequences.
+    at padded slots are zeroed. That is the fused kernel without packing and unpacking
+    the batch; it computes the padded steps too, so a batch should hold bags of similar
+    length (the callers sort them). A bidirectional LSTM reads the timeline backwards as
+    well, so it runs on packed sequences.
     """
     n, T, _ = x.shape
     hidden = lstm.hidden_size * (2 if lstm.bidirectional else 1)
