@@ -110,7 +110,7 @@ def run_set(name: str, seed: int, log, limit: int | None = None) -> dict[str, An
     """Every model of :func:`make_models` on the folds of data set ``name``; JSON-able."""
     ds = load_benchmark_corpus(name)
     spec = ds.spec
-    corpus, dedup = deduplicated(ds, limit, seed)
+    corpus, dedup = deduplicated(ds.corpus, limit, seed)
     X, classes, y = samples(corpus)
     folds = plan_folds(corpus, spec.cv, spec.repeats, seed)
     head, higher = HEADLINE[name]

@@ -40,13 +40,14 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _datasets import DATASETS, LICENCE_NOTE, load_benchmark_corpus  # noqa: E402
+from _datasets import DATASETS, LICENCE_NOTE, deduplicated, load_benchmark_corpus  # noqa: E402
 from _peers import (  # noqa: E402
     BOOTSTRAP,
     CACHE,
     cross_val_oof,
     make_peers,
     metric,
+    samples,
     seeded_folds,
     verdict,
     verdict_cells,
@@ -54,9 +55,7 @@ from _peers import (  # noqa: E402
 )
 from _record import start_record, write_results  # noqa: E402
 
-from depscreen.corpus import UserCorpus  # noqa: E402
 from depscreen.evaluate import DISCLAIMER  # noqa: E402
-from depscreen.evaluate.splits import deduplicate  # noqa: E402
 
 SEED = 13
 
@@ -93,16 +92,8 @@ def run_set(
     name: str, repeats: int, seed: int, log, user_repeats: int | None = None, limit: int | None = None
 ) -> dict[str, Any]:
     ds = load_benchmark_corpus(name)
-    corpus, dedup = deduplicate(ds.corpus)
-    if limit and len(corpus) > limit:  # smoke runs only: a seeded stratified sample
-        from sklearn.model_selection import train_test_split
-
-        keep, _ = train_test_split(np.arange(len(corpus)), train_size=limit, stratify=corpus.labels, random_state=seed)
-        corpus = corpus.subset(sorted(keep.tolist()))
-    users = isinstance(corpus, UserCorpus)
-    X = list(corpus.users) if users else [r.text for r in corpus.records]
-    labels = np.asarray(corpus.labels)
-    classes, y = np.unique(labels, return_inverse=True)
+    corpus, dedup = deduplicated(ds.corpus, limit, seed)  # limit: smoke runs only
+    X, classes, y = samples(corpus)
     spec = ds.spec
     if spec.repeats > 1:
         repeats = user_repeats or spec.repeats
