@@ -47,6 +47,10 @@ import os
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+# Ray starts its worker processes at nice 15 (RAY_worker_niceness); in-memory and local
+# streaming run at the shell's niceness. Any other process on the machine would then take
+# CPU from the Ray workers first, and the table would measure the scheduler, not the engines.
+os.environ.setdefault("RAY_worker_niceness", "0")
 
 import argparse  # noqa: E402
 import json  # noqa: E402
