@@ -442,6 +442,16 @@ def metrics_table(models: dict[str, dict[str, Any]], metrics: Sequence[str], lab
     return lines
 
 
+def set_header(title: str, res: dict[str, Any]) -> list[str]:
+    """The opening lines of a data set's section: heading, description, the proxy-label
+    line where the label is not depression, the loader's notes and the dedup summary
+    (``res`` keys ``description``, ``proxy``, ``notes``, ``dedup``)."""
+    lines = [f"## {title}", "", res["description"] + ".", ""]
+    if res["proxy"]:
+        lines += [f"**Proxy label:** {res['proxy']}.", ""]
+    return lines + [f"- {n}" for n in res["notes"]] + [f"- {res['dedup']}"]
+
+
 # ---------------------------------------------------------------------------- verdict --
 
 

@@ -50,6 +50,7 @@ from _peers import (  # noqa: E402
     model_summaries,
     plan_folds,
     samples,
+    set_header,
     verdict,
     verdict_cells,
     verdict_sentence,
@@ -161,13 +162,9 @@ def summary_table(results: dict[str, Any]) -> list[str]:
 
 
 def section(name: str, res: dict[str, Any]) -> list[str]:
-    lines = [f"## {_label(name, res)}", "", res["description"] + ".", ""]
-    if res["proxy"]:
-        lines += [f"**Proxy label:** {res['proxy']}.", ""]
+    lines = set_header(_label(name, res), res)
     counts = ", ".join(f"{c}: {n}" for c, n in zip(res["classes"], res["class_counts"]))
-    lines += [f"- {n}" for n in res["notes"]]
     lines += [
-        f"- {res['dedup']}",
         f"- evaluated: {res['n']} {res['level']}s ({counts}); task {res['task']}; stratified "
         f"{res['cv']}-fold x {res['repeats']} repeat(s), seed {res['fold_seed']}; test folds of "
         f"{_span(res['test_sizes'])} {res['level']}s" + (f"; smoke run on a sample of {res['limit']}" if res["limit"] else ""),

@@ -49,6 +49,7 @@ from _peers import (  # noqa: E402
     metric,
     samples,
     seeded_folds,
+    set_header,
     verdict,
     verdict_cells,
     verdict_sentence,
@@ -242,13 +243,9 @@ def render(results: dict[str, Any]) -> str:
 
 
 def _section(name: str, res: dict[str, Any]) -> list[str]:
-    lines = [f"## {name}", "", res["description"] + ".", ""]
-    if res["proxy"]:
-        lines += [f"**Proxy label:** {res['proxy']}.", ""]
+    lines = set_header(name, res)
     counts = ", ".join(f"{c}: {n}" for c, n in zip(res["classes"], res["class_counts"]))
-    lines += [f"- {n}" for n in res["notes"]]
     lines += [
-        f"- {res['dedup']}",
         f"- evaluated: {res['n']} {res['level']}s ({counts}); stratified {res['cv']}-fold x {res['repeats']} "
         f"repeat(s), fold seeds {', '.join(map(str, res['seeds']))}",
         "",

@@ -62,6 +62,7 @@ from _peers import (  # noqa: E402
     model_summaries,
     plan_folds,
     samples,
+    set_header,
     verdict,
     verdict_cells,
     verdict_sentence,
@@ -279,13 +280,9 @@ def _label(name: str, res: dict[str, Any]) -> str:
 
 
 def section(name: str, res: dict[str, Any]) -> list[str]:
-    lines = [f"## {_label(name, res)}", "", res["description"] + ".", ""]
-    if res["proxy"]:
-        lines += [f"**Proxy label:** {res['proxy']}.", ""]
+    lines = set_header(_label(name, res), res)
     counts = ", ".join(f"{c}: {n}" for c, n in zip(res["classes"], res["class_counts"]))
-    lines += [f"- {n}" for n in res["notes"]]
     lines += [
-        f"- {res['dedup']}",
         f"- evaluated: {res['n']} users ({counts}); task {res['task']}; stratified {res['cv']}-fold x "
         f"{res['repeats']} repeat(s), seed {res['fold_seed']}"
         + (f"; smoke run on a sample of {res['limit']}" if res["limit"] else ""),

@@ -150,3 +150,11 @@ def test_plan_folds_are_the_folds_compare_uses_and_full_metrics_match_it():
     assert len(per_fold) == 6
     assert summary["f1"].mean == pytest.approx(plan["w"].mean("f1"))
     assert summary["roc_auc"].mean == pytest.approx(plan["w"].mean("roc_auc"))
+
+
+def test_set_header_names_the_proxy_and_the_notes():
+    res = {"description": "Some posts", "proxy": "sadness, not depression", "notes": ["read: 10"], "dedup": "dedup: 10 -> 9"}
+    lines = _peers.set_header("toy (proxy)", res)
+    assert lines[0] == "## toy (proxy)" and "**Proxy label:** sadness, not depression." in lines
+    assert lines[-2:] == ["- read: 10", "- dedup: 10 -> 9"]
+    assert not any("Proxy" in x for x in _peers.set_header("toy", {**res, "proxy": None}))
