@@ -28,9 +28,11 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import time
+import traceback
 import warnings
 from collections import Counter
 from dataclasses import dataclass
@@ -120,9 +122,9 @@ class Shell:
             return ""
         if "|" in words:
             cut = words.index("|")
-            left, right = command.split("|", 1)
             assert words[cut + 1] == "depscreen", f"{where}: only a pipe into depscreen is supported: {command}"
-            output = self._cli([_expand(w, self.env) for w in words[cut + 2:]], where, stdin=self._bash(left, where))
+            stdin = self._bash(shlex.join(words[:cut]), where)
+            output = self._cli([_expand(w, self.env) for w in words[cut + 2:]], where, stdin=stdin)
         elif words[0] == "depscreen":
             output = self._cli([_expand(w, self.env) for w in words[1:]], where)
         else:
@@ -148,7 +150,8 @@ class Shell:
         result = CliRunner().invoke(app, args, input=stdin, env=self.env)
         output = result.output
         if result.exit_code != 0:
-            detail = "".join(__import__("traceback").format_exception(result.exc_info[1])) if result.exc_info and not isinstance(result.exc_info[1], SystemExit) else ""
+            error = result.exc_info[1] if result.exc_info else None
+            detail = "".join(traceback.format_exception(error)) if error and not isinstance(error, SystemExit) else ""
             pytest.fail(f"{where}: `depscreen {shlex.join(args)}` exited {result.exit_code}\n{output[-3000:]}\n{detail[-3000:]}")
         check_degenerate_warning(args, output, self.folder, where)
         return output
@@ -292,7 +295,7 @@ def test_readme_section_runs(title, readme_setup, tmp_path, monkeypatch):
     for item in setup.iterdir():
         target = tmp_path / item.name
         if item.is_dir():
-            __import__("shutil").copytree(item, target)
+            shutil.copytree(item, target)
         else:
             target.write_bytes(item.read_bytes())
     monkeypatch.chdir(tmp_path)
