@@ -322,6 +322,18 @@ class OOF:
         }
 
 
+def _labels_and_proba(model: Any, X: Sequence[Any]) -> tuple[np.ndarray | None, np.ndarray]:
+    """A depscreen model's own labels (its ``predict``: a decision rule such as
+    depscreen-default's tuned threshold, not always the most probable class) and its
+    probabilities, in one pass; ``(None, proba)`` for a peer, whose label is the most
+    probable class."""
+    own = getattr(model, "_forward", None)
+    if callable(own):
+        fw = own(list(X))
+        return np.asarray(fw.predictions), np.asarray(fw.proba)
+    return None, np.asarray(model.predict_proba(X))
+
+
 def cross_val_oof(
     factories: dict[str, Callable[[], Any]],
     X: Sequence[Any],
@@ -357,13 +369,13 @@ def cross_val_oof(
             for m, make in factories.items():
                 t0 = time.perf_counter()
                 model = make().fit(Xtr, y[tr])
-                proba = np.asarray(model.predict_proba(Xte))
+                labels, proba = _labels_and_proba(model, Xte)
                 oof.seconds[m] += time.perf_counter() - t0
                 if list(model.classes_) != list(range(K)):
                     full = np.zeros((len(te), K))
                     full[:, list(model.classes_)] = proba
                     proba = full
-                p = proba.argmax(1)
+                p = proba.argmax(1) if labels is None else np.asarray(labels).astype(int)
                 s = proba[:, 1] if K == 2 else proba @ np.arange(K)
                 preds[m][te], scores[m][te], probas[m][te] = p, s, proba
                 for k in metrics:

@@ -158,3 +158,29 @@ def test_set_header_names_the_proxy_and_the_notes():
     assert lines[0] == "## toy (proxy)" and "**Proxy label:** sadness, not depression." in lines
     assert lines[-2:] == ["- read: 10", "- dedup: 10 -> 9"]
     assert not any("Proxy" in x for x in _peers.set_header("toy", {**res, "proxy": None}))
+
+
+
+class _RuleModel:
+    """A depscreen-style model whose decision rule is not the most probable class."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.tile([0.7, 0.3], (len(X), 1))
+
+    def _forward(self, X, explain=False, top_k=5):
+        from depscreen.models.base import Forward
+
+        proba = self.predict_proba(X)
+        return Forward(np.ones(len(X), dtype=int), proba, proba[:, 1], None)  # threshold below 0.3
+
+
+def test_a_depscreen_model_is_scored_by_its_own_decision_rule():
+    X, y = _posts()
+    folds = _peers.seeded_folds(y, cv=4, repeats=1, seed=13)
+    oof = _peers.cross_val_oof({"rule": _RuleModel}, X, y, folds, ["accuracy"])
+    assert (oof.pred["rule"][0] == 1).all()  # its predict, not the argmax of its probabilities
+    assert np.allclose(oof.score["rule"][0], 0.3)
