@@ -55,7 +55,7 @@ def test_saved_feature_model_predicts_the_same_without_the_data_folder(machines,
     expected = model.predict_proba(users)
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     pinned = config["features"]["text_resources"]
-    assert {"id_slang", "stopwords_id", "stopwords_en", "stopwords_zh"} <= set(pinned)
+    assert set(pinned) == {"id_slang", "stopwords_id"}  # the tables of the users' language
     assert any(s.startswith("shared:") for s in pinned["id_slang"]["sources"])
     assert (folder / "resources" / "id_slang.json").exists()
 
@@ -113,3 +113,17 @@ def test_lexicon_builder_records_the_tables_it_used(machines):
                            strict_seeds=False, stopword_tables={"id": ["lagi", "nih"]}).fit(docs, y)
     assert given.resources_["function_words_id"]["sources"] == ["parameter:stopword_tables"]
     assert not {"lagi", "nih"} & set(given.lexicon_.words)
+
+
+def test_english_users_pin_no_indonesian_or_chinese_table_and_raise_no_notice(machines, caplog):
+    """Tables are resolved for the training users' languages only: an English corpus on a
+    machine without the data folder neither pins nor asks for the slang files."""
+    rng = random.Random(4)
+    users = [User(f"e{i}", i % 2, [Post(rng.choice(["so tired of everything", "cannot sleep again",
+                                                      "great game today", "coffee with friends"]),
+                                        "2024-01-02T03:00:00", lang="en") for _ in range(5)]) for i in range(20)]
+    machines(False)
+    with caplog.at_level("INFO", logger="depscreen.text"):
+        model = make_model("nb", groups=("topic", "volume")).fit(users, [u.label for u in users])
+    assert set(model.features_.text_tables_.records) == {"stopwords_en"}
+    assert not [r for r in caplog.records if "kamus" in r.getMessage() or "Chinese" in r.getMessage()]

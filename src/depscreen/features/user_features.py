@@ -22,8 +22,9 @@ Each group is a scikit-learn transformer over a list of users (``User`` or the
 
 :class:`UserFeatureUnion` tokenises once and concatenates the chosen groups. The word
 tables it uses (the Indonesian slang table of the tokeniser, the stopword lists of the
-topic keywords and the function words kept out of the lexicon) are resolved once at fit
-into ``text_tables_`` and saved with the model by content hash
+topic keywords and the function words kept out of the lexicon), for the languages its
+training users write, are resolved once at fit into ``text_tables_`` and saved with the
+model by content hash
 (:class:`~depscreen.text.pinned.PinnedTables`), so a loaded model tokenises as it did
 when it was trained, on any machine, or says which table is missing.
 
@@ -618,9 +619,14 @@ class UserFeatureUnion(TransformerMixin, BaseEstimator):
         self.lexicon_match = lexicon_match
         self.seed = seed
 
-    def _table_names(self) -> list[str]:
-        """The word tables this union's tokeniser and groups read (see the module doc)."""
-        langs = LANGS if self.lang == "auto" else tuple(code for code in LANGS if code == self.lang)
+    def _resolve_tables(self, X: Sequence[Any]) -> PinnedTables:
+        """This machine's word tables for the languages of the training users ``X``: the
+        ones this union's tokeniser and groups read (see the module doc). Languages no
+        training user writes need none (and a data folder without them raises no notice)."""
+        langs = {x.lang if isinstance(x, TokenizedUser) else user_language(x, self.lang) for x in X}
+        return PinnedTables.resolve(self._table_names(tuple(code for code in LANGS if code in langs)))
+
+    def _table_names(self, langs: Sequence[str]) -> list[str]:
         names = ["id_slang"] if "id" in langs else []
         if "topic" in self.groups:
             names += [f"stopwords_{code}" for code in langs]
@@ -664,7 +670,7 @@ class UserFeatureUnion(TransformerMixin, BaseEstimator):
         raise ValueError(f"unknown feature group '{name}'; use any of {', '.join(GROUPS)}")
 
     def fit(self, X: Sequence[Any], y: Any = None) -> "UserFeatureUnion":
-        self.text_tables_ = PinnedTables.resolve(self._table_names())
+        self.text_tables_ = self._resolve_tables(X)
         self._fit(self.tokenize(X), y)
         return self
 
@@ -682,7 +688,7 @@ class UserFeatureUnion(TransformerMixin, BaseEstimator):
         self.transformers_ = [(name, fitted[name]) for name in groups]
 
     def fit_transform(self, X: Sequence[Any], y: Any = None, **fit_params: Any) -> np.ndarray:
-        self.text_tables_ = PinnedTables.resolve(self._table_names())
+        self.text_tables_ = self._resolve_tables(X)
         users = self.tokenize(X)
         self._fit(users, y)
         return self._transform(users)
