@@ -377,12 +377,15 @@ class LexiconBuilder(BaseEstimator):
         out: list[list[str]] = [list(d) if not isinstance(d, str) else [] for d in docs]
         lang = self.lang
         if str_idx:
+            texts = [docs[i] for i in str_idx]
+            if lang == "auto":
+                lang = majority_language(texts)
             slang = None
-            if lang in ("id", "auto"):
+            if lang in ("id", "auto"):  # Indonesian, or no majority language: the slang table may be read
                 from ..text.pinned import local_table
 
                 slang = self._slang_used = local_table("id_slang")
-            toks, lang = tokenize_documents([docs[i] for i in str_idx], self.lang, slang=slang[0] if slang else None)
+            toks, lang = tokenize_documents(texts, lang, slang=slang[0] if slang else None)
             for i, t in zip(str_idx, toks):
                 out[i] = t
         elif lang == "auto" and self.stopwords:
