@@ -24,6 +24,14 @@ def json_default(obj: Any) -> Any:
     raise TypeError(f"cannot write {type(obj).__name__} to JSON")
 
 
+def plain_value(v: Any) -> Any:
+    """A numpy scalar as the Python value it holds (``np.int64(1)`` -> ``1``); anything else
+    as it is. For labels shown in messages and compared across libraries."""
+    import numpy as np
+
+    return v.item() if isinstance(v, np.generic) else v
+
+
 def jsonable_params(params: Mapping[str, Any]) -> dict[str, Any]:
     """Estimator parameters for a record: JSON values as they are, anything else (an
     estimator, a callable) as its ``repr``."""

@@ -29,6 +29,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..jsonable import plain_value
+
 __all__ = ["CONSTANT_SPREAD", "EPOCH_PARAMS", "constant_predictions", "likely_causes", "warning_message"]
 
 #: Numeric predictions whose standard deviation is below this share of the truth's
@@ -36,10 +38,6 @@ __all__ = ["CONSTANT_SPREAD", "EPOCH_PARAMS", "constant_predictions", "likely_ca
 CONSTANT_SPREAD = 0.1
 #: Parameters that say a model is trained in epochs (named in the "too few epochs" cause).
 EPOCH_PARAMS = ("max_epochs", "epochs", "ft_epochs", "ae_epochs")
-
-
-def _plain(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
 
 
 def constant_predictions(
@@ -56,7 +54,7 @@ def constant_predictions(
         return None
     if not numeric:
         values = np.unique(predicted)
-        return f"predicts '{_plain(values[0])}' for every {items}" if len(values) == 1 else None
+        return f"predicts '{plain_value(values[0])}' for every {items}" if len(values) == 1 else None
     p = predicted.astype(float)
     t = np.asarray(truth, dtype=float)
     t = t[np.isfinite(t)]

@@ -36,6 +36,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..jsonable import plain_value
+
 TASKS = ("binary", "multiclass", "ordinal", "regression")
 
 
@@ -44,13 +46,9 @@ def is_number(v: Any) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
 
 
-def _plain(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
-
-
 def infer_task(y: Sequence[Any]) -> str:
     """The task the labels ``y`` describe (see the module docstring for the rule)."""
-    values = [_plain(v) for v in (y.tolist() if isinstance(y, np.ndarray) else y) if v is not None]
+    values = [plain_value(v) for v in (y.tolist() if isinstance(y, np.ndarray) else y) if v is not None]
     if not values:
         raise ValueError("cannot infer the task: no labels")
     numbers = [v for v in values if is_number(v)]
