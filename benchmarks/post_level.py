@@ -152,10 +152,11 @@ def recording(cls: type, label: str) -> type:
             )
             return self
 
-        def predict_proba(self, X):
+        def _forward(self, X, **kwargs):
+            # the one pass behind predict / predict_proba and the harness's own-label path
             t0 = time.perf_counter()
-            out = super().predict_proba(X)
-            PRED_TIME[label][0] += len(out)
+            out = super()._forward(X, **kwargs)
+            PRED_TIME[label][0] += len(out.proba)
             PRED_TIME[label][1] += time.perf_counter() - t0
             return out
 
@@ -296,7 +297,7 @@ def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
         f"{meta['neural']['patience']} on a stratified 10% validation split; the best "
         "epoch's weights are kept). 's / epoch' is the training time of one epoch (the "
         "FastText model, TF-IDF and expansion are built once per fold, in the next column). "
-        "'posts / s (one pass)' is one predict_proba pass of a neural model over a test fold, "
+        "'posts / s (one pass)' is one prediction pass of a neural model over a test fold, "
         "including text preprocessing and feature expansion. See docs/post_level.md for the "
         "expansion rule.",
         "",
