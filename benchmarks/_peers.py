@@ -43,6 +43,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from depscreen.early.runner import Stepper
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = str(ROOT / ".depscreen-cache" / "embeddings")
 BOOTSTRAP = 2000
@@ -78,6 +80,13 @@ class _DocumentPeer(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return self.classes_[np.asarray(self.predict_proba(X)).argmax(1)]
+
+    def early_stepper(self):
+        """Post-by-post scoring for early detection: the pipeline's TF-IDF sums, kept per
+        user (:meth:`depscreen.early.runner.LinearTfidfStepper.from_pipeline`)."""
+        from depscreen.early.runner import LinearTfidfStepper
+
+        return LinearTfidfStepper.from_pipeline(self.model_, self.classes_)
 
 
 class WordPeer(_DocumentPeer):
@@ -161,6 +170,40 @@ class UsePeer(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return self.classes_[np.asarray(self.predict_proba(X)).argmax(1)]
+
+    def early_stepper(self):
+        """Post-by-post scoring for early detection: a running sum of each user's post
+        vectors (each post embedded once), scored as their mean."""
+        return _UseMeanStepper(self)
+
+
+class _UseMeanStepper(Stepper):
+    """``use-lr`` stepped post by post: the user vector is the mean of the posts so far."""
+
+    name = "use-mean-incremental"
+
+    def __init__(self, peer: UsePeer):
+        self.peer = peer
+
+    def init(self, user):
+        return {"sum": None, "n": 0}
+
+    def advance(self, states, new_posts):
+        from depscreen.models.base import risk_scores
+
+        texts = [p.text for posts in new_posts for p in posts]
+        V = np.asarray(use_embedder(self.peer.cache_dir).embed(texts), dtype=np.float64) if texts else None
+        start = 0
+        for st, posts in zip(states, new_posts):
+            if posts:
+                part = V[start : start + len(posts)].sum(axis=0)
+                st["sum"] = part if st["sum"] is None else st["sum"] + part
+                st["n"] += len(posts)
+                start += len(posts)
+        dim = self.peer.model_.coef_.shape[1]
+        means = np.vstack([st["sum"] / st["n"] if st["n"] else np.zeros(dim) for st in states])
+        proba = self.peer.model_.predict_proba(means.astype(np.float32))
+        return np.asarray(risk_scores(proba, self.peer.classes_), dtype=float)
 
 
 def make_peers(chinese: bool = False, cache_dir: str | None = CACHE) -> dict[str, Callable[[], Any]]:

@@ -11,8 +11,12 @@ Chosen before the run (not by looking at these results):
   The test users of a fold are never seen by the model or the policy selection.
 * Peers in the same script, same folds: **SS3** (``pyss3``, default hyperparameters)
   with its own early rule (accumulate the confidence vector post by post, alert once the
-  at-risk value exceeds the control value), and **TF-IDF+LR** (``tfidf-lr``, balanced)
-  re-scored after every post with the same policies.
+  at-risk value exceeds the control value); the three peers at full strength of every
+  results file (word 1-2 TF-IDF + LR, C=4; word 1-2 + char_wb 2-5 TF-IDF + LR, C=10;
+  USE-mean + LR; all balanced; a user is their posts so far), stepped post by post
+  (TF-IDF sums / a running mean of post vectors) with the same ``select`` policy
+  choice as depscreen; and depscreen's own **TF-IDF+LR** (``tfidf-lr``, balanced)
+  re-scored after every post with every policy.
 * Every other model x policy row is shown for reference; none is picked after the fact.
 * A reference row needs no model: **alert everyone at the first post**. With many
   at-risk users (Mental-Health-Twitter 73%, C-SSRS any-risk 78%) it is hard to beat on
@@ -55,6 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _datasets import LICENCE_NOTE, load_benchmark_corpus  # noqa: E402
+from _peers import PEER_NAMES, make_peers  # noqa: E402
 from _record import start_record, write_results  # noqa: E402
 
 from depscreen import DISCLAIMER  # noqa: E402
@@ -186,11 +191,7 @@ def run_dataset(name: str, progress: bool) -> dict[str, Any]:
     y = None
     results = {}
     t0 = time.time()
-    for label, (model, params) in MODELS.items():
-        policies = [DEPSCREEN_POLICY] + FIXED_POLICIES
-        res = early_cross_validate(model, corpus, policies, params=params, cv=CV, seed=SEED, progress=progress)
-        results[label] = res
-        y = res.y
+    def add(label, res):
         for pol, summary in res.summary.items():
             key = f"{label} | {pol}"
             rows[key] = {"summary": {m: list(v) for m, v in summary.items()}, "pooled": res.pooled[pol],
@@ -198,6 +199,18 @@ def run_dataset(name: str, progress: bool) -> dict[str, Any]:
                          "chosen": [f.chosen.get(pol, pol) for f in res.folds] if pol == DEPSCREEN_POLICY else None}
             pooled[key] = res.decisions[pol]
         print(f"[{name}] {label}: {time.time() - t0:.0f} s", flush=True)
+
+    for label, (model, params) in MODELS.items():
+        policies = [DEPSCREEN_POLICY] + FIXED_POLICIES
+        res = early_cross_validate(model, corpus, policies, params=params, cv=CV, seed=SEED, progress=progress)
+        results[label] = res
+        y = res.y
+        add(label, res)
+    # the three full-strength peers, stepped post by post, with depscreen's policy selection
+    for label, make in make_peers(chinese=False).items():
+        res = early_cross_validate((label, make()), corpus, [DEPSCREEN_POLICY], cv=CV, seed=SEED, progress=progress)
+        assert [s.user_id for s in res.streams] == [s.user_id for s in results["tfidf-lr"].streams]
+        add(label, res)
     from depscreen.early.ss3 import SS3Classifier
 
     res = early_cross_validate(("ss3", SS3Classifier()), corpus, ["ss3"], cv=CV, seed=SEED, progress=progress)
@@ -212,8 +225,8 @@ def run_dataset(name: str, progress: bool) -> dict[str, Any]:
     ours = f"depscreen-default | {DEPSCREEN_POLICY}"
     rng = np.random.default_rng(SEED)
     tests = {peer: paired(y, pooled[ours], pooled[peer], rng)
-             for peer in ("SS3 | own rule (cv_pos > cv_neg)", f"tfidf-lr | {DEPSCREEN_POLICY}", "tfidf-lr | threshold(t=0.5)",
-                          TRIVIAL)}
+             for peer in ("SS3 | own rule (cv_pos > cv_neg)", *(f"{p} | {DEPSCREEN_POLICY}" for p in PEER_NAMES),
+                          f"tfidf-lr | {DEPSCREEN_POLICY}", "tfidf-lr | threshold(t=0.5)", TRIVIAL)}
     first = results["depscreen-default"]
     return {
         "dataset": name,

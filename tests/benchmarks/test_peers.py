@@ -184,3 +184,22 @@ def test_a_depscreen_model_is_scored_by_its_own_decision_rule():
     oof = _peers.cross_val_oof({"rule": _RuleModel}, X, y, folds, ["accuracy"])
     assert (oof.pred["rule"][0] == 1).all()  # its predict, not the argmax of its probabilities
     assert np.allclose(oof.score["rule"][0], 0.3)
+
+
+
+@pytest.mark.parametrize("name", ["word-lr", "word+char-lr", "use-lr"])
+def test_peers_step_post_by_post_with_their_own_score(fake_use, name):
+    """benchmarks/early.py steps each peer incrementally; after every post its score must
+    be the peer's probability for the timeline read so far."""
+    from depscreen.early.runner import make_stepper
+
+    X, y = _users()
+    peer = _peers.make_peers()[name]().fit(X, y)
+    stepper = make_stepper(peer)
+    assert stepper.incremental
+    for user in X[:3]:
+        state = stepper.init(user)
+        for n, post in enumerate(user.posts, start=1):
+            score = stepper.advance([state], [[post]])[0]
+            prefix = User(user.user_id, user.label, user.posts[:n])
+            assert score == pytest.approx(peer.predict_proba([prefix])[0, 1], abs=1e-5)

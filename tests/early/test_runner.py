@@ -36,6 +36,43 @@ def test_incremental_equals_the_models_own_score_on_each_prefix(small_corpus, mo
     assert np.allclose(last, forward(model, users[:5]).scores, atol=1e-5)
 
 
+@pytest.mark.parametrize("char", ["char_wb", "char"])
+def test_a_scikit_learn_tfidf_pipeline_steps_like_its_own_score(small_corpus, char):
+    """The peers' "ten lines of scikit-learn" (word 1-2 + character TF-IDF, each block
+    normalised on its own, + LR on users' posts joined by newlines) step incrementally,
+    with the pipeline's own probability on every prefix."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline, make_union
+
+    users = small_corpus.users
+    docs = ["\n".join(u.texts) for u in users]
+    grams = (2, 5) if char == "char_wb" else (1, 4)
+    pipe = make_pipeline(
+        make_union(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+                   TfidfVectorizer(analyzer=char, ngram_range=grams, sublinear_tf=True)),
+        LogisticRegression(C=10, class_weight="balanced", max_iter=2000),
+    ).fit(docs, small_corpus.labels)
+    stepper = LinearTfidfStepper.from_pipeline(pipe)
+    for user in users[:4]:
+        state = stepper.init(user)
+        for n, post in enumerate(user.posts, start=1):
+            score = stepper.advance([state], [[post]])[0]
+            expected = pipe.predict_proba(["\n".join(user.texts[:n])])[0, 1]
+            assert score == pytest.approx(expected, abs=1e-6)
+
+
+def test_from_pipeline_refuses_what_it_cannot_step(small_corpus):
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    docs = ["\n".join(u.texts) for u in small_corpus.users]
+    counts = make_pipeline(CountVectorizer(), LogisticRegression()).fit(docs, small_corpus.labels)
+    with pytest.raises(TypeError, match="TfidfVectorizer"):
+        LinearTfidfStepper.from_pipeline(counts)
+
+
 def test_chinese_char_ngrams_and_whitespace_at_joins(small_corpus):
     zh = [u for u in small_corpus.users if u.meta.get("lang") == "zh"]
     zh = [User(u.user_id, u.label, [Post(p.text) for p in u.posts]) for u in zh]

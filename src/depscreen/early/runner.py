@@ -326,6 +326,32 @@ class LinearTfidfStepper(Stepper):
             self.redact = redact if model.redact else None
         else:
             raise TypeError(f"{type(model).__name__} is not a TF-IDF linear model")
+        self._set_blocks(vecs, pres, lr, sep, model.classes_)
+
+    @classmethod
+    def from_pipeline(cls, pipeline: Any, classes: Any = None, sep: str = "\n") -> "LinearTfidfStepper":
+        """The stepper of a fitted scikit-learn ``Pipeline`` of TF-IDF vectorisers (one
+        ``TfidfVectorizer`` or a ``FeatureUnion`` of them, each normalised on its own)
+        and a linear classifier with ``coef_`` / ``intercept_``, on documents that join a
+        user's posts with ``sep`` -- the "ten lines of scikit-learn" a peer is, stepped
+        post by post like depscreen's own TF-IDF models."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.pipeline import FeatureUnion
+
+        steps = [step for _, step in pipeline.steps]
+        if len(steps) != 2 or not hasattr(steps[1], "coef_"):
+            raise TypeError("expected a Pipeline of TF-IDF features and a linear classifier")
+        features = steps[0]
+        vecs = [v for _, v in features.transformer_list] if isinstance(features, FeatureUnion) else [features]
+        if not all(isinstance(v, TfidfVectorizer) for v in vecs):
+            raise TypeError("every feature block must be a fitted TfidfVectorizer")
+        self = cls.__new__(cls)
+        self.model, self.embed_lr, self.stack, self.redact = pipeline, None, None, None
+        self._set_blocks(vecs, [None] * len(vecs), steps[1], sep,
+                         steps[1].classes_ if classes is None else classes)
+        return self
+
+    def _set_blocks(self, vecs, pres, lr, sep: str, classes) -> None:
         self.lr = lr
         coef = np.asarray(lr.coef_, dtype=float)
         self.intercept = np.asarray(lr.intercept_, dtype=float)
@@ -337,7 +363,7 @@ class LinearTfidfStepper(Stepper):
             start += n
         if start != coef.shape[1]:
             raise ValueError(f"model has {coef.shape[1]} weights but its vectorisers {start} terms")
-        self.classes = np.asarray(model.classes_)
+        self.classes = np.asarray(classes)
 
     def init(self, user: User) -> dict[str, Any]:
         st: dict[str, Any] = {"blocks": [b.init() for b in self.blocks]}
