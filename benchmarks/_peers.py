@@ -43,7 +43,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from depscreen.early.runner import Stepper
+from depscreen.early.runner import Stepper, update_embedding_means
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = str(ROOT / ".depscreen-cache" / "embeddings")
@@ -186,23 +186,14 @@ class _UseMeanStepper(Stepper):
         self.peer = peer
 
     def init(self, user):
-        return {"sum": None, "n": 0}
+        return {"emb_sum": None, "n": 0}
 
     def advance(self, states, new_posts):
         from depscreen.models.base import risk_scores
 
-        texts = [p.text for posts in new_posts for p in posts]
-        V = np.asarray(use_embedder(self.peer.cache_dir).embed(texts), dtype=np.float64) if texts else None
-        start = 0
-        for st, posts in zip(states, new_posts):
-            if posts:
-                part = V[start : start + len(posts)].sum(axis=0)
-                st["sum"] = part if st["sum"] is None else st["sum"] + part
-                st["n"] += len(posts)
-                start += len(posts)
-        dim = self.peer.model_.coef_.shape[1]
-        means = np.vstack([st["sum"] / st["n"] if st["n"] else np.zeros(dim) for st in states])
-        proba = self.peer.model_.predict_proba(means.astype(np.float32))
+        means = update_embedding_means(states, new_posts, use_embedder(self.peer.cache_dir).embed,
+                                       self.peer.model_.coef_.shape[1])
+        proba = self.peer.model_.predict_proba(means)
         return np.asarray(risk_scores(proba, self.peer.classes_), dtype=float)
 
 

@@ -191,6 +191,7 @@ def run_dataset(name: str, progress: bool) -> dict[str, Any]:
     y = None
     results = {}
     t0 = time.time()
+
     def add(label, res):
         for pol, summary in res.summary.items():
             key = f"{label} | {pol}"

@@ -186,7 +186,6 @@ def test_a_depscreen_model_is_scored_by_its_own_decision_rule():
     assert np.allclose(oof.score["rule"][0], 0.3)
 
 
-
 @pytest.mark.parametrize("name", ["word-lr", "word+char-lr", "use-lr"])
 def test_peers_step_post_by_post_with_their_own_score(fake_use, name):
     """benchmarks/early.py steps each peer incrementally; after every post its score must

@@ -392,17 +392,7 @@ class LinearTfidfStepper(Stepper):
         from ..models.default import _aligned as align
 
         texts = [self.redact(p.text) if self.redact else p.text for posts in new_posts for p in posts]
-        vectors = np.asarray(self.model._embedder().embed(texts), dtype=np.float64) if texts else None
-        start = 0
-        means = []
-        for st, posts in zip(states, new_posts):
-            if posts:
-                part = vectors[start : start + len(posts)].sum(axis=0)
-                st["emb_sum"] = part if st["emb_sum"] is None else st["emb_sum"] + part
-                st["n"] += len(posts)
-                start += len(posts)
-            means.append(st["emb_sum"] / max(st["n"], 1))
-        E = np.asarray(means, dtype=np.float32)
+        E = update_embedding_means(states, new_posts, self.model._embedder().embed, self.embed_lr.coef_.shape[1], texts)
         p_e = align(self.embed_lr.predict_proba(E), self.embed_lr.classes_, self.classes)
         m = self.model
         if self.stack == "product":
@@ -410,6 +400,25 @@ class LinearTfidfStepper(Stepper):
 
             return _stack_proba([_log(p_t), _log(p_e)], m.stack_weights_, m.stack_bias_)
         return align(m.meta_lr_.predict_proba(m._meta_features(p_t, p_e)), m.meta_lr_.classes_, self.classes)
+
+
+def update_embedding_means(states: list[dict[str, Any]], new_posts: list[list[Post]], embed: Callable,
+                           dim: int, texts: list[str] | None = None) -> np.ndarray:
+    """Add each user's new post vectors to their running sum (``state["emb_sum"]``,
+    ``state["n"]``; each post embedded once, in one ``embed`` call) and return every user's
+    mean vector so far, float32 ``(n_users, dim)``; a user with no posts yet is zeros.
+    ``texts``: the new posts' texts as the embedder should see them (default: as posted)."""
+    if texts is None:
+        texts = [p.text for posts in new_posts for p in posts]
+    vectors = np.asarray(embed(texts), dtype=np.float64) if texts else None
+    start = 0
+    for st, posts in zip(states, new_posts):
+        if posts:
+            part = vectors[start : start + len(posts)].sum(axis=0)
+            st["emb_sum"] = part if st["emb_sum"] is None else st["emb_sum"] + part
+            st["n"] += len(posts)
+            start += len(posts)
+    return np.vstack([st["emb_sum"] / st["n"] if st["n"] else np.zeros(dim) for st in states]).astype(np.float32)
 
 
 def _stack_kind(model: Any) -> str | None:
