@@ -181,6 +181,7 @@ class SavableMixin:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         extra = self._save_weights(folder)
+        oof_files = save_out_of_fold(self, folder)
         config = {
             "model": registered_name(self),
             "class": f"{type(self).__module__}:{type(self).__name__}",
@@ -188,6 +189,8 @@ class SavableMixin:
             "depscreen_version": __version__,
             **(extra or {}),
         }
+        if oof_files:
+            config["out_of_fold"] = oof_files
         (folder / CONFIG_NAME).write_text(json.dumps(config, indent=2, ensure_ascii=False))
         return folder
 
@@ -197,6 +200,7 @@ class SavableMixin:
         config = json.loads((folder / CONFIG_NAME).read_text())
         model = cls(**config["params"])
         model._load_weights(folder, config)
+        attach_out_of_fold(model, folder)
         return model
 
     def _save_weights(self, folder: Path) -> dict[str, Any]:  # pragma: no cover - interface
@@ -217,7 +221,35 @@ def load_model(folder: str | Path):
     config = json.loads(config_path.read_text())
     if not config.get("model"):
         raise ValueError(f"{config_path}: field 'model' is missing")
-    return model_class(config["model"]).load(folder)
+    return attach_out_of_fold(model_class(config["model"]).load(folder), folder)
+
+
+def save_out_of_fold(model: Any, folder: Path) -> list[str]:
+    """Write the model's out-of-fold scores (``oof_``, a
+    :class:`depscreen.population.oof.OutOfFold`) into ``folder``; the file names written
+    (none when the model has no such scores). Called by every model's save before the
+    folder's config (and any manifest of its files) is written."""
+    from ..population.oof import OOF_ARRAYS, OOF_META
+
+    oof = getattr(model, "oof_", None)
+    if oof is None:  # a folder saved over: no stale scores of an earlier model
+        for name in (OOF_ARRAYS, OOF_META):
+            (Path(folder) / name).unlink(missing_ok=True)
+        return []
+    return oof.save(folder)
+
+
+def attach_out_of_fold(model: Any, folder: Path) -> Any:
+    """Give a loaded model its stored out-of-fold scores as ``oof_`` (None when the
+    folder has none: saved before they were stored, or by a model that computes none)."""
+    from ..population.oof import OutOfFold
+
+    if getattr(model, "oof_", None) is None:
+        try:
+            model.oof_ = OutOfFold.load(folder)
+        except AttributeError:  # a model class that refuses new attributes keeps none
+            pass
+    return model
 
 
 def _jsonable_params(params: dict[str, Any]) -> dict[str, Any]:

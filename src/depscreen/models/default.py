@@ -60,7 +60,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from ..corpus.types import User
-from .base import Forward, SavableMixin, check_fitted, risk_scores
+from ..population.oof import OutOfFold
+from .base import Forward, SavableMixin, attach_out_of_fold, check_fitted, risk_scores
 from .baselines import check_tfidf_params
 
 _EPS = 1e-6
@@ -346,7 +347,9 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
                 oof = _stack_proba(logps, self.stack_weights_, self.stack_bias_)
                 self.stacked_ = True
                 self.embedder_used_ = self.embedder
-        self.decision_ = self._choose_decision(oof, np.searchsorted(self.classes_, y))
+        y_idx = np.searchsorted(self.classes_, y)
+        self.decision_ = self._choose_decision(oof, y_idx)
+        self.oof_ = None if oof is None else OutOfFold(classes=list(self.classes_), y=y_idx, proba=oof)
         return self
 
     def _choose_decision(self, oof: np.ndarray | None, y_idx: np.ndarray) -> dict[str, Any]:
@@ -524,7 +527,7 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
                 params[key] = tuple(params[key])
         model = cls(**params)
         model._load_weights(folder, config)
-        return model
+        return attach_out_of_fold(model, folder)
 
 
 def _log(p: np.ndarray) -> np.ndarray:
