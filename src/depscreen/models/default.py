@@ -397,6 +397,17 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             return self.classes_[apply_cutpoints(proba @ self.classes_.astype(float), rule["cutpoints"])]
         return self.classes_[proba.argmax(axis=1)]
 
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """Labels from class probabilities ``(n, len(classes_))`` by the fitted decision
+        rule, the one :meth:`predict` applies. Public so that probabilities re-weighted to
+        another population's class shares (:mod:`depscreen.population.adapt`) go through
+        the same rule."""
+        check_fitted(self, "classes_")
+        proba = np.asarray(proba, dtype=float)
+        if proba.ndim != 2 or proba.shape[1] != len(self.classes_):
+            raise ValueError(f"decide needs probabilities of shape (n, {len(self.classes_)}), got {proba.shape}")
+        return self._decide(proba)
+
     # ------------------------------------------------------------------ prediction ------
 
     def _forward(self, X: Sequence[Any], *, explain: bool = False, top_k: int = 5) -> Forward:
