@@ -120,6 +120,7 @@ def train(
     params: Mapping[str, Any] | None = None,
     dedup: bool = True,
     data: str = "",
+    operating_point: Any = None,
 ) -> tuple[Any, TrainingRecord]:
     """Fit ``model`` on a whole labelled ``corpus``.
 
@@ -131,6 +132,11 @@ def train(
     params : keyword parameters for the model.
     dedup : remove exact-duplicate texts first (counted in the record).
     data : where the corpus came from, for the record.
+    operating_point : the cut-off :func:`score` applies, chosen on the model's
+        out-of-fold training scores (``"sensitivity=0.9"``, ``"specificity=0.95"``,
+        ``"threshold=0.3"``, ``"f1_macro"``, with ``@LEVEL`` for ordered levels; see
+        :mod:`depscreen.population.operating_point`). None (or ``"model"``): the model's
+        own decision rule. Kept as the model's ``operating_point_`` and in the record.
 
     Returns the fitted model and a :class:`TrainingRecord`.
     """
@@ -158,6 +164,10 @@ def train(
             "training needs labels"
         )
     check_input_level(est, corpus, name)
+    if operating_point is not None:
+        from .population.operating_point import OperatingPoint
+
+        operating_point = OperatingPoint.parse(operating_point)  # bad syntax fails before the fit
     report = None
     if dedup:
         corpus, report = deduplicate(corpus)
@@ -181,6 +191,13 @@ def train(
     degenerate = _degenerate_note(est, X, y, record.label_counts)
     if degenerate:
         record.extra["warnings"] = [degenerate]
+    if operating_point is not None:
+        from .population.operating_point import choose_for_model
+
+        chosen = choose_for_model(operating_point, est)
+        est.operating_point_ = chosen
+        if chosen is not None:
+            record.extra["operating_point"] = chosen.to_dict()
     return est, record
 
 
@@ -190,6 +207,7 @@ def save(model: Any, folder: str | Path, record: TrainingRecord | None = None) -
     if not callable(getattr(model, "save", None)):
         raise ValueError(f"{type(model).__name__} cannot be saved (it has no save method)")
     folder = Path(model.save(folder))
+    record = _record_with_point(model, folder, record)
     if record is not None:
         path = folder / TRAINING_RECORD_NAME
         path.write_text(json.dumps(record.to_dict(), indent=2, ensure_ascii=False, default=json_default))
@@ -197,10 +215,18 @@ def save(model: Any, folder: str | Path, record: TrainingRecord | None = None) -
 
 
 def load(folder: str | Path) -> Any:
-    """Load a model folder written by :func:`save` (never unpickles anything)."""
+    """Load a model folder written by :func:`save` (never unpickles anything). The
+    operating point stored in its training record, if any, comes back as the model's
+    ``operating_point_`` (applied by :func:`score`)."""
     from .models.base import load_model
 
-    return load_model(folder)
+    model = load_model(folder)
+    stored = (training_record(folder) or TrainingRecord.from_dict({})).extra.get("operating_point")
+    if stored:
+        from .population.operating_point import ChosenPoint
+
+        model.operating_point_ = ChosenPoint.from_dict(stored)
+    return model
 
 
 def training_record(folder: str | Path) -> TrainingRecord | None:
@@ -229,6 +255,10 @@ class Predictions:
     truth : the corpus labels when it had any, else None.
     explanations : one dict per item (shared schema, ``docs/explanations.md``) or None.
     model : the model's registry name.
+    flagged : with an operating point, True where the item is flagged (its case score
+        is at or above the point's threshold; ``labels`` follow it), else None.
+    operating_point : the point applied (:meth:`ChosenPoint.to_dict
+        <depscreen.population.operating_point.ChosenPoint.to_dict>`), or None.
     """
 
     ids: list[str]
@@ -242,6 +272,8 @@ class Predictions:
     post_ids: list[str] | None = None
     level: str = "user"
     model: str = ""
+    flagged: np.ndarray | None = None
+    operating_point: dict[str, Any] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -258,6 +290,8 @@ class Predictions:
         if self.truth is not None:
             cols.append("true_label")
         cols.append("predicted")
+        if self.flagged is not None:
+            cols.append("flagged")
         if self.scores is not None:
             cols.append("score")
         if self.proba is not None:
@@ -273,6 +307,8 @@ class Predictions:
             if self.truth is not None:
                 row.append(self.truth[i])
             row.append(_plain(self.labels[i]))
+            if self.flagged is not None:
+                row.append(int(self.flagged[i]))
             if self.scores is not None:
                 row.append(float(self.scores[i]))
             if self.proba is not None:
@@ -286,6 +322,8 @@ class Predictions:
         frame = pd.DataFrame(list(self.rows()), columns=self.columns)
         frame.attrs["disclaimer"] = DISCLAIMER
         frame.attrs["model"] = self.model
+        if self.operating_point is not None:
+            frame.attrs["operating_point"] = self.operating_point
         return frame
 
     def to_csv(self, path: str | Path) -> Path:
@@ -298,7 +336,8 @@ class Predictions:
             writer.writerow(self.columns)
             for row in self.rows():
                 writer.writerow(_csv_cell(v) for v in row)
-        write_meta(path, model=self.model, n_items=len(self), columns=self.columns)
+        write_meta(path, model=self.model, n_items=len(self), columns=self.columns,
+                   **({"operating_point": self.operating_point} if self.operating_point else {}))
         return path
 
     def explanations_payload(self) -> dict[str, Any]:
@@ -332,6 +371,8 @@ class Predictions:
             post_ids=[j for p in parts for j in p.post_ids] if first.post_ids is not None else None,
             level=first.level,
             model=first.model,
+            flagged=np.concatenate([p.flagged for p in parts]) if first.flagged is not None else None,
+            operating_point=first.operating_point,
         )
 
 
@@ -346,6 +387,7 @@ def iter_scores(
     per_post: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     top_k: int = 5,
+    operating_point: Any = None,
 ) -> Iterator[Predictions]:
     """Score ``items`` batch by batch: one forward pass of the model per batch.
 
@@ -353,6 +395,13 @@ def iter_scores(
     (read lazily: a generator keeps memory bounded), or the path of a canonical JSON
     Lines file (``.gz`` too), streamed. ``per_post`` scores every post of each user with
     a post-level model.
+
+    ``operating_point`` overrides the point stored with the model for this call: a
+    point's text (``"sensitivity=0.8"``, ``"threshold=0.3@2"``; chosen anew on the
+    model's stored out-of-fold scores) or ``"model"`` for the model's own rule. With a
+    point, ``labels`` follow it and ``flagged`` says which items it flags; the
+    explanations' ``prediction`` follows it too (their features still explain the
+    model's own score).
     """
     from .models.base import check_input_level, forward
 
@@ -362,6 +411,7 @@ def iter_scores(
         raise ValueError(f"model '{_name(model)}' cannot explain its predictions (it has no explain method)")
     name = _name(model)
     classes = [_plain(c) for c in getattr(model, "classes_", [])]
+    point = _scoring_point(model, operating_point)
     stream = _items(items)
     checked = False
     seen = 0  # bare texts are numbered by their position in the whole input
@@ -396,9 +446,17 @@ def iter_scores(
         if not X:
             continue
         out = forward(model, X, explain=explain, top_k=top_k)
+        labels, flagged = np.asarray(out.predictions), None
+        if point is not None:
+            if out.proba is None:
+                raise ValueError(f"model '{name}' gives no class probabilities; an operating point needs them")
+            flagged = point.flag(out.proba, classes)
+            labels = point.decide(out.proba, labels, classes)
+            for exp, lab in zip(out.explanations or [], labels):
+                exp["prediction"] = _plain(lab)
         yield Predictions(
             ids=ids,
-            labels=np.asarray(out.predictions),
+            labels=labels,
             proba=None if out.proba is None else np.asarray(out.proba, dtype=float),
             scores=None if out.scores is None else np.asarray(out.scores, dtype=float),
             classes=classes if out.proba is not None else [],
@@ -408,6 +466,8 @@ def iter_scores(
             post_ids=post_ids,
             level="post" if per_post else level,
             model=name,
+            flagged=flagged,
+            operating_point=None if point is None else point.to_dict(),
         )
 
 
@@ -419,11 +479,14 @@ def score(
     per_post: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     top_k: int = 5,
+    operating_point: Any = None,
 ) -> Predictions:
     """Score ``items`` with a fitted ``model`` (see :func:`iter_scores`) and return all
     :class:`Predictions` at once. For corpora larger than memory use
-    :func:`score_file` or :func:`iter_scores`."""
-    parts = list(iter_scores(model, items, explain=explain, per_post=per_post, batch_size=batch_size, top_k=top_k))
+    :func:`score_file` or :func:`iter_scores`. The model's stored operating point
+    applies unless ``operating_point`` overrides it (:func:`iter_scores`)."""
+    parts = list(iter_scores(model, items, explain=explain, per_post=per_post, batch_size=batch_size, top_k=top_k,
+                             operating_point=operating_point))
     if not parts:
         raise ValueError("nothing to score: the input has no users, posts or texts")
     return Predictions.concat(parts)
@@ -439,11 +502,13 @@ def score_file(
     batch_size: int = DEFAULT_BATCH_SIZE,
     top_k: int = 5,
     progress: Any = None,
+    operating_point: Any = None,
 ) -> dict[str, Any]:
     """Stream ``source`` through ``model`` into ``out`` (``.csv`` or ``.parquet``),
     batch by batch, with memory bounded by one batch; explanations, when asked, stream
     to ``explain_out`` as JSON Lines. The file appears whole or not at all (written to a
     temporary name, then renamed). ``progress(n_done)`` is called after each batch.
+    ``operating_point`` overrides the model's stored point (:func:`iter_scores`).
 
     Returns a summary: counts, columns, seconds, paths.
     """
@@ -457,12 +522,13 @@ def score_file(
         exp_tmp = explain_out.with_name(f".{explain_out.name}.partial")
     n = 0
     columns: list[str] = []
+    point = _scoring_point(model, operating_point)  # a bad point fails before any file is opened
     t0 = time.perf_counter()
     writer = _TableWriter(tmp, parquet=out.suffix == ".parquet")
     exp_fh = exp_tmp.open("w", encoding="utf-8") if exp_tmp else None
     try:
         for part in iter_scores(model, source, explain=exp_fh is not None, per_post=per_post,
-                                batch_size=batch_size, top_k=top_k):
+                                batch_size=batch_size, top_k=top_k, operating_point=point or "model"):
             columns = part.columns
             writer.write(part)
             if exp_fh is not None:
@@ -492,8 +558,10 @@ def score_file(
         exp_tmp.replace(explain_out)
         explain_out.chmod(0o644)
     summary = {"n_items": n, "columns": columns, "seconds": round(time.perf_counter() - t0, 3),
-               "out": str(out), "explanations": str(explain_out) if explain_out else None}
-    write_meta(out, model=_name(model), n_items=n, columns=columns)
+               "out": str(out), "explanations": str(explain_out) if explain_out else None,
+               "operating_point": None if point is None else point.to_dict()}
+    write_meta(out, model=_name(model), n_items=n, columns=columns,
+               **({"operating_point": point.to_dict()} if point is not None else {}))
     return summary
 
 
@@ -508,6 +576,38 @@ def write_meta(path: Path, **fields: Any) -> Path:
 
 
 # ------------------------------------------------------------------------- helpers
+def _record_with_point(model: Any, folder: Path, record: TrainingRecord | None) -> TrainingRecord | None:
+    """The record to write beside ``model``, carrying the model's operating point
+    (``operating_point_``) so that :func:`load` applies it again. Without a record, a
+    model with a point keeps the folder's existing record (or a minimal one) with the
+    point in it; a stale point of an earlier save is dropped."""
+    point = getattr(model, "operating_point_", None)
+    if record is None:
+        old = training_record(folder)
+        if point is None and (old is None or "operating_point" not in old.extra):
+            return None
+        record = old or TrainingRecord(model=_name(model), params={}, level="", n_items=0, label_counts={},
+                                       dedup=None, fit_seconds=math.nan)
+    if point is None:
+        record.extra.pop("operating_point", None)
+    else:
+        record.extra["operating_point"] = point.to_dict()
+    return record
+
+
+def _scoring_point(model: Any, operating_point: Any) -> Any:
+    """The operating point :func:`iter_scores` applies: ``operating_point`` chosen anew
+    on the model's stored out-of-fold scores when given (``"model"``: none), else the
+    point stored with the model (``operating_point_``), else None."""
+    if operating_point is None:
+        return getattr(model, "operating_point_", None)
+    from .population.operating_point import ChosenPoint, choose_for_model
+
+    if isinstance(operating_point, ChosenPoint):
+        return operating_point
+    return choose_for_model(operating_point, model)
+
+
 class _TableWriter:
     """Appends batches of predictions to one CSV or Parquet file."""
 
