@@ -83,7 +83,7 @@ def test_binary_threshold_chosen_on_out_of_fold_probabilities_only():
     words = sorted({w for t in SAD + FINE + MID for w in t.replace(",", "").split()})
     X = [" ".join(rng.choice(words, 8)) for _ in range(60)]
     y = rng.integers(0, 2, 60)  # labels unrelated to the text: only memorising fits them
-    model = DefaultClassifier(embedder=None, Cs=(30.0,)).fit(X, y)
+    model = DefaultClassifier(embedder=None, Cs=(30.0,), calibration=None).fit(X, y)
     rule = model.decision_
     assert rule["rule"] == "threshold" and rule["metric"] == "f1_macro" and rule["positive"] == 1
     proba = model.predict_proba(X)
@@ -91,6 +91,10 @@ def test_binary_threshold_chosen_on_out_of_fold_probabilities_only():
     assert in_sample_f1 > 0.95  # on its own training predictions the model looks perfect ...
     assert rule["oof_value"] < 0.85  # ... the rule was chosen on held-out predictions
     assert np.array_equal(model.predict(X), np.where(proba[:, 1] >= rule["threshold"], 1, 0))
+    # calibrated on the same held-out predictions, the memorised scores say (nearly) nothing
+    calibrated = DefaultClassifier(embedder=None, Cs=(30.0,)).fit(X, y).predict_proba(X)[:, 1]
+    assert calibrated.std() < 0.5 * proba[:, 1].std()
+    assert abs(calibrated.mean() - y.mean()) < 0.1
 
 
 def test_threshold_rule_on_an_imbalanced_set_and_argmax_on_request():
@@ -109,9 +113,13 @@ def test_levels_get_cut_points_names_get_argmax_and_bad_pairs_fail():
     X = SAD * 4 + MID * 4 + FINE * 4
     levels = [2] * 20 + [1] * 20 + [0] * 20
     model = DefaultClassifier(embedder=None, Cs=(3.0,)).fit(X, levels)
-    assert model.decision_ == {"rule": "median"}
-    proba = model.predict_proba(X)
-    assert np.array_equal(model.predict(X), model.classes_[median_level(proba)])
+    rule = model.decision_
+    assert rule["rule"] == "cutpoints" and rule["metric"] == "f1_macro_mae"
+    assert rule["oof_mae"] <= rule["mae_bound"] + 1e-12  # no worse than the median rule out of fold
+    median = DefaultClassifier(embedder=None, Cs=(3.0,), decision_metric="median").fit(X, levels)
+    assert median.decision_ == {"rule": "median"}
+    proba = median.predict_proba(X)
+    assert np.array_equal(median.predict(X), median.classes_[median_level(proba)])
     cut = DefaultClassifier(embedder=None, Cs=(3.0,), decision_metric="mae").fit(X, levels)
     assert cut.decision_["rule"] == "cutpoints" and cut.decision_["metric"] == "mae"
     expected = cut.classes_[apply_cutpoints(cut.predict_proba(X) @ cut.classes_, cut.decision_["cutpoints"])]
@@ -140,6 +148,8 @@ def test_save_load_keeps_the_decision_rule(tmp_path, labels, metric):
     assert np.array_equal(again.predict(probe), model.predict(probe))
     del config["fitted"]["decision"]  # a folder saved before decision rules: argmax
     (folder / "config.json").write_text(json.dumps(config))
-    old = load_model(folder)
+    (folder / "manifest.json").unlink()  # ... and before file manifests
+    with pytest.warns(UserWarning):
+        old = load_model(folder)
     assert old.decision_ == {"rule": "argmax"}
     assert np.array_equal(old.predict(probe), old.classes_[old.predict_proba(probe).argmax(1)])

@@ -10,24 +10,41 @@ A strong, general recipe with nothing tuned to any one data set:
    2-5 grams within word boundaries -- or, when most training documents are Chinese,
    character 1-4 grams over the raw text (a Chinese clause has no word boundaries).
 3. **Logistic regression** with balanced class weights, its ``C`` chosen by an inner
-   stratified cross-validation on the training data only (macro-F1 of the out-of-fold
-   predictions), so nothing is tuned on the data the model is later scored on.
+   stratified cross-validation on the training data only (the class-weighted mean
+   log-likelihood of the out-of-fold probabilities, see ``_select_C``), so nothing is
+   tuned on the data the model is later scored on. The TF-IDF vocabulary and idf are
+   fitted once on the whole training data before the inner split (refitting them per
+   inner fold would triple the slowest step), so an inner fold's held-out documents
+   have shaped the vocabulary: the out-of-fold probabilities -- and the calibration
+   and decision rule chosen on them -- are slightly optimistic (n-grams seen only in
+   held-out documents get a weight of zero, not a missing column).
 4. **Optional stacking** with a sentence-embedding model (``embedder="use"`` by default:
    the multilingual Universal Sentence Encoder; a user is the mean of their post
    vectors): a second logistic regression on the embeddings (``C`` chosen the same way),
    and a small balanced logistic regression that combines the two models' out-of-fold
    log-probabilities. When the embedder cannot be loaded the model says so (a warning,
    and ``embedder_used_ = None``) and uses the TF-IDF model alone.
-5. **A decision rule chosen on the same out-of-fold probabilities** (no extra fits;
-   :mod:`depscreen.models.decision`). Balanced class weights make the model rank well
-   but over-predict the rare class at ``argmax``, and ``argmax`` ignores the order of
-   severity levels, so by default (``decision_metric="auto"``): two classes -- the
-   threshold on P(positive) that maximises macro-F1 (the mean of both classes' F1: like
-   the positive class's F1 where positives are rare, but it cannot be won by flagging
-   everyone when a sample holds more cases than controls); more than two ordered
-   numeric levels (``0..4``) -- the median of the predicted level distribution (the level
-   with the least expected absolute error; nothing to tune); named classes -- ``argmax``.
-   ``predict`` applies the rule; ``predict_proba`` is left as the model's probabilities.
+5. **Calibration to the training population** (``calibration="auto"``,
+   :mod:`depscreen.population.calibration`): balanced class weights make the model act
+   as if every class were equally common, so its raw probabilities are calibrated to
+   equal class shares. A small map fitted on the inner out-of-fold probabilities by the
+   unweighted log-loss -- Platt scaling on the logit for two classes, vector scaling on
+   the log-probabilities for more -- makes ``predict_proba`` hold on the training
+   population whatever class weights were used. With a class too small to calibrate on
+   the model stays uncalibrated and says why (``calibration_note_``; never an error).
+   The calibrated out-of-fold probabilities are kept as ``oof_``
+   (:class:`depscreen.population.oof.OutOfFold`) and saved with the model.
+6. **A decision rule chosen on the calibrated out-of-fold probabilities** (no extra
+   fits; :mod:`depscreen.models.decision`), so it does not move with the class weights.
+   By default (``decision_metric="auto"``): two classes -- the threshold on P(positive)
+   that maximises macro-F1 (the mean of both classes' F1: like the positive class's F1
+   where positives are rare, but it cannot be won by flagging everyone when a sample
+   holds more cases than controls); more than two ordered numeric levels (``0..4``) --
+   cut points on the expected level with the best macro-F1 among those whose MAE is no
+   worse than the median rule's (``"f1_macro_mae"``; the median of a calibrated level
+   distribution has the least expected absolute error, so this rule gives up no MAE to
+   it and spends the slack on the rare levels); named classes -- ``argmax``.
+   ``predict`` applies the rule to ``predict_proba``'s calibrated probabilities.
 
 Explanations come from the TF-IDF model: the n-grams that pushed most toward the
 predicted class (TF-IDF value x coefficient) and, for a user, the posts the TF-IDF model
@@ -47,7 +64,6 @@ Example
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
 from typing import Any, Sequence
@@ -60,8 +76,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from ..corpus.types import User
+from ..population.calibration import fit_calibrator
 from ..population.oof import OutOfFold
-from .base import Forward, SavableMixin, attach_out_of_fold, check_fitted, risk_scores
+from .base import Forward, SavableMixin, check_fitted, risk_scores
 from .baselines import check_tfidf_params
 
 _EPS = 1e-6
@@ -93,13 +110,19 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         smaller; with fewer than two members in a class no selection or stacking is done).
     class_weight : ``"balanced"`` or None
         Class weights of every logistic regression.
+    calibration : ``"auto"``, ``"sigmoid"``, ``"isotonic"``, ``"temperature"``, ``"vector"`` or None
+        The map from the model's probabilities to calibrated ones, fitted on the inner
+        out-of-fold probabilities (step 5; :mod:`depscreen.population.calibration`);
+        None leaves ``predict_proba`` as the (class-weighted) model gives it.
     decision_metric : str
         How ``predict`` turns probabilities into labels, chosen on the inner out-of-fold
-        probabilities: ``"auto"`` (see step 5 above), ``"argmax"``; for two classes the
-        threshold that maximises ``"f1"`` (F1 of the positive class) or ``"f1_macro"``;
-        for ordered numeric levels ``"median"`` or cut points on the expected level that
-        maximise ``"mae"``, ``"macro_mae"`` or ``"f1_macro"``
-        (:func:`depscreen.models.decision.ordinal_metric`).
+        calibrated probabilities: ``"auto"`` (see step 6 above), ``"argmax"``; for two
+        classes the threshold that maximises ``"f1"`` (F1 of the positive class) or
+        ``"f1_macro"``; for ordered numeric levels ``"median"`` or cut points on the
+        expected level that maximise ``"mae"`` (when the error in levels is all that
+        counts), ``"macro_mae"``, ``"f1_macro"`` (when every level must be found, whatever
+        the error in levels) or ``"f1_macro_mae"`` (the default: macro-F1 with MAE no
+        worse than the median rule's; :func:`depscreen.models.decision.choose_rule`).
     embedder : str or None
         Sentence-embedding backend to stack with (``"use"``, ``"e5"``, ``"hf:PATH"``), or
         None for the TF-IDF model alone.
@@ -128,6 +151,7 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         embed_Cs: Sequence[float] = (0.3, 1.0, 3.0, 10.0),
         inner_cv: int = 3,
         class_weight: str | None = "balanced",
+        calibration: str | None = "auto",
         decision_metric: str = "auto",
         embedder: str | None = "use",
         cache_dir: str | None = "default",
@@ -145,6 +169,7 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         self.embed_Cs = embed_Cs
         self.inner_cv = inner_cv
         self.class_weight = class_weight
+        self.calibration = calibration
         self.decision_metric = decision_metric
         self.embedder = embedder
         self.cache_dir = cache_dir
@@ -169,6 +194,9 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         rules = {"auto", "argmax", "median", *BINARY_METRICS, *ORDINAL_METRICS}
         if self.decision_metric not in rules:
             raise ValueError(f"decision_metric must be one of {', '.join(sorted(rules))}, got {self.decision_metric!r}")
+        from ..population.calibration import check_method
+
+        check_method(self.calibration)
         if int(self.inner_cv) < 2:
             raise ValueError(f"inner_cv must be at least 2, got {self.inner_cv}")
         if int(self.min_df) < 1:
@@ -348,58 +376,33 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
                 self.stacked_ = True
                 self.embedder_used_ = self.embedder
         y_idx = np.searchsorted(self.classes_, y)
-        self.decision_ = self._choose_decision(oof, y_idx)
-        self.oof_ = None if oof is None else OutOfFold(classes=list(self.classes_), y=y_idx, proba=oof)
+        cal = fit_calibrator(oof, None if oof is None else y_idx, self.calibration, classes=self.classes_)
+        self.calibrator_, self.calibration_, self.calibration_note_ = cal.calibrator, cal.method, cal.note
+        calibrated = None if oof is None else cal.transform(oof)
+        self.decision_ = self._choose_decision(calibrated, y_idx)
+        self.oof_ = None if oof is None else OutOfFold(
+            classes=list(self.classes_), y=y_idx, proba=calibrated,
+            raw_proba=oof if self.calibrator_ is not None else None)
         return self
 
     def _choose_decision(self, oof: np.ndarray | None, y_idx: np.ndarray) -> dict[str, Any]:
-        """The decision rule for ``predict``, chosen on the out-of-fold probabilities
-        ``oof`` of the training data (``argmax`` when there are none: no inner CV)."""
-        from .decision import BINARY_METRICS, best_threshold, ordinal_cutpoints
-        from .task import infer_task, positive_label
+        """The decision rule for ``predict``, chosen on the calibrated out-of-fold
+        probabilities ``oof`` of the training data (``argmax`` when there are none: no
+        inner CV); :func:`depscreen.models.decision.choose_rule`."""
+        from .decision import choose_rule
 
-        task = infer_task(self.classes_)
-        metric = self.decision_metric
-        if metric == "auto":
-            metric = {"binary": DECISION_BINARY, "ordinal": "median"}.get(task, "argmax")
-        if metric == "argmax" or (oof is None and metric != "median"):
-            return {"rule": "argmax"}
-        if task == "binary":
-            if metric not in BINARY_METRICS:
-                raise ValueError(f"decision_metric {metric!r} is for ordered levels; two classes take "
-                                 f"{', '.join(BINARY_METRICS)} or 'argmax'")
-            pos = list(self.classes_).index(positive_label(list(self.classes_)))
-            t, value = best_threshold(oof[:, pos], y_idx == pos, metric)
-            return {"rule": "threshold", "metric": metric, "positive": _plain(self.classes_[pos]),
-                    "threshold": t, "oof_value": value}
-        if task != "ordinal":
-            raise ValueError(f"decision_metric {metric!r} needs two classes or ordered numeric levels; "
-                             f"classes {list(self.classes_)} take 'argmax'")
-        if metric == "f1":
-            raise ValueError("decision_metric 'f1' is for two classes; use 'f1_macro' for levels")
-        if metric == "median":
-            return {"rule": "median"}
-        levels = self.classes_.astype(float)
-        cuts, value = ordinal_cutpoints(oof @ levels, y_idx, levels, metric)
-        return {"rule": "cutpoints", "metric": metric, "cutpoints": [float(c) for c in cuts], "oof_value": value}
+        return choose_rule(oof, y_idx, self.classes_, self.decision_metric)
 
     def _decide(self, proba: np.ndarray) -> np.ndarray:
-        """Labels from probabilities by the fitted decision rule."""
-        from .decision import apply_cutpoints, median_level
+        """Labels from (calibrated) probabilities by the fitted decision rule."""
+        from .decision import apply_rule
 
-        rule = getattr(self, "decision_", {"rule": "argmax"})
-        if rule["rule"] == "threshold":
-            pos = list(self.classes_).index(rule["positive"])
-            return np.where(proba[:, pos] >= rule["threshold"], self.classes_[pos], self.classes_[1 - pos])
-        if rule["rule"] == "median":
-            return self.classes_[median_level(proba)]
-        if rule["rule"] == "cutpoints":
-            return self.classes_[apply_cutpoints(proba @ self.classes_.astype(float), rule["cutpoints"])]
-        return self.classes_[proba.argmax(axis=1)]
+        return apply_rule(getattr(self, "decision_", None), proba, self.classes_)
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
-        """Labels from class probabilities ``(n, len(classes_))`` by the fitted decision
-        rule, the one :meth:`predict` applies. Public so that probabilities re-weighted to
+        """Labels from class probabilities ``(n, len(classes_))`` -- calibrated ones, as
+        :meth:`predict_proba` gives them -- by the fitted decision rule, the one
+        :meth:`predict` applies. Public so that probabilities re-weighted to
         another population's class shares (:mod:`depscreen.population.adapt`) go through
         the same rule."""
         check_fitted(self, "classes_")
@@ -421,6 +424,8 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             proba = _stack_proba([_log(p_t), _log(p_e)], self.stack_weights_, self.stack_bias_)
         else:
             proba = p_t
+        if getattr(self, "calibrator_", None) is not None:
+            proba = self.calibrator_.transform(proba)
         preds = self._decide(proba)
         scores = risk_scores(proba, self.classes_)
         explanations = self._explain(X, T, preds, scores, posts, top_k) if explain else None
@@ -497,6 +502,11 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             "embed_C": self.embed_C_,
             "embed_cv_scores": {str(k): v for k, v in self.embed_cv_scores_.items()},
             "decision": self.decision_,
+            "calibration": {
+                "method": self.calibration_,
+                "state": None if self.calibrator_ is None else self.calibrator_.get_state(),
+                "note": self.calibration_note_,
+            },
         }
         if self.stacked_:
             fitted["embed_lr"] = save_linear(self.embed_lr_, "embed_lr", arrays)
@@ -520,6 +530,7 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         self.embed_C_ = fitted.get("embed_C")
         self.embed_cv_scores_ = {float(k): v for k, v in fitted.get("embed_cv_scores", {}).items()}
         self.decision_ = fitted.get("decision", {"rule": "argmax"})  # folders saved before decision rules
+        self._load_calibration(folder, fitted.get("calibration"))
         self.embed_lr_ = None
         self.stacked_ = False
         if "stack" in fitted:
@@ -528,17 +539,23 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             self.stack_bias_ = np.asarray(fitted["stack"]["bias"], dtype=float)
             self.stacked_ = True
 
-    @classmethod
-    def load(cls, folder: str | Path) -> "DefaultClassifier":
-        folder = Path(folder)
-        config = json.loads((folder / "config.json").read_text())
-        params = dict(config["params"])
-        for key in ("char_ngram_range", "zh_char_ngram_range", "Cs", "embed_Cs"):
-            if key in params and isinstance(params[key], list):
-                params[key] = tuple(params[key])
-        model = cls(**params)
-        model._load_weights(folder, config)
-        return attach_out_of_fold(model, folder)
+    def _load_calibration(self, folder: Path, saved: dict[str, Any] | None) -> None:
+        """The calibration map saved in the config; a folder saved before calibration
+        existed loads uncalibrated, with a warning and ``calibration_note_`` saying so."""
+        from ..population.calibration import calibrator_from_state
+
+        if saved is None:
+            self.calibrator_, self.calibration_ = None, None
+            self.calibration_note_ = (
+                "saved before depscreen calibrated its probabilities: predict_proba is uncalibrated "
+                "(calibrated to equal class shares when fitted with balanced class weights); train again to calibrate"
+            )
+            warnings.warn(f"model folder {folder}: {self.calibration_note_}", UserWarning, stacklevel=3)
+            return
+        state = saved.get("state")
+        self.calibrator_ = None if state is None else calibrator_from_state(state)
+        self.calibration_ = saved.get("method")
+        self.calibration_note_ = saved.get("note", "")
 
 
 def _log(p: np.ndarray) -> np.ndarray:
