@@ -51,6 +51,7 @@ __all__ = [
     "TrainingRecord",
     "iter_scores",
     "load",
+    "resolve_operating_point",
     "save",
     "score",
     "score_file",
@@ -411,7 +412,7 @@ def iter_scores(
         raise ValueError(f"model '{_name(model)}' cannot explain its predictions (it has no explain method)")
     name = _name(model)
     classes = [_plain(c) for c in getattr(model, "classes_", [])]
-    point = _scoring_point(model, operating_point)
+    point = resolve_operating_point(model, operating_point)
     stream = _items(items)
     checked = False
     seen = 0  # bare texts are numbered by their position in the whole input
@@ -522,7 +523,7 @@ def score_file(
         exp_tmp = explain_out.with_name(f".{explain_out.name}.partial")
     n = 0
     columns: list[str] = []
-    point = _scoring_point(model, operating_point)  # a bad point fails before any file is opened
+    point = resolve_operating_point(model, operating_point)  # a bad point fails before any file is opened
     t0 = time.perf_counter()
     writer = _TableWriter(tmp, parquet=out.suffix == ".parquet")
     exp_fh = exp_tmp.open("w", encoding="utf-8") if exp_tmp else None
@@ -595,8 +596,9 @@ def _record_with_point(model: Any, folder: Path, record: TrainingRecord | None) 
     return record
 
 
-def _scoring_point(model: Any, operating_point: Any) -> Any:
-    """The operating point :func:`iter_scores` applies: ``operating_point`` chosen anew
+def resolve_operating_point(model: Any, operating_point: Any = None) -> Any:
+    """The operating point (a :class:`~depscreen.population.operating_point.ChosenPoint`,
+    or None for the model's own rule) that :func:`iter_scores` applies: ``operating_point`` chosen anew
     on the model's stored out-of-fold scores when given (``"model"``: none), else the
     point stored with the model (``operating_point_``), else None."""
     if operating_point is None:

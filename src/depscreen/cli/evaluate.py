@@ -39,6 +39,12 @@ _PARAM_HELP = (
     "parameter goes to every model that has it. Repeatable."
 )
 _TASKS = ("binary", "multiclass", "ordinal", "regression")
+_POINT_HELP = (
+    "Operating point, chosen on the training data's out-of-fold scores: sensitivity=0.90 (catch at least 90 %% "
+    "of the training cases), specificity=0.95, threshold=0.3, f1_macro, or model (the model's own rule, the "
+    "default). For ordered levels add @LEVEL: the cases are LEVEL or above, the score P(level >= LEVEL) "
+    "(sensitivity=0.9@2). See docs/operating_points.md."
+)
 
 
 def _match_label(text: Optional[str], corpus) -> Any:
@@ -179,12 +185,17 @@ def train(
     param: list[str] = typer.Option([], "--param", "-p", help="Model parameter KEY=VALUE (repeatable)."),
     dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Remove exact-duplicate texts first."),
     mhim: Optional[str] = typer.Option(None, "--mhim", help="Masked hard instance mining, e.g. t=2,b=1 (lmilatt -> lmilatt-mhim)."),
+    operating_point: Optional[str] = typer.Option(None, "--operating-point", metavar="POINT", help=_POINT_HELP),
 ) -> None:
-    """Fit a model on a whole labelled corpus and save it to a folder."""
+    """Fit a model on a whole labelled corpus and save it to a folder (with the
+    operating point that `predict`, the API and the service apply)."""
     from .. import api
     from ..models.registry import default_model_name
+    from ..population.operating_point import OperatingPoint
 
     with guard():
+        if operating_point is not None:
+            operating_point = OperatingPoint.parse(operating_point)  # bad syntax fails before the fit
         model = model or default_model_name()
         if mhim is not None:  # --mhim t=2,b=1 == the MHIM model with --param mhim_t=2 --param mhim_b=1
             from .mhim import mhim_route
@@ -195,14 +206,26 @@ def train(
         params = parse_params(param, [model])[model]
         corpus = read_corpus(data)
         with console.status(f"fitting {model} on {len(corpus)} {corpus.level}s"):
-            est, record = api.train(model, corpus, params=params, dedup=dedup, data=str(data))
+            est, record = api.train(model, corpus, params=params, dedup=dedup, data=str(data),
+                                    operating_point=operating_point)
         if record.dedup:
             say(_dedup_summary(record.dedup))
         api.save(est, out, record)
     for warning in record.extra.get("warnings", []):
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    _say_point(getattr(est, "operating_point_", None))
     say(f"saved {model} to {out} (fit {record.fit_seconds:.1f} s)")
     disclaimer()
+
+
+def _say_point(point: Any) -> None:
+    """The operating point line (and its notes) of train / predict, or the model's rule."""
+    if point is None:
+        say("operating point: the model's own decision rule")
+        return
+    say(f"operating point {point.describe()}")
+    for note in point.notes:
+        console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
 
 
 def _dedup_summary(d: dict[str, Any]) -> str:
@@ -230,10 +253,17 @@ def predict(
     cpus_per_actor: float = typer.Option(1.0, "--cpus-per-actor", help=_scale.CPUS_HELP),
     fmt: str = typer.Option("parquet", "--format", help=_scale.FORMAT_HELP),
     cache: Optional[Path] = typer.Option(None, "--cache", metavar="DIR", help=_scale.CACHE_HELP),
+    operating_point: Optional[str] = typer.Option(
+        None, "--operating-point", metavar="POINT",
+        help="Override the model's stored operating point for this run, chosen anew on its stored out-of-fold "
+             "scores (sensitivity=0.8, specificity=0.95, threshold=0.3, f1_macro; @LEVEL for ordered levels; "
+             "model: the model's own rule). Adds a 'flagged' column."),
 ) -> None:
     """Score a corpus with a saved model: predicted label, risk score and class
     probabilities, streamed batch by batch. A folder or glob of shards (or --engine)
     writes one file per shard and a manifest to the folder OUT; a killed run resumes.
+    The operating point stored by `train --operating-point` applies (a 'flagged'
+    column); --operating-point overrides it.
     """
     from .. import api
     from ..corpus.io import CorpusFormatError
@@ -243,6 +273,9 @@ def predict(
         with guard():
             if explain_out is not None:
                 raise CliError("--explain-out is for one file; shards get <shard>.explanations.jsonl in OUT")
+            if operating_point is not None:
+                raise CliError("--operating-point is for one file; for shards store the point in the model "
+                               "(`depscreen train --operating-point ...`), which every shard applies")
             if not (model_dir / "config.json").exists():
                 raise CliError(f"{model_dir}: not a depscreen model folder (no config.json)")
         return _scale.predict_shards(
@@ -254,6 +287,15 @@ def predict(
         if not (model_dir / "config.json").exists():
             raise CliError(f"{model_dir}: not a depscreen model folder (no config.json)")
         model = api.load(model_dir)
+        if operating_point is not None:
+            from ..population.operating_point import OperatingPointError
+
+            try:
+                api_point = api.resolve_operating_point(model, operating_point)
+            except OperatingPointError as exc:
+                raise CliError(f"{model_dir}: {exc}") from None
+        else:
+            api_point = getattr(model, "operating_point_", None)
         if not data.exists():
             raise CliError(f"{data}: file not found")
         exp_path = None
@@ -263,7 +305,9 @@ def predict(
             summary = api.score_file(
                 model, data, out, explain_out=exp_path, per_post=per_post, batch_size=batch_size,
                 progress=lambda n: status.update(f"scoring {data}: {n} done"),
+                operating_point=api_point or "model",
             )
+    _say_point(api_point)
     say(f"wrote {summary['n_items']} predictions to {out} ({summary['seconds']:.1f} s)")
     if exp_path:
         say(f"wrote explanations to {exp_path}")
