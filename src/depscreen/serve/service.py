@@ -1,0 +1,195 @@
+"""What a running service holds (the model, its card, keys, limits, pseudonyms) and how
+it scores: through ``depscreen.score``, in worker threads, under the timeout.
+
+Routes reach the one :class:`Service` of their app with the :func:`get_service`
+dependency.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import numpy as np
+from fastapi import Request
+
+from .card import model_card
+from .errors import InputError
+from .keys import KeyStore
+from .limits import RateLimiter
+from .schemas import ItemResult, UserIn
+from .settings import Settings
+
+log = logging.getLogger("depscreen.serve")
+
+
+class Service:
+    """What the app holds: the model (loaded once), its card, keys, limits, pseudonyms."""
+
+    def __init__(self, model: Any, settings: Settings, keys: KeyStore | None):
+        from ..api import _name, load
+
+        folder = None
+        if isinstance(model, (str, Path)):
+            folder = Path(model)
+            model = load(folder)
+        self.model = model
+        self.name = _name(model)
+        self.settings = settings
+        self.keys = keys
+        self.card = model_card(model, folder, self.name)
+        self.level = self.card["input_level"]
+        self.limiter = RateLimiter(settings.rate_limit, settings.burst)
+        # wrong keys per client address and key id: each costs a deliberately slow hash,
+        # so a client that keeps guessing is refused (429) before any hashing
+        self.failures = RateLimiter(settings.failed_keys_per_minute, settings.failed_keys_burst)
+        self.capacity = anyio.CapacityLimiter(settings.workers)
+        salt = settings.pseudonym_salt or secrets.token_hex(16)
+        self._salt = salt.encode()
+        self.ready = False
+        self.started = time.time()
+
+    @property
+    def info(self) -> dict[str, Any]:
+        c = self.card
+        return {"name": c["name"], "version": c["version"], "depscreen_version": c["depscreen_version"],
+                "input_level": c["input_level"], "classes": c["classes"]}
+
+    def pseudonym(self, user_id: str, prefix: str = "u_") -> str:
+        """``user_id`` itself, or with ``pseudonymise`` a salted HMAC of it."""
+        if not self.settings.pseudonymise:
+            return user_id
+        return prefix + hmac.new(self._salt, user_id.encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+    def top_k(self, requested: int) -> int:
+        return min(int(requested), self.settings.max_top_k)
+
+    def warm_up(self) -> None:
+        """One tiny forward pass (English, Chinese and Indonesian text, languages detected)
+        so that the first request does not pay for lazy loading (tokenisers, encoders)."""
+        from ..api import score
+        from ..corpus.types import Post, User
+
+        texts = ["warm up the model", "模型预热一下", "pemanasan model dulu"]
+        items: list[Any] = texts if self.level == "post" else [User("warm-up", None, [Post(t) for t in texts])]
+        try:
+            score(self.model, items, explain=True)
+            languages(texts, [None] * len(texts))
+        except Exception as exc:  # noqa: BLE001 - reported by /readyz, never with input text
+            self.ready = False
+            self.warm_error = type(exc).__name__
+            log.warning("warm-up failed: %s", type(exc).__name__)
+            return
+        self.ready = True
+
+    # ---------------------------------------------------------------- scoring
+    async def run_scoring(self, fn, *args):
+        """``fn(*args)`` in a worker thread (at most ``workers`` at once), 504 past the timeout."""
+        timeout = self.settings.timeout_s
+        try:
+            with anyio.fail_after(timeout):
+                return await anyio.to_thread.run_sync(fn, *args, limiter=self.capacity, abandon_on_cancel=True)
+        except TimeoutError:
+            raise InputError("body", f"scoring took longer than {timeout:g} s", status=504) from None
+        except InputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - never a traceback (it could quote input) to the client or log
+            log.error("scoring failed: %s", type(exc).__name__)
+            raise InputError("body", f"the model could not score this input ({type(exc).__name__})",
+                             status=500) from None
+
+    def score_users(self, users: list[UserIn], explain: bool, top_k: int, langs: bool) -> dict[str, Any]:
+        from ..api import score
+
+        corpus_users = to_users(users)
+        preds = score(self.model, corpus_users, explain=explain, top_k=top_k, batch_size=max(1, len(corpus_users)))
+        found = [languages(u.texts, [p.lang for p in u.posts]) for u in corpus_users] if langs else None
+        return {"preds": preds, "n_posts": [len(u.posts) for u in corpus_users], "langs": found}
+
+    def score_posts(self, posts: list, explain: bool, top_k: int, langs: bool) -> dict[str, Any]:
+        from ..api import score
+        from ..corpus.types import PostRecord
+
+        records = [PostRecord(str(i), p, None) if isinstance(p, str) else
+                   PostRecord(str(p.id) if p.id is not None else str(i), p.text, None) for i, p in enumerate(posts)]
+        preds = score(self.model, records, explain=explain, top_k=top_k, batch_size=max(1, len(records)))
+        found = [[lang] for lang in languages([r.text for r in records], [None] * len(records))] if langs else None
+        return {"preds": preds, "langs": found}
+
+    def results(self, preds, *, users=None, n_posts=None, langs=None) -> list[dict[str, Any]]:
+        """One :class:`ItemResult` per scored item (ids pseudonymised when asked)."""
+        from ..jsonable import plain_value
+
+        out = []
+        classes = [str(c) for c in preds.classes]
+        for i, item_id in enumerate(preds.ids):
+            exp = preds.explanations[i] if preds.explanations is not None else None
+            if exp is not None:
+                exp = {k: v for k, v in exp.items() if k not in ("user_id", "text")}
+                if self.settings.pseudonymise and exp.get("posts"):
+                    # post ids often embed the user id: hash them too
+                    exp["posts"] = [{**p, "id": None if p.get("id") is None else self.pseudonym(str(p["id"]), "p_")}
+                                    for p in exp["posts"]]
+            out.append(ItemResult(
+                id=self.pseudonym(str(item_id)) if users is not None else str(item_id),
+                score=None if preds.scores is None or not np.isfinite(preds.scores[i]) else float(preds.scores[i]),
+                prediction=plain_value(preds.labels[i]),
+                probabilities=None if preds.proba is None else {c: float(p) for c, p in zip(classes, preds.proba[i])},
+                n_posts=None if n_posts is None else n_posts[i],
+                languages=None if langs is None else langs[i],
+                explanation=_jsonable(exp),
+            ).model_dump())
+        return out
+
+
+def get_service(request: Request) -> Service:
+    """FastAPI dependency: the app's :class:`Service`."""
+    return request.app.state.service
+
+
+def check_users(users: list[UserIn], settings: Settings, max_users: int, prefix: str = "users") -> None:
+    """422 naming the field for too many users, posts per user or characters per post."""
+    if len(users) > max_users:
+        raise InputError(prefix, f"{len(users)} users; at most {max_users} per request")
+    for i, u in enumerate(users):
+        if len(u.posts) > settings.max_posts_per_user:
+            raise InputError(f"{prefix}[{i}].posts",
+                             f"{len(u.posts)} posts; at most {settings.max_posts_per_user} per user")
+        for j, p in enumerate(u.posts):
+            if len(p.text) > settings.max_chars_per_post:
+                raise InputError(f"{prefix}[{i}].posts[{j}].text",
+                                 f"{len(p.text)} characters; at most {settings.max_chars_per_post} per post")
+
+
+def to_users(users: list[UserIn]):
+    from ..corpus.types import Post, User
+
+    return [User(str(u.user_id), None, [Post(text=p.text, time=p.time, id=None if p.id is None else str(p.id),
+                                              lang=p.lang) for p in u.posts]) for u in users]
+
+
+def languages(texts: list[str], given: list[str | None]) -> list[str]:
+    from ..text.langdetect import detect_language
+
+    return [g or detect_language(t) for t, g in zip(texts, given)]
+
+
+def _jsonable(obj: Any) -> Any:
+    from ..jsonable import json_default
+
+    def default(o: Any) -> Any:
+        try:
+            return json_default(o)
+        except TypeError:
+            return str(o)  # an explanation never fails for want of a JSON type
+
+    if obj is None:
+        return None
+    return json.loads(json.dumps(obj, default=default))
