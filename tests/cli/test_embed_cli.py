@@ -32,7 +32,7 @@ def user_file(tmp_path):
 
 
 def test_embed_is_registered_on_the_shared_app():
-    assert "embed" in {c.name for c in shared_app.registered_commands}
+    assert "embed" in {g.name for g in shared_app.registered_groups}
 
 
 def test_embed_fills_the_cache_then_hits_it(tmp_path, user_file):
@@ -90,3 +90,26 @@ def test_without_cache_option_the_embedder_uses_its_default_folder(tmp_path, use
     monkeypatch.setenv("DEPSCREEN_CACHE_DIR", "off")
     off = CliRunner().invoke(_app(), args)
     assert off.exit_code == 0 and "18 computed" in off.output and "cache:" not in off.output
+
+
+def test_embed_cache_purge_through_the_shared_cli(tmp_path, user_file, monkeypatch):
+    import json
+    import time
+
+    monkeypatch.setenv("DEPSCREEN_CACHE_DIR", str(tmp_path / "c"))
+    fill = CliRunner().invoke(shared_app, ["embed", str(user_file), "--backend", "use", "--no-progress",
+                                           "-o", "threads=1"])  # `embed CORPUS` is `embed run CORPUS`
+    assert fill.exit_code == 0, fill.output
+    store = EmbeddingCache(tmp_path / "c", get_embedder("use").name, 512)
+    young = CliRunner().invoke(shared_app, ["embed", "cache", "purge", "--older-than", "7d"])
+    assert young.exit_code == 0 and "0 vectors" in young.output and len(store) == 18
+    index = json.loads((store.path / "index.json").read_text())
+    index["shards"][0]["created"] = time.time() - 8 * 86400
+    (store.path / "index.json").write_text(json.dumps(index))
+    old = CliRunner().invoke(shared_app, ["embed", "cache", "purge", "--older-than", "7d"])
+    assert old.exit_code == 0 and "18 vectors" in old.output and SECRET not in old.output
+    everything = CliRunner().invoke(shared_app, ["embed", "cache", "purge", "--cache", str(tmp_path / "c")])
+    assert everything.exit_code == 0 and "removed everything" in everything.output
+    assert not (tmp_path / "c" / "secret.key").exists()
+    bad = CliRunner().invoke(shared_app, ["embed", "cache", "purge", "--older-than", "a week"])
+    assert bad.exit_code == 2 and "--older-than" in bad.output

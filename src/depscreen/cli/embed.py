@@ -1,10 +1,16 @@
-"""``depscreen embed``: fill the embedding cache for a corpus and report throughput.
+"""``depscreen embed``: fill the embedding cache for a corpus and report throughput;
+``depscreen embed cache purge``: remove what a cache folder holds.
 
 Example::
 
     depscreen embed corpus.jsonl --backend use                  # the default cache folder
     depscreen embed corpus.jsonl --backend hf:/models/Qwen3-Embedding-0.6B -o truncate_dim=256 --cache c/
     depscreen embed train.jsonl --backend tfidf-svd --cache c/   # fits, saves, prints the path
+    depscreen embed cache purge --older-than 7d                 # vectors written more than 7 days ago
+    depscreen embed cache purge                                 # everything, the secret too
+
+``depscreen embed CORPUS`` is short for ``depscreen embed run CORPUS`` (write
+``embed run cache`` for a corpus file that is really called ``cache``).
 
 The embedder owns its cache: ``--cache`` overrides the default folder
 (``DEPSCREEN_CACHE_DIR``, else ``~/.cache/depscreen/embeddings``). Every post goes
@@ -19,8 +25,28 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
+from typer.core import TyperGroup
 
 from depscreen.cli import _scale, app
+
+
+class EmbedGroup(TyperGroup):
+    """``embed CORPUS ...`` fills the cache; ``embed cache ...`` manages it."""
+
+    def resolve_command(self, ctx, args):
+        if args and not args[0].startswith("-") and args[0] not in self.commands:
+            return "run", self.commands["run"], args
+        return super().resolve_command(ctx, args)
+
+
+embed_app = typer.Typer(
+    cls=EmbedGroup,
+    help="Embed a corpus into the embedding cache (`depscreen embed CORPUS` is short for `depscreen embed run "
+    "CORPUS`); `depscreen embed cache purge` removes cached vectors.",
+    no_args_is_help=True,
+)
+cache_app = typer.Typer(help="The embedding cache: what it keeps, and removing it.", no_args_is_help=True)
+embed_app.add_typer(cache_app, name="cache")
 
 
 def parse_options(pairs: list[str]) -> dict[str, Any]:
@@ -107,4 +133,40 @@ def embed_command(
         echo(f"cache: {store.path} ({len(store):,} vectors, dim {embedder.dim})")
 
 
-app.command("embed")(embed_command)
+def purge_command(
+    cache: Optional[Path] = typer.Option(
+        None, "--cache", "-c", help="Cache folder (default: $DEPSCREEN_CACHE_DIR or ~/.cache/depscreen/embeddings)."),
+    older_than: Optional[str] = typer.Option(
+        None, "--older-than", metavar="AGE", help="Only vectors written more than AGE ago (30m, 12h, 7d, 2w)."),
+) -> None:
+    """Remove cached vectors: all of them (and the cache's secret), or those written more
+    than AGE ago. Stores of older versions, keyed by plain sha256 of each post, are
+    removed whatever their age. Prints counts only."""
+    from depscreen.embed import default_cache_dir, purge_cache
+    from depscreen.embed.cache import parse_age
+
+    from ._common import CliError, guard
+
+    with guard():
+        root = cache if cache is not None else default_cache_dir()
+        if root is None:
+            raise CliError("caching is off ($DEPSCREEN_CACHE_DIR=off): name the folder with --cache")
+        if older_than is not None:
+            try:
+                parse_age(older_than)
+            except ValueError as exc:
+                raise CliError(f"--older-than: {exc}") from None
+        if not root.exists():
+            typer.echo(f"{root}: no cache folder; nothing to remove")
+            return
+        report = purge_cache(root, older_than)
+    what = "everything" if older_than is None else f"vectors written more than {older_than} ago"
+    typer.echo(f"{root}: removed {what}: {report.vectors:,} vectors, {report.stores} empty store(s), "
+               f"{report.unkeyed_stores} unkeyed store(s) of older versions"
+               + (f", {len(report.other)} other item(s) ({', '.join(report.other[:5])}"
+                  f"{', ...' if len(report.other) > 5 else ''})" if report.other else ""))
+
+
+embed_app.command("run")(embed_command)
+cache_app.command("purge")(purge_command)
+app.add_typer(embed_app, name="embed")

@@ -7,8 +7,10 @@
   ``save(folder)``; :func:`load_embedder` reads a saved folder back.
 * :func:`embed_corpus` -- the one road from users (or posts) to vectors:
   ``embed_corpus(embedder, users).per_user()``.
-* :class:`EmbeddingCache` -- vectors on disk keyed by embedder name and sha256 of the
-  text; :class:`CachedEmbedder` puts any embedder in front of a given cache folder.
+* :class:`EmbeddingCache` -- vectors on disk per embedder name, keyed by HMAC-SHA256 of
+  the text under the folder's secret; :class:`MemoryCache` the same in this process only
+  (bounded); :func:`purge_cache` removes what a cache folder holds;
+  :class:`CachedEmbedder` puts any embedder in front of a given cache folder.
 * :mod:`depscreen.embed.wordvectors` -- gensim word vectors (lexicon, FastText features).
 """
 
@@ -18,8 +20,11 @@ from .cache import (
     CacheStats,
     CorpusEmbeddings,
     EmbeddingCache,
+    MemoryCache,
     default_cache_dir,
     embed_corpus,
+    purge_cache,
+    set_process_cache,
     text_key,
 )
 from .registry import BACKENDS, DEFAULT_BACKEND, embedder_from_config, get_embedder, load_embedder
@@ -33,11 +38,14 @@ __all__ = [
     "Embedder",
     "EmbedderNotReadyError",
     "EmbeddingCache",
+    "MemoryCache",
     "default_cache_dir",
     "embed_corpus",
     "embedder_from_config",
     "get_embedder",
     "l2_normalize",
     "load_embedder",
+    "purge_cache",
+    "set_process_cache",
     "text_key",
 ]

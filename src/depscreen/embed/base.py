@@ -12,7 +12,8 @@ the embedding cache keys on it, so vectors from two different spaces are never m
 An embedder owns its cache: with :attr:`~Embedder.cache_dir` set (what
 :func:`depscreen.embed.get_embedder` does by default, see
 :func:`depscreen.embed.cache.default_cache_dir`), :meth:`~Embedder.embed` looks every text
-up on disk first and computes only the missing ones. It saves and loads itself as a
+up first (by a keyed hash, on disk or, with ``":memory:"``, in this process only) and
+computes only the missing ones. It saves and loads itself as a
 folder with a ``config.json`` (sentence-transformers style): :meth:`~Embedder.save`,
 :func:`depscreen.embed.load_embedder`.
 
@@ -132,9 +133,10 @@ class Embedder(ABC):
 
     Attributes
     ----------
-    cache_dir : Path or None
-        Root of the on-disk cache this embedder reads and fills (None: no cache); set
-        by :func:`~depscreen.embed.get_embedder` or :meth:`use_cache`.
+    cache_dir : Path, ``":memory:"`` or None
+        Root of the on-disk cache this embedder reads and fills, ``":memory:"`` for a
+        bounded cache in this process only, or None (no cache); set by
+        :func:`~depscreen.embed.get_embedder` or :meth:`use_cache`.
     stats, last_stats : CacheStats
         What the cached ``embed`` calls did (all of them / the last one).
     """
@@ -146,7 +148,7 @@ class Embedder(ABC):
     sort_by_length: bool = False
     #: the vector space is learnt from a corpus (``fit``) and travels with the models
     corpus_fitted: bool = False
-    cache_dir: Path | None = None
+    cache_dir: Path | str | None = None
 
     def __init__(self, *, normalize: bool = True):
         self.normalize = normalize
@@ -181,21 +183,39 @@ class Embedder(ABC):
 
     # -- the cache it owns ---------------------------------------------------------
     def use_cache(self, cache_dir: str | Path | None) -> "Embedder":
-        """Read and fill the on-disk cache under ``cache_dir`` (None: no cache); returns self."""
-        self.cache_dir = None if cache_dir is None else Path(cache_dir).expanduser()
+        """Read and fill the cache ``cache_dir``: a folder (the keyed on-disk cache),
+        ``":memory:"`` (:data:`~depscreen.embed.cache.MEMORY`: this process only,
+        bounded) or None (no cache); returns self.
+
+        When the process has an override (:func:`~depscreen.embed.cache.set_process_cache`,
+        what the screening service's workers set), the override wins.
+        """
+        from .cache import MEMORY, _UNSET, process_cache
+
+        forced = process_cache()
+        if forced is not _UNSET:
+            cache_dir = forced
+        if cache_dir is None or cache_dir == MEMORY:
+            self.cache_dir = cache_dir
+        else:
+            self.cache_dir = Path(cache_dir).expanduser()
         self._store = None
         return self
 
     @property
     def cache(self):
-        """The :class:`~depscreen.embed.cache.EmbeddingCache` of this embedder's vector
-        space under :attr:`cache_dir` (None when caching is off)."""
+        """The store of this embedder's vector space: an
+        :class:`~depscreen.embed.cache.EmbeddingCache` under :attr:`cache_dir`, this
+        process's :class:`~depscreen.embed.cache.MemoryCache` when :attr:`cache_dir` is
+        ``":memory:"``, or None when caching is off."""
         if self.cache_dir is None:
             return None
-        from .cache import EmbeddingCache
+        from .cache import MEMORY, EmbeddingCache, memory_store
 
-        store = getattr(self, "_store", None)
         name = self.name  # a refitted corpus-fitted space gets a store of its own
+        if self.cache_dir == MEMORY:
+            return memory_store(name, self.dim)
+        store = getattr(self, "_store", None)
         if store is None or store.name != name or store.root != Path(self.cache_dir):
             store = EmbeddingCache(self.cache_dir, name, self.dim)
             self._store = store
@@ -215,7 +235,7 @@ class Embedder(ABC):
     ) -> np.ndarray:
         """Embed ``texts`` into a float32 array of shape ``(len(texts), dim)``.
 
-        Through the cache when :attr:`cache_dir` is set: texts found on disk are read,
+        Through the cache when :attr:`cache_dir` is set: texts found in it are read,
         only the missing unique texts are computed (and committed as they are).
 
         Parameters

@@ -46,10 +46,12 @@ def get_embedder(spec: str = DEFAULT_BACKEND, *, cache_dir: Any = DEFAULT, **opt
         ``"use"``, ``"e5"``, ``"tfidf-svd"``, ``"hf:PATH"`` with ``PATH`` a local model
         folder (``"hf"`` with a ``path=`` option works too), or the folder of an embedder
         saved with :meth:`Embedder.save` (``config.json``).
-    cache_dir : path, None or ``"default"``
-        Where its vectors are cached on disk. ``"default"``: the default folder
-        (:func:`~depscreen.embed.cache.default_cache_dir`), or no cache for a
-        corpus-fitted backend; None: no cache.
+    cache_dir : path, ``":memory:"``, None or ``"default"``
+        Where its vectors are cached: a folder (keyed on-disk cache), ``":memory:"``
+        (this process only, bounded), None (no cache), or ``"default"``: the default
+        folder (:func:`~depscreen.embed.cache.default_cache_dir`), or no cache for a
+        corpus-fitted backend. A process-wide override
+        (:func:`~depscreen.embed.cache.set_process_cache`) wins over all of these.
     **options
         Passed to the backend class (see each module under ``depscreen.embed.backends``).
     """
