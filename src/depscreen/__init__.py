@@ -11,7 +11,7 @@ DISCLAIMER = (
     "its scores are not a diagnosis and must not be used as one."
 )
 
-_API = ("train", "score", "score_file", "iter_scores", "save", "load", "Predictions", "TrainingRecord")
+_API = ("train", "score", "score_file", "iter_scores", "save", "load", "prevalence", "Predictions", "TrainingRecord")
 
 
 def __getattr__(name: str):

@@ -51,6 +51,7 @@ __all__ = [
     "TrainingRecord",
     "iter_scores",
     "load",
+    "prevalence",
     "resolve_operating_point",
     "save",
     "score",
@@ -260,6 +261,9 @@ class Predictions:
         is at or above the point's threshold; ``labels`` follow it), else None.
     operating_point : the point applied (:meth:`ChosenPoint.to_dict
         <depscreen.population.operating_point.ChosenPoint.to_dict>`), or None.
+    adaptation : with ``adapt_priors``, the estimated class shares the probabilities
+        were re-weighted to (:meth:`Adaptation.to_dict
+        <depscreen.population.adapt.Adaptation.to_dict>`), else None.
     """
 
     ids: list[str]
@@ -275,6 +279,7 @@ class Predictions:
     model: str = ""
     flagged: np.ndarray | None = None
     operating_point: dict[str, Any] | None = None
+    adaptation: dict[str, Any] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -481,16 +486,80 @@ def score(
     batch_size: int = DEFAULT_BATCH_SIZE,
     top_k: int = 5,
     operating_point: Any = None,
+    adapt_priors: bool = False,
+    adapt_method: str = "em",
 ) -> Predictions:
     """Score ``items`` with a fitted ``model`` (see :func:`iter_scores`) and return all
     :class:`Predictions` at once. For corpora larger than memory use
     :func:`score_file` or :func:`iter_scores`. The model's stored operating point
-    applies unless ``operating_point`` overrides it (:func:`iter_scores`)."""
+    applies unless ``operating_point`` overrides it (:func:`iter_scores`).
+
+    ``adapt_priors`` estimates the class shares of ``items`` themselves
+    (``adapt_method``, EM by default; :mod:`depscreen.population.adapt`), re-weights the
+    calibrated probabilities to them and applies the model's decision rule to the
+    re-weighted probabilities; the shares are in ``Predictions.adaptation``. It needs
+    the model's stored out-of-fold scores and replaces any operating point (a cut-off
+    chosen on the training scale).
+    """
+    if adapt_priors:
+        operating_point = _check_adaptable(model, operating_point)
     parts = list(iter_scores(model, items, explain=explain, per_post=per_post, batch_size=batch_size, top_k=top_k,
                              operating_point=operating_point))
     if not parts:
         raise ValueError("nothing to score: the input has no users, posts or texts")
-    return Predictions.concat(parts)
+    preds = Predictions.concat(parts)
+    if adapt_priors:
+        preds = _adapted(model, preds, estimate_adaptation(model, preds, adapt_method))
+    return preds
+
+
+def estimate_adaptation(model: Any, preds: Predictions, method: str = "em"):
+    """The :class:`~depscreen.population.adapt.Adaptation` (estimated class shares) of
+    the items behind ``preds`` (scored without adaptation), for :func:`score`."""
+    from .population.adapt import adapt
+
+    if preds.proba is None:
+        raise ValueError(f"model '{preds.model}' gives no class probabilities; prior adaptation needs them")
+    _, adaptation = adapt(preds.proba, getattr(model, "oof_", None), method=method,
+                          decided=_class_indices(preds.labels, preds.classes))
+    return adaptation
+
+
+def _check_adaptable(model: Any, operating_point: Any) -> str:
+    """``"model"`` (no operating point) for an adapted call, or a clear error."""
+    if getattr(model, "oof_", None) is None:
+        raise ValueError(f"prior adaptation needs the out-of-fold scores stored with the model at training time; "
+                         f"model '{_name(model)}' has none (a folder saved before they were stored, or a model "
+                         "that computes none): retrain it with `depscreen train` (depscreen-default stores them)")
+    if operating_point not in (None, "model"):
+        raise ValueError("prior adaptation re-decides labels with the model's own rule on re-weighted probabilities; "
+                         "an explicit operating point (a cut-off on the training scale) cannot be combined with it")
+    return "model"
+
+
+def _adapted(model: Any, preds: Predictions, adaptation) -> Predictions:
+    """``preds`` with probabilities re-weighted to ``adaptation.shares``, labels from the
+    model's decision rule (``decide``; the most probable class for a model without one),
+    risk scores recomputed, and the explanations' ``prediction`` following the labels."""
+    from dataclasses import replace
+
+    from .models.base import risk_scores
+    from .population.adapt import reweight
+
+    proba = reweight(preds.proba, adaptation.train_shares, adaptation.shares)
+    decide = getattr(model, "decide", None)
+    classes = np.asarray(preds.classes, dtype=object)
+    labels = np.asarray(decide(proba)) if callable(decide) else np.asarray([classes[k] for k in proba.argmax(axis=1)])
+    for exp, lab in zip(preds.explanations or [], labels):
+        exp["prediction"] = _plain(lab)
+    scores = risk_scores(proba, preds.classes)
+    return replace(preds, proba=proba, labels=labels, scores=scores if scores is not None else preds.scores,
+                   flagged=None, operating_point=None, adaptation=adaptation.to_dict())
+
+
+def _class_indices(labels: np.ndarray, classes: Sequence[Any]) -> np.ndarray:
+    lookup = {_plain(c): k for k, c in enumerate(classes)}
+    return np.asarray([lookup[_plain(v)] for v in labels], dtype=int)
 
 
 def score_file(
@@ -504,12 +573,16 @@ def score_file(
     top_k: int = 5,
     progress: Any = None,
     operating_point: Any = None,
+    adapt_priors: bool = False,
+    adapt_method: str = "em",
 ) -> dict[str, Any]:
     """Stream ``source`` through ``model`` into ``out`` (``.csv`` or ``.parquet``),
     batch by batch, with memory bounded by one batch; explanations, when asked, stream
     to ``explain_out`` as JSON Lines. The file appears whole or not at all (written to a
     temporary name, then renamed). ``progress(n_done)`` is called after each batch.
     ``operating_point`` overrides the model's stored point (:func:`iter_scores`).
+    ``adapt_priors`` (:func:`score`) reads ``source`` twice: once to estimate the
+    class shares, once to write; the shares go into ``<out>.meta.json``.
 
     Returns a summary: counts, columns, seconds, paths.
     """
@@ -523,6 +596,14 @@ def score_file(
         exp_tmp = explain_out.with_name(f".{explain_out.name}.partial")
     n = 0
     columns: list[str] = []
+    adaptation = None
+    if adapt_priors:
+        operating_point = _check_adaptable(model, operating_point)
+        if not isinstance(source, (str, Path, UserCorpus, PostCorpus, list, tuple)):
+            raise ValueError("prior adaptation reads the input twice: give a file, a corpus or a list")
+        first = score(model, source, per_post=per_post, batch_size=batch_size, operating_point="model")
+        adaptation = estimate_adaptation(model, first, adapt_method)
+        del first
     point = resolve_operating_point(model, operating_point)  # a bad point fails before any file is opened
     t0 = time.perf_counter()
     writer = _TableWriter(tmp, parquet=out.suffix == ".parquet")
@@ -530,6 +611,8 @@ def score_file(
     try:
         for part in iter_scores(model, source, explain=exp_fh is not None, per_post=per_post,
                                 batch_size=batch_size, top_k=top_k, operating_point=point or "model"):
+            if adaptation is not None:
+                part = _adapted(model, part, adaptation)
             columns = part.columns
             writer.write(part)
             if exp_fh is not None:
@@ -560,10 +643,130 @@ def score_file(
         explain_out.chmod(0o644)
     summary = {"n_items": n, "columns": columns, "seconds": round(time.perf_counter() - t0, 3),
                "out": str(out), "explanations": str(explain_out) if explain_out else None,
-               "operating_point": None if point is None else point.to_dict()}
+               "operating_point": None if point is None else point.to_dict(),
+               "adaptation": None if adaptation is None else adaptation.to_dict()}
     write_meta(out, model=_name(model), n_items=n, columns=columns,
-               **({"operating_point": point.to_dict()} if point is not None else {}))
+               **({"operating_point": point.to_dict()} if point is not None else {}),
+               **({"prior_adaptation": adaptation.to_dict()} if adaptation is not None else {}))
     return summary
+
+
+# ------------------------------------------------------------------------- population
+def prevalence(
+    model: Any,
+    items: Corpus | Iterable[Item] | str | Path,
+    *,
+    methods: Sequence[str] | str | None = None,
+    by: str | None = None,
+    n_boot: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+    min_group: int = 30,
+    oof: Any = None,
+    train_languages: Mapping[str, int] | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+):
+    """The estimated share of each class among ``items`` (users for a user-level corpus,
+    posts for a post-level one), with a bootstrap interval, overall and per group.
+
+    Parameters
+    ----------
+    model : a fitted model with class probabilities (calibrated ones: depscreen-default).
+    items : a corpus, a list of users / posts / texts, or a JSON Lines path.
+    methods : any of ``cc``, ``pcc``, ``acc``, ``pacc``, ``em``
+        (:mod:`depscreen.population.prevalence`); default: all that the model supports
+        (``acc``, ``pacc`` and ``em`` need its stored out-of-fold scores).
+    by : ``"lang"``, ``"month"`` or ``"meta.FIELD"`` (:mod:`depscreen.population.groups`).
+    n_boot, confidence, seed : the bootstrap (items and out-of-fold scores resampled).
+    min_group : groups with fewer items are flagged ``small`` (still shown).
+    oof : out-of-fold scores to use instead of the model's ``oof_``.
+    train_languages : language counts of the training data (its training record), to
+        warn when most items are in a language the model never saw.
+
+    Returns a :class:`~depscreen.population.report.PrevalenceResult`: aggregates only,
+    never a per-item row.
+    """
+    from .models.task import positive_label
+    from .population.groups import check_by, coverage_problem, group_items, item_language
+    from .population.prevalence import METHODS, NEEDS_OOF, MissingOutOfFold, check_method, estimate_all
+    from .population.report import GroupResult, PrevalenceResult
+
+    by = check_by(by)
+    if n_boot < 10:
+        raise ValueError(f"n_boot must be at least 10 for an interval, got {n_boot}")
+    oof = oof if oof is not None else getattr(model, "oof_", None)
+    if methods is None:
+        methods = list(METHODS) if oof is not None else ["cc", "pcc"]
+    elif isinstance(methods, str):
+        methods = [methods]
+    methods = list(dict.fromkeys(check_method(m) for m in methods))
+    if oof is None and NEEDS_OOF & set(methods):
+        raise MissingOutOfFold(
+            f"method(s) {', '.join(m for m in methods if m in NEEDS_OOF)} need the out-of-fold scores stored with "
+            f"the model at training time; model '{_name(model)}' has none (a folder saved before they were stored, "
+            "or a model that computes none): retrain it with `depscreen train` (depscreen-default stores them), "
+            "or use --method cc / pcc")
+    materialised = list(_items(items))
+    unit = "users" if materialised and isinstance(materialised[0], User) else "posts"
+    if len(materialised) == 0:
+        raise ValueError("prevalence needs a corpus: the input has no users, posts or texts")
+    if len(materialised) < 2:
+        raise ValueError(f"prevalence on one {unit[:-1]}: a share needs a population (at least 2 {unit}; "
+                         f"intervals need many more)")
+    warnings: list[str] = []
+    preds = score(model, materialised, batch_size=batch_size, operating_point="model")
+    if preds.proba is None or not preds.classes:
+        raise ValueError(f"model '{preds.model}' gives no class probabilities; prevalence needs them")
+    classes = list(preds.classes)
+    if oof is not None and [str(c) for c in oof.classes] != [str(c) for c in classes]:
+        raise ValueError(f"the stored out-of-fold scores are for classes {oof.classes}, the model has {classes}")
+    parts = [("all", preds.proba, _class_indices(preds.labels, classes))]
+    group_unit = unit
+    if by is not None:
+        keys, group_src = group_items(materialised, by)
+        error, warning = coverage_problem(keys, by)
+        if error:
+            raise ValueError(error)
+        if warning:
+            warnings.append(warning)
+        if by == "month" and unit == "users":
+            group_unit = "user-months"
+            gp = score(model, group_src, batch_size=batch_size, operating_point="model")
+        else:
+            gp = preds
+        g_idx = _class_indices(gp.labels, classes)
+        order = sorted(set(keys), key=lambda k: (k == "(none)", k))
+        keys_arr = np.asarray(keys, dtype=object)
+        for k in order:
+            sel = np.flatnonzero(keys_arr == k)
+            parts.append((str(k), gp.proba[sel], g_idx[sel]))
+    if len(materialised) < 50:
+        warnings.append(f"only {len(materialised)} {unit}: the interval is wide and the adjusted methods are unstable")
+    if train_languages:
+        langs = Counter(item_language(it) for it in materialised[:2000])
+        total_train = sum(train_languages.values()) or 1
+        seen = {k for k, v in train_languages.items() if v / total_train >= 0.05 and k != "unknown"}
+        unseen = sum(v for k, v in langs.items() if k not in seen and k != "unknown")
+        if seen and unseen > 0.5 * sum(langs.values()):
+            top = ", ".join(k for k, _ in langs.most_common(3) if k not in seen)
+            warnings.append(f"most {unit} are in language(s) the model was not trained on ({top}; trained on "
+                            f"{', '.join(sorted(seen))}): its scores, and every share below, may not hold")
+    groups = []
+    for g, (name, proba, decided) in enumerate(parts):
+        ests = estimate_all(methods, proba, decided=decided, oof=oof, n_boot=n_boot, confidence=confidence,
+                            seed=seed + g)
+        small = len(proba) < min_group
+        groups.append(GroupResult(name, len(proba), small, ests))
+    small = [g.name for g in groups if g.small]
+    if small:
+        warnings.append(f"{len(small)} group(s) with fewer than {min_group} {group_unit} (flagged 'small'): "
+                        f"{', '.join(small[:10])}{' ...' if len(small) > 10 else ''}")
+    return PrevalenceResult(
+        model=preds.model, unit=unit if by != "month" or unit == "posts" else unit, classes=classes,
+        positive=_plain(positive_label(classes)) if len(classes) == 2 else None, methods=methods, groups=groups,
+        by=by, confidence=confidence, n_boot=n_boot, seed=seed, min_group=min_group,
+        oof_items=None if oof is None else len(oof), warnings=warnings,
+    )
 
 
 def write_meta(path: Path, **fields: Any) -> Path:
