@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from depscreen.early.runner import Stepper, update_embedding_means
 
@@ -62,6 +62,27 @@ def _docs(X: Sequence[Any]) -> list[str]:
     from depscreen.models.base import as_documents
 
     return as_documents(X)
+
+
+def word_features():
+    """The ``word-lr`` features: word 1-2 gram TF-IDF (sublinear)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True)
+
+
+def word_char_features(chinese: bool = False):
+    """The ``word+char-lr`` features: word 1-2 + char_wb 2-5 TF-IDF (character 1-4 grams
+    for Chinese, which has no spaces), sublinear."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_union
+
+    char = (
+        TfidfVectorizer(analyzer="char", ngram_range=(1, 4), sublinear_tf=True)
+        if chinese
+        else TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+    )
+    return make_union(word_features(), char)
 
 
 class _DocumentPeer(ClassifierMixin, BaseEstimator):
@@ -93,14 +114,10 @@ class WordPeer(_DocumentPeer):
     """``word-lr``: word 1-2 gram TF-IDF (sublinear) + LR (C = 4, balanced)."""
 
     def _pipeline(self):
-        from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import make_pipeline
 
-        return make_pipeline(
-            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
-            LogisticRegression(C=4, class_weight="balanced", max_iter=2000),
-        )
+        return make_pipeline(word_features(), LogisticRegression(C=4, class_weight="balanced", max_iter=2000))
 
 
 class WordCharPeer(_DocumentPeer):
@@ -114,18 +131,11 @@ class WordCharPeer(_DocumentPeer):
         self.chinese = chinese
 
     def _pipeline(self):
-        from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline, make_union
+        from sklearn.pipeline import make_pipeline
 
-        char = (
-            TfidfVectorizer(analyzer="char", ngram_range=(1, 4), sublinear_tf=True)
-            if self.chinese
-            else TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
-        )
         return make_pipeline(
-            make_union(TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True), char),
-            LogisticRegression(C=10, class_weight="balanced", max_iter=2000),
+            word_char_features(self.chinese), LogisticRegression(C=10, class_weight="balanced", max_iter=2000)
         )
 
 
@@ -207,6 +217,77 @@ def make_peers(chinese: bool = False, cache_dir: str | None = CACHE) -> dict[str
         "word-lr": WordPeer,
         "word+char-lr": lambda: WordCharPeer(chinese=chinese),
         "use-lr": lambda: UsePeer(cache_dir=cache_dir),
+    }
+
+
+TUNED_SUFFIX = "+tuned"
+
+
+def make_tuned_peers(chinese: bool = False, cache_dir: str | None = CACHE, cv: int = 5,
+                     seed: int = 13) -> dict[str, Callable[[], Any]]:
+    """Each peer of :func:`make_peers` inside scikit-learn's
+    ``TunedThresholdClassifierCV(scoring="f1_macro")`` (binary sets only): the threshold
+    on P(positive) that maximises macro-F1 over ``cv`` shuffled stratified inner folds
+    (seeded), then the peer refitted on all training data -- the decision rule
+    depscreen-default gets, given to the peer in one line. Names: ``<peer>+tuned``."""
+    from sklearn.model_selection import StratifiedKFold, TunedThresholdClassifierCV
+
+    def tuned(make: Callable[[], Any]) -> Callable[[], Any]:
+        return lambda: TunedThresholdClassifierCV(
+            make(), scoring="f1_macro", cv=StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed),
+        )
+
+    return {name + TUNED_SUFFIX: tuned(make) for name, make in make_peers(chinese, cache_dir).items()}
+
+
+# ------------------------------------------------------------------ regression peers --
+
+#: Peers for a numeric score (0-4 risk level, 0-24 interview score): the same features as
+#: the classifier peers with ridge regression, so a model that regresses a score is not
+#: compared only with classifiers that predict the most probable level.
+REGRESSION_PEER_NAMES = ("word-ridge", "word+char-ridge", "use-ridge")
+RIDGE_ALPHAS = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)
+
+
+class RidgePeer(RegressorMixin, BaseEstimator):
+    """A score peer: ``features`` (``"word"``, ``"word+char"`` or ``"use"``, as in the
+    classifier peers) + ridge regression, its alpha chosen from :data:`RIDGE_ALPHAS` by
+    efficient leave-one-out on the training data only (``RidgeCV``). Predictions are
+    clipped to the training scores' range."""
+
+    def __init__(self, features: str = "word", chinese: bool = False, cache_dir: str | None = CACHE):
+        self.features = features
+        self.chinese = chinese
+        self.cache_dir = cache_dir
+
+    def _vectors(self, X, fit: bool):
+        if self.features == "use":
+            return UsePeer(cache_dir=self.cache_dir)._vectors(list(X))
+        if fit:
+            self.vectorizer_ = word_features() if self.features == "word" else word_char_features(self.chinese)
+            return self.vectorizer_.fit_transform(_docs(X))
+        return self.vectorizer_.transform(_docs(X))
+
+    def fit(self, X, y):
+        from sklearn.linear_model import RidgeCV
+
+        if self.features not in ("word", "word+char", "use"):
+            raise ValueError(f"features must be 'word', 'word+char' or 'use', got {self.features!r}")
+        y = np.asarray(y, dtype=float)
+        self.model_ = RidgeCV(alphas=RIDGE_ALPHAS).fit(self._vectors(X, fit=True), y)
+        self.range_ = (float(y.min()), float(y.max()))
+        return self
+
+    def predict(self, X):
+        return np.clip(self.model_.predict(self._vectors(X, fit=False)), *self.range_)
+
+
+def make_regression_peers(chinese: bool = False, cache_dir: str | None = CACHE) -> dict[str, Callable[[], Any]]:
+    """Fresh, unfitted score peers by name (``REGRESSION_PEER_NAMES`` order)."""
+    return {
+        "word-ridge": lambda: RidgePeer("word", chinese, cache_dir),
+        "word+char-ridge": lambda: RidgePeer("word+char", chinese, cache_dir),
+        "use-ridge": lambda: RidgePeer("use", chinese, cache_dir),
     }
 
 
@@ -359,12 +440,15 @@ class OOF:
 def _labels_and_proba(model: Any, X: Sequence[Any]) -> tuple[np.ndarray | None, np.ndarray]:
     """A depscreen model's own labels (its ``predict``: a decision rule such as
     depscreen-default's tuned threshold, not always the most probable class) and its
-    probabilities, in one pass; ``(None, proba)`` for a peer, whose label is the most
+    probabilities, in one pass; a peer inside ``TunedThresholdClassifierCV``: its tuned
+    threshold's labels; ``(None, proba)`` for a plain peer, whose label is the most
     probable class."""
     own = getattr(model, "_forward", None)
     if callable(own):
         fw = own(list(X))
         return np.asarray(fw.predictions), np.asarray(fw.proba)
+    if hasattr(model, "best_threshold_"):  # TunedThresholdClassifierCV: its own threshold
+        return np.asarray(model.predict(X)), np.asarray(model.predict_proba(X))
     return None, np.asarray(model.predict_proba(X))
 
 
@@ -499,6 +583,40 @@ def set_header(title: str, res: dict[str, Any]) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- verdict --
+
+
+def holm(pvalues: Sequence[float]) -> list[float]:
+    """Holm's step-down adjustment of ``pvalues`` (one per comparison of a results file),
+    in the input order: the family-wise error stays at the nominal level however many
+    verdicts a file has. ``nan`` stays ``nan`` and does not count as a comparison."""
+    p = np.asarray(pvalues, dtype=float)
+    ok = np.flatnonzero(~np.isnan(p))
+    out = np.full(len(p), np.nan)
+    order = ok[np.argsort(p[ok], kind="stable")]
+    m = len(order)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        out[i] = running
+    return out.tolist()
+
+
+def add_holm(tests: Sequence[dict[str, Any]], key: str = "p_two_sided") -> int:
+    """Add ``"holm_p"`` (Holm-adjusted ``key`` across all of ``tests``) and
+    ``"comparisons"`` to every test dict in place; returns the number of comparisons."""
+    adjusted = holm([t.get(key, float("nan")) for t in tests])
+    n = int(sum(a == a for a in adjusted))
+    for t, a in zip(tests, adjusted):
+        t["holm_p"] = a
+        t["comparisons"] = n
+    return n
+
+
+def multiplicity_sentence(n: int, key: str = "two-sided p") -> str:
+    """The line every results file with more than one verdict carries."""
+    return (f"Multiplicity: this file makes {n} comparisons; the Holm column adjusts each {key} for all {n} "
+            "(family-wise error 5%). A verdict whose Holm-adjusted p is >= 0.05 may be one of the chance "
+            "findings expected among that many tests.")
 
 
 def strongest_peer(oof: OOF, name: str, higher: bool, peers: Sequence[str] = PEER_NAMES) -> str:

@@ -29,11 +29,20 @@ Data sets
 * ``interviews``: SYNTHETIC interviews (dual encoder over question + answer turns, 0-24
   score): a check of the software in the paper's own setting, not evidence about people.
 
-The default run (about 20 min on a quiet 2-core machine) has 5 seeds x 5 folds for the
-with / without comparison and the peers (C-SSRS peers on the first seed only: they cost
-about 30 s a fold on its long user documents), the t/b sweep on the Reddit bags and the
-variants (momentum donor, soft masking, ...) on its first 2 seeds. ``--full`` adds the
-C-SSRS sweep and the peers on every seed.
+The default run (about 30 min on a quiet 2-core machine) has 5 seeds x 5 folds for the
+with / without comparison and the peers (on every seed: with one seed, 5 folds, an exact
+sign test cannot go below p = 0.0625, so no verdict would be possible), the t/b sweep on
+the Reddit bags and the variants (momentum donor, soft masking, ...) on its first 2 seeds.
+``--full`` adds the C-SSRS sweep.
+
+On the score tasks (C-SSRS 0-4, interviews 0-24) the model regresses a score, so the peers
+include regressors of the same features (:func:`_peers.make_regression_peers`: word /
+word + char TF-IDF and USE-mean with ridge regression) beside the classifier peers, which
+predict the most probable level; the strongest of all six is the bar.
+
+Every verdict in the file (each metric against the donor, each headline metric against the
+strongest peer, on every data set) counts as one comparison; the tables carry the
+Holm-adjusted sign-test p across all of them (:func:`_peers.holm`).
 
 Embeddings: ``tfidf-svd`` (char + word TF-IDF, 128 SVD components), fitted once per
 data set on all its posts *without labels* (unsupervised, transductive; identical for
@@ -66,7 +75,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _datasets import LICENCE_NOTE  # noqa: E402
-from _peers import BOOTSTRAP, PEER_DESCRIPTION, PEER_NAMES, cross_val_oof, make_peers, sign_counts  # noqa: E402
+from _peers import (  # noqa: E402
+    BOOTSTRAP, PEER_DESCRIPTION, PEER_NAMES, REGRESSION_PEER_NAMES, add_holm, cross_val_oof, make_peers,
+    make_regression_peers, multiplicity_sentence, sign_counts,
+)
 from _record import RESULTS_DIR, RunRecord, start_record, write_results  # noqa: E402
 
 from depscreen.evaluate import DISCLAIMER  # noqa: E402
@@ -96,7 +108,7 @@ LMIL = dict(
 )
 
 DATASETS = {
-    "cssrs": dict(kind="score", title="Reddit C-SSRS 500 users, 0-4 score", short="C-SSRS, proxy", peer_seeds=1,
+    "cssrs": dict(kind="score", title="Reddit C-SSRS 500 users, 0-4 score", short="C-SSRS, proxy",
                   proxy="suicide-risk severity (Supportive..Attempt as 0..4), not depression"),
     "reddit-bags": dict(kind="bags", fmt="reddit-cleaned", positive=None, lang="en", variants=True,
                         title="constructed bags from Reddit depression posts (en)", short="constructed bags",
@@ -224,9 +236,34 @@ def prediction_metrics(y: np.ndarray, pred: np.ndarray, task: str) -> dict[str, 
     return {"f1": float(fm.values["f1"]), "f1_macro": float(fm.values["f1_macro"])}
 
 
+def run_score_peers(users, y, plans, chinese: bool, log, name: str) -> list[dict[str, Any]]:
+    """The ridge-regression peers of a score task on the folds of ``plans``: one row per
+    (peer, seed, fold) with RMSE and MAE, like the MIL arms."""
+    rows = []
+    t0 = time.perf_counter()
+    for seed, plan in plans:
+        for fold in plan.folds:
+            X_tr, X_te = [users[i] for i in fold.train], [users[i] for i in fold.test]
+            for m, make in make_regression_peers(chinese).items():
+                pred = make().fit(X_tr, y[fold.train]).predict(X_te)
+                rows.append({"seed": seed, "fold": fold.fold, "arm": f"peer:{m}", "t": 0, "b": 0,
+                             **prediction_metrics(y[fold.test], pred, "regression")})
+            log(f"  {name} score peers seed {seed} fold {fold.fold}: {time.perf_counter() - t0:.0f}s")
+    return rows
+
+
+def peer_names(res) -> list[str]:
+    """The peers that ran on a data set (classifiers, and regressors on score tasks)."""
+    names = list(PEER_NAMES)
+    if any(r["arm"] == f"peer:{REGRESSION_PEER_NAMES[0]}" for r in res["rows"]):
+        names += list(REGRESSION_PEER_NAMES)
+    return names
+
+
 def run_peers(users, y, task: str, plans, chinese: bool, log, name: str) -> list[dict[str, Any]]:
-    """The three peers on the folds of ``plans`` (one split plan per seed): one row per
-    (peer, seed, fold), with the same metrics as the MIL arms."""
+    """The three classifier peers on the folds of ``plans`` (one split plan per seed): one
+    row per (peer, seed, fold), with the same metrics as the MIL arms; their prediction is
+    the most probable level, so on a score task they are joined by :func:`run_score_peers`."""
     classes, yi = np.unique(y, return_inverse=True)
     folds = [[(f.train, f.test) for f in plan.folds] for _, plan in plans]
     t0 = time.perf_counter()
@@ -313,6 +350,8 @@ def run_dataset(name: str, seeds, args, log) -> dict[str, Any]:
                 f"{extra} more receivers in {time.perf_counter() - t0 - fit_s:.0f}s")
     n_peer = len(seeds) if args.full else min(len(seeds), spec.get("peer_seeds", len(seeds)))
     rows += run_peers(peer_users(users, dialogue), y, task, plans[:n_peer], spec.get("lang") == "zh", log, name)
+    if task == "regression":
+        rows += run_score_peers(peer_users(users, dialogue), y, plans[:n_peer], spec.get("lang") == "zh", log, name)
     res = {"name": name, "task": task, "info": info, "rows": rows, "embed_seconds": embed_s,
            "entropy_example": entropy_example, "n_posts": sum(len(u.posts) for u in users),
            "peer_seeds": [s for s, _ in plans[:n_peer]], "sweep_seeds": list(sweep_seeds)}
@@ -361,7 +400,7 @@ def tests(res, seeds) -> dict[str, Any]:
     peer_keys = [k for k in keys if k[0] in res["peer_seeds"]]
     for m in HEADLINE[res["task"]]:
         higher = m not in LOWER_BETTER
-        means = {p: np.mean(paired(rows, (f"peer:{p}", 0, 0), claim, m, peer_keys)[0]) for p in PEER_NAMES}
+        means = {p: np.mean(paired(rows, (f"peer:{p}", 0, 0), claim, m, peer_keys)[0]) for p in peer_names(res)}
         peer = (max if higher else min)(means, key=means.get)
         a, b = paired(rows, claim, (f"peer:{peer}", 0, 0), m, peer_keys)
         out["vs_peer"][m] = {**fold_test(a, b, higher), "peer": peer, "claim_mean": float(np.mean(a)),
@@ -384,21 +423,54 @@ def fmt(mean, std) -> str:
     return "n/a" if math.isnan(mean) else f"{mean:.3f} ± {std:.3f}"
 
 
-HOLDS = {"better": "holds", "worse": "**opposite**", "tie": "tie (no evidence)"}
+HOLDS = {"better": "holds", "worse": "**opposite**", "tie": "tie"}
+
+
+def split_evidence(t: dict[str, Any], higher: bool) -> str | None:
+    """For a tie: which of the two tests found a difference on its own (the verdict needs
+    both), e.g. ``"the sign test alone: worse in 19 of 25 folds, p = 0.015; the 95%
+    interval [-0.010, +0.050] includes 0"``; None when neither did (no evidence either way)."""
+    if t["verdict"] != "tie":
+        return None
+    lo, hi = t["ci95"]
+    f = t["folds"]
+    ci = "better" if (lo > 0 if higher else hi < 0) else ("worse" if (hi < 0 if higher else lo > 0) else None)
+    if t["sign_p"] < 0.05:
+        side = "better" if f["better"] > f["worse"] else "worse"
+        n = f["better"] + f["worse"] + f["equal"]
+        return (f"the sign test alone: {side} in {f[side]} of {n} folds, p = {t['sign_p']:.3f}; the 95% interval "
+                f"[{lo:+.3f}, {hi:+.3f}] includes 0")
+    if ci is not None:
+        return (f"the 95% interval alone: {ci} ([{lo:+.3f}, {hi:+.3f}]); the sign test p = {t['sign_p']:.3f} "
+                f"({f['better']} / {f['worse']} / {f['equal']} folds)")
+    return None
+
+
+def verdict_text(t: dict[str, Any], higher: bool, words: dict[str, str]) -> str:
+    """The table's verdict cell: the word, and for a tie the test that disagreed, if any."""
+    split = split_evidence(t, higher)
+    return words[t["verdict"]] + (f" (split evidence: {split})" if split else " (no evidence either way)"
+                                  if t["verdict"] == "tie" else "")
 
 
 def _test_cells(t: dict[str, Any]) -> str:
     f = t["folds"]
+    holm = t.get("holm_p")
     return (f"{t['diff']:+.3f} [{t['ci95'][0]:+.3f}, {t['ci95'][1]:+.3f}] | {f['better']} / {f['worse']} / "
-            f"{f['equal']} | {t['sign_p']:.3f}")
+            f"{f['equal']} | {t['sign_p']:.3f} | {'n/a' if holm is None else f'{holm:.3f}'}")
+
+
+def all_tests(results) -> list[dict[str, Any]]:
+    """Every verdict of the file (each is one comparison for the Holm adjustment)."""
+    return [t for res in results for which in ("vs_donor", "vs_peer") for t in res["tests"][which].values()]
 
 
 def main_table(res) -> list[str]:
     rows = res["rows"]
     model = DATASETS.get(res["name"], {}).get("model", "LMILAtt")
     out = [f"| metric | {model} (no MHIM) | {model} + MHIM (t={MAIN[0]}, b={MAIN[1]}) | difference [95% CI] | "
-           "folds better / worse / equal | sign-test p | paper's direction |",
-           "|---|---|---|---|---|---|---|"]
+           "folds better / worse / equal | sign-test p | Holm p | paper's direction |",
+           "|---|---|---|---|---|---|---|---|"]
     for m in metric_names(res):
         t = res["tests"]["vs_donor"].get(m)
         if t is None:
@@ -406,7 +478,7 @@ def main_table(res) -> list[str]:
         a, sa, _ = summarise(rows, "lmilatt", 0, 0, m)
         c, sc, _ = summarise(rows, "mhim", MAIN[0], MAIN[1], m)
         out.append(f"| {m} {'↓' if m in LOWER_BETTER else '↑'} | {fmt(a, sa)} | {fmt(c, sc)} | {_test_cells(t)} | "
-                   f"{HOLDS[t['verdict']]} |")
+                   f"{verdict_text(t, m not in LOWER_BETTER, HOLDS)} |")
     return out
 
 
@@ -416,17 +488,17 @@ def peer_table(res) -> list[str]:
     model = DATASETS.get(res["name"], {}).get("model", "LMILAtt")
     out = ["| model | " + " | ".join(f"{m} {'↓' if m in LOWER_BETTER else '↑'}" for m in metrics) + " |",
            "|---" * (len(metrics) + 1) + "|"]
-    arms = [(f"peer:{p}", p) for p in PEER_NAMES] + [("lmilatt", f"{model} (no MHIM)"),
+    arms = [(f"peer:{p}", p) for p in peer_names(res)] + [("lmilatt", f"{model} (no MHIM)"),
                                                     ("mhim", f"{model} + MHIM (claim)")]
     for arm, label in arms:
         t, b = (MAIN if arm == "mhim" else (0, 0))
         out.append(f"| {label} | " + " | ".join(fmt(*summarise(rows, arm, t, b, m, seeds)[:2]) for m in metrics) + " |")
     out += ["", "| metric | strongest peer | claim - peer [95% CI] | folds better / worse / equal | sign-test p | "
-            "verdict |", "|---|---|---|---|---|---|"]
+            "Holm p | verdict |", "|---|---|---|---|---|---|---|"]
     for m in metrics:
         t = res["tests"]["vs_peer"][m]
-        word = {"better": "win", "worse": "loss", "tie": "tie"}[t["verdict"]]
-        out.append(f"| {m} | {t['peer']} | {_test_cells(t)} | **{word}** |")
+        out.append(f"| {m} | {t['peer']} | {_test_cells(t)} | "
+                   f"{verdict_text(t, m not in LOWER_BETTER, {'better': '**win**', 'worse': '**loss**', 'tie': '**tie**'})} |")
     return out
 
 
@@ -492,7 +564,9 @@ def summary_lines(results) -> list[str]:
         for m, t in res["tests"]["vs_donor"].items():
             a, _, _ = summarise(res["rows"], "lmilatt", 0, 0, m)
             c, _, _ = summarise(res["rows"], "mhim", *MAIN, m)
-            groups[t["verdict"]].append(f"{m} {a:.3f} -> {c:.3f} ({t['diff']:+.4f})")
+            split = split_evidence(t, m not in LOWER_BETTER)
+            groups[t["verdict"]].append(f"{m} {a:.3f} -> {c:.3f} ({t['diff']:+.4f}"
+                                        + (f"; split evidence, {split}" if split else "") + ")")
         n = sum(len(v) for v in groups.values())
         if len(groups["better"]) == n:
             donor = f"the paper's direction holds for every metric ({n} of {n}): {', '.join(groups['better'])}"
@@ -500,20 +574,23 @@ def summary_lines(results) -> list[str]:
             parts = [f"holds for {len(groups['better'])} of {n} metrics"
                      + (f" ({', '.join(groups['better'])})" if groups["better"] else "")]
             if groups["tie"]:
-                parts.append(f"tie (no evidence either way) for {', '.join(groups['tie'])}")
+                parts.append(f"tie for {', '.join(groups['tie'])}")
             if groups["worse"]:
                 parts.append(f"**opposite** for {', '.join(groups['worse'])}")
             donor = "; ".join(parts)
         peers = []
         for m, t in res["tests"]["vs_peer"].items():
             word = {"better": "win", "worse": "loss", "tie": "tie"}[t["verdict"]]
-            peers.append(f"{m} {t['claim_mean']:.3f} vs {t['peer']} {t['peer_mean']:.3f}: **{word}**")
+            split = split_evidence(t, m not in LOWER_BETTER)
+            peers.append(f"{m} {t['claim_mean']:.3f} vs {t['peer']} {t['peer_mean']:.3f}: **{word}**"
+                         + (f" (split evidence: {split})" if split else ""))
         out.append(f"* **{res['name']}** ({spec['short']}): against its first phase, {donor}. "
                    f"Against the strongest peer ({_n_folds(res, 'vs_peer')} paired folds): {'; '.join(peers)}.")
     return out
 
 
 def render(results, seeds, args) -> str:
+    n_comparisons = add_holm(all_tests(results), key="sign_p")
     lines = [
         f"Seeds: {', '.join(map(str, seeds))} (each seed: its own stratified {CV}-fold split and model "
         f"seed; every arm shares both). Claim model, named before the run: {CLAIM}, r=2t, frozen donor, "
@@ -523,7 +600,9 @@ def render(results, seeds, args) -> str:
         "costs seconds on the shared 2-core CPU.",
         "LMILAtt settings (both arms): " + ", ".join(f"{k}={v}" for k, v in LMIL.items() if k != "embedder") + ".",
         f"Peers at full strength on the same folds: {PEER_DESCRIPTION}; a user is one document of their "
-        "posts joined; their predictions are the most probable level / class.",
+        "posts joined; their predictions are the most probable level / class. On the score tasks also the "
+        "same features with ridge regression (alpha by leave-one-out on the training folds; "
+        + ", ".join(REGRESSION_PEER_NAMES) + "), since the model regresses the score there.",
         "",
         "Paper 001 (Thai-Maywe, dual encoder, HAM-D): RMSE 0.54 -> 0.48, MAE 0.37 -> 0.33, attention "
         "entropy 2.158 -> 2.496, Recall@50% 0.52 -> 0.62 with MHIM. The target is that direction: lower "
@@ -533,7 +612,9 @@ def render(results, seeds, args) -> str:
         f"difference ({BOOTSTRAP:,} resamples), the sign test is exact and two-sided. A metric *holds* (or the "
         "claim *wins* against a peer) only when the interval excludes 0 in that direction and the sign test "
         "gives p < 0.05; *opposite* / *loss* the same the other way; anything else is a tie, and a tie is "
-        "neither a hold nor a win.",
+        "neither a hold nor a win. Where only one of the two tests finds a difference, the tie is marked "
+        "*split evidence* and says which test and which way; *no evidence either way* means neither did.",
+        multiplicity_sentence(n_comparisons, "sign-test p"),
         "",
         "## Summary",
         "",
@@ -548,8 +629,7 @@ def render(results, seeds, args) -> str:
         "",
     ]
     if not args.full:
-        lines += ["Not in this file (run with `--full`; no claim rests on them): the t/b sweep on C-SSRS, and the "
-                  "peers on C-SSRS seeds 14-17.", ""]
+        lines += ["Not in this file (run with `--full`; no claim rests on it): the t/b sweep on C-SSRS.", ""]
     for res in results:
         spec = DATASETS[res["name"]]
         lines += [f"## {spec['title']}", ""]
@@ -612,6 +692,9 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=str(RESULTS_DIR), help="folder for mhim.md / mhim.json")
     p.add_argument("--no-write", action="store_true")
     p.add_argument("--from-json", default=None, help="re-render the markdown from a saved mhim.json")
+    p.add_argument("--keep-from", default=None,
+                   help="a saved mhim.json: the data sets this run does not measure are taken from it, unchanged "
+                   "(its run record is kept beside this one), so one file holds every data set")
     args = p.parse_args(argv)
     args.sweep = set((args.sweep if args.sweep is not None
                       else ("cssrs,reddit-bags" if args.full else "reddit-bags")).split(",")) - {""}
@@ -647,6 +730,18 @@ def main(argv=None) -> int:
             record.extra["status"] = f"PARTIAL: {i + 1} of {len(names)} data sets done, run still going"
             write(Path(args.out), results, seeds, args, record)
     record.extra.pop("status", None)
+    if args.keep_from:
+        saved = json.loads(Path(args.keep_from).read_text())
+        kept = [r for r in saved["results"] if r["name"] not in names]
+        if kept:
+            run = saved["run"]
+            record.extra["kept_from_earlier_run"] = {
+                "datasets": [r["name"] for r in kept], "commit": run.get("commit"), "date_utc": run.get("date_utc"),
+                "command": run.get("command"), "seeds": saved.get("seeds"),
+                "note": "measured by that run, unchanged; re-rendered (tests, Holm column) by this one",
+            }
+            order = list(DATASETS)
+            results = sorted(results + kept, key=lambda r: order.index(r["name"]))
     record.finish()
     if not args.no_write:
         md, js = write(Path(args.out), results, seeds, args, record)

@@ -69,7 +69,32 @@ def test_every_listed_metric_enters_the_verdict():
     assert {"f1_macro", "attention_entropy_norm", "recall@10%"} <= set(res["tests"]["vs_donor"])
     line = mhim.summary_lines([res])[0]
     assert "holds for every metric" not in line  # F1 did not move: a tie, not a hold
-    assert "tie (no evidence either way) for f1 " in line and "holds for 5 of 7 metrics" in line
+    assert "tie for f1 " in line and "holds for 5 of 7 metrics" in line
+    assert "split evidence" not in line.split("tie for f1 ")[1].split(")")[0]  # equal in every fold: no evidence
+
+
+def test_a_tie_with_one_significant_test_is_marked_split_evidence():
+    # the claim's error is higher in 19 of 25 folds by a little, lower in 6 by a lot: the
+    # sign test says worse, the interval of the mean difference straddles 0
+    d = np.array([0.01] * 19 + [-0.05] * 6)
+    t = mhim.fold_test(list(d), [0.0] * 25, higher=False)
+    assert t["verdict"] == "tie" and t["sign_p"] < 0.05
+    note = mhim.split_evidence(t, higher=False)
+    assert note.startswith("the sign test alone: worse in 19 of 25 folds")
+    assert "split evidence" in mhim.verdict_text(t, False, mhim.HOLDS)
+    none = mhim.fold_test([0.0] * 25, [0.0] * 25, higher=False)
+    assert mhim.split_evidence(none, higher=False) is None
+    assert mhim.verdict_text(none, False, mhim.HOLDS) == "tie (no evidence either way)"
+
+
+def test_every_verdict_of_the_file_gets_a_holm_p():
+    results = [_result(_rows(f1_lift=0.02, entropy_lift=0.2)), _result(_rows(f1_lift=0.0, entropy_lift=0.0))]
+    tests = mhim.all_tests(results)
+    n = _peers.add_holm(tests, key="sign_p")
+    assert n == len(tests) == 2 * (7 + 2)
+    assert all(t["holm_p"] >= t["sign_p"] for t in tests)
+    table = "\n".join(mhim.main_table(results[0]))
+    assert "Holm p" in table
 
 
 def test_every_metric_line_only_when_all_hold():
@@ -109,6 +134,12 @@ def test_peers_run_on_the_claims_folds(monkeypatch):
     scores = np.asarray([float(i % 3) for i in range(30)])
     reg = mhim.run_peers(users, scores, "regression", plans[:1], False, lambda m: None, "t")
     assert {"rmse", "mae"} <= set(reg[0]) and all(r["rmse"] >= r["mae"] for r in reg)
+    # ... and ridge regressors of the same features, whose predictions are scores, not levels
+    ridge = mhim.run_score_peers(users, scores, plans[:1], False, lambda m: None, "t")
+    assert {r["arm"] for r in ridge} == {f"peer:{p}" for p in _peers.REGRESSION_PEER_NAMES}
+    assert len(ridge) == 3 * 5 and all(r["rmse"] >= r["mae"] for r in ridge)
+    res = {"name": "cssrs", "task": "regression", "rows": reg + ridge, "peer_seeds": [13]}
+    assert mhim.peer_names(res) == [*_peers.PEER_NAMES, *_peers.REGRESSION_PEER_NAMES]
 
 
 def test_interview_peers_read_each_answer_with_its_question():

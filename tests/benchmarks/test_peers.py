@@ -202,3 +202,24 @@ def test_peers_step_post_by_post_with_their_own_score(fake_use, name):
             score = stepper.advance([state], [[post]])[0]
             prefix = User(user.user_id, user.label, user.posts[:n])
             assert score == pytest.approx(peer.predict_proba([prefix])[0, 1], abs=1e-5)
+
+
+def test_holm_adjusts_in_input_order_and_skips_missing():
+    adjusted = _peers.holm([0.01, 0.04, 0.03, float("nan"), 0.5])
+    assert adjusted[:3] == pytest.approx([0.04, 0.09, 0.09])
+    assert adjusted[3] != adjusted[3] and adjusted[4] == pytest.approx(0.5)
+    tests = [{"p_two_sided": 0.01}, {"p_two_sided": 0.2}]
+    assert _peers.add_holm(tests) == 2 and tests[0]["holm_p"] == pytest.approx(0.02)
+    assert "2 comparisons" in _peers.multiplicity_sentence(2)
+
+
+def test_ridge_peer_regresses_a_score(fake_use):
+    from depscreen.corpus import Post, User
+
+    users = [User(str(i), float(i % 5), [Post(("sad " * (i % 5)) + f"day {i}")]) for i in range(40)]
+    y = np.asarray([u.label for u in users])
+    for name, make in _peers.make_regression_peers().items():
+        pred = make().fit(users[:30], y[:30]).predict(users[30:])
+        assert pred.shape == (10,) and pred.min() >= 0.0 and pred.max() <= 4.0
+        if name != "use-ridge":  # the word count of "sad" is the score
+            assert np.corrcoef(pred, y[30:])[0, 1] > 0.8
