@@ -40,10 +40,16 @@ _PARAM_HELP = (
 )
 _TASKS = ("binary", "multiclass", "ordinal", "regression")
 _POINT_HELP = (
-    "Operating point, chosen on the training data's out-of-fold scores: sensitivity=0.90 (catch at least 90 %% "
+    "Operating point, chosen on the training data's out-of-fold scores: sensitivity=0.90 (catch at least 90 percent "
     "of the training cases), specificity=0.95, threshold=0.3, f1_macro, or model (the model's own rule, the "
     "default). For ordered levels add @LEVEL: the cases are LEVEL or above, the score P(level >= LEVEL) "
     "(sensitivity=0.9@2). See docs/operating_points.md."
+)
+_EVAL_POINT_HELP = (
+    "Score every fold at this operating point, chosen on that fold's training part (its out-of-fold scores): "
+    "sensitivity=0.90, specificity=0.95, threshold=0.3, f1_macro or model (the default); @LEVEL for ordered "
+    "levels (sensitivity=0.9@2: level 2 or above). Sensitivity, specificity, PPV and NPV with 95 percent Wilson "
+    "intervals are reported either way."
 )
 
 
@@ -77,8 +83,10 @@ def _run_evaluation(
     dedup: bool,
     pos_label: Optional[str],
     progress: bool,
+    operating_point: Optional[str] = None,
 ) -> None:
     from ..evaluate.cv import compare as _compare
+    from ..population.operating_point import OperatingPoint
 
     with guard():
         if not models:
@@ -86,6 +94,8 @@ def _run_evaluation(
         if task is not None and task not in _TASKS:
             raise CliError(f"--task must be one of {', '.join(_TASKS)}, got '{task}'")
         _check_models(models)
+        if operating_point is not None:
+            operating_point = OperatingPoint.parse(operating_point)
         if len(set(models)) != len(models):
             raise CliError(f"--model repeated: {', '.join(models)}")
         per_model = parse_params(params, models)
@@ -101,13 +111,18 @@ def _run_evaluation(
             progress=progress,
             params={m: p for m, p in per_model.items() if p},
             pos_label=_match_label(pos_label, corpus),
+            operating_point=operating_point,
         )
     first = comp.results[0]
     say(first.dedup.summary() if first.dedup else "deduplication: off")
     for note in first.split.notes:
         console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
     stdout_console().print(comp.to_rich())
-    from ..evaluate.report import degenerate_warnings
+    from ..evaluate.report import degenerate_warnings, screening_markdown, screening_rich
+
+    screening = screening_rich(comp.results)
+    if screening is not None:
+        stdout_console().print(screening)
 
     warned = {model: message for model, message in degenerate_warnings(comp.results)}
     for r in comp.results:
@@ -121,6 +136,7 @@ def _run_evaluation(
         payload["command"] = {
             "data": str(data), "models": models, "cv": cv, "repeats": repeats, "seed": seed,
             "task": task, "params": params, "dedup": dedup,
+            "operating_point": None if operating_point is None else str(operating_point),
         }
         write_json(json_out, payload)
     if html:
@@ -128,7 +144,9 @@ def _run_evaluation(
         say(f"wrote {html}")
     if markdown:
         markdown.parent.mkdir(parents=True, exist_ok=True)
-        markdown.write_text(f"> {DISCLAIMER}\n\n{comp.to_markdown()}\n", encoding="utf-8")
+        rates = screening_markdown(comp.results)
+        markdown.write_text(f"> {DISCLAIMER}\n\n{comp.to_markdown()}\n" + (f"\n{rates}\n" if rates else ""),
+                            encoding="utf-8")
         say(f"wrote {markdown}")
     disclaimer()
 
@@ -148,9 +166,14 @@ def evaluate(
     dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Remove exact-duplicate texts before splitting."),
     pos_label: Optional[str] = typer.Option(None, "--pos-label", help="Positive class of a binary task."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    operating_point: Optional[str] = typer.Option(
+        None, "--operating-point", metavar="POINT",
+        help=_EVAL_POINT_HELP),
 ) -> None:
-    """Cross-validate models (stratified, user-level, deduplicated) and report mean ± std."""
-    _run_evaluation(model, data, cv, repeats, seed, json_out, html, markdown, task, param, dedup, pos_label, progress)
+    """Cross-validate models (stratified, user-level, deduplicated) and report mean ± std,
+    with sensitivity, specificity, PPV and NPV (95 % Wilson intervals) at the operating point."""
+    _run_evaluation(model, data, cv, repeats, seed, json_out, html, markdown, task, param, dedup, pos_label, progress,
+                    operating_point)
 
 
 @app.command()
@@ -168,11 +191,15 @@ def compare(
     dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Remove exact-duplicate texts before splitting."),
     pos_label: Optional[str] = typer.Option(None, "--pos-label", help="Positive class of a binary task."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+    operating_point: Optional[str] = typer.Option(
+        None, "--operating-point", metavar="POINT",
+        help=_EVAL_POINT_HELP),
 ) -> None:
     """Compare several models on the same folds (same as `evaluate` with repeated --model)."""
     if len(model) < 2:
         fail("compare needs at least two --model options (use `evaluate` for one)")
-    _run_evaluation(model, data, cv, repeats, seed, json_out, html, markdown, task, param, dedup, pos_label, progress)
+    _run_evaluation(model, data, cv, repeats, seed, json_out, html, markdown, task, param, dedup, pos_label, progress,
+                    operating_point)
 
 
 @app.command()

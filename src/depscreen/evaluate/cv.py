@@ -44,7 +44,10 @@ from .metrics import (
     MetricSummary,
     check_task,
     compute_metrics,
+    confusion_counts,
     positive_label,
+    screening_rates,
+    screening_values,
     sum_confusion,
     summarize,
     _jsonable_labels,
@@ -111,6 +114,7 @@ class CVResult:
     notes: list[str] = field(default_factory=list)
     created: str = ""
     machine: dict[str, Any] = field(default_factory=dict)
+    operating_point: str | None = None
 
     # -- access ---------------------------------------------------------------------
     @property
@@ -152,6 +156,19 @@ class CVResult:
         return sum_confusion([f.metrics for f in self.folds])
 
     @property
+    def screening(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """Sensitivity, specificity, PPV and NPV per group ("class 1", "level >= 2"),
+        on the counts pooled over every test fold, each with its 95 % Wilson interval
+        (:func:`~depscreen.evaluate.metrics.screening_rates`)."""
+        pooled: dict[str, dict[str, int]] = {}
+        for f in self.folds:
+            for name, counts in f.metrics.screening.items():
+                acc = pooled.setdefault(name, {"tp": 0, "fp": 0, "fn": 0, "tn": 0})
+                for k, v in counts.items():
+                    acc[k] = acc.get(k, 0) + int(v)
+        return {name: screening_rates(c, repeats=self.split.repeats) for name, c in pooled.items()}
+
+    @property
     def timings(self) -> dict[str, float]:
         fit = [f.fit_seconds for f in self.folds]
         pred = [f.predict_seconds for f in self.folds]
@@ -184,6 +201,12 @@ class CVResult:
             "metrics": {k: v.to_dict() for k, v in self.summary.items()},
             "confusion_matrix": self.confusion,
             "single_class_folds": self.single_class_folds,
+            "operating_point": self.operating_point or "model",
+            "screening": {
+                "at": self.operating_point or "the model's own decision rule",
+                "interval": "95 % Wilson score interval on the counts pooled over the test folds",
+                "groups": self.screening,
+            },
             "timings": timings,
             "folds": [f.to_dict() for f in self.folds],
             "notes": list(self.notes),
@@ -402,9 +425,27 @@ def _machine() -> dict[str, Any]:
     }
 
 
-def _run(name: str, proto: Any, prep: _Prepared, advance) -> CVResult:
+def _fold_point(name: str, est: Any, operating_point: Any, notes: list[str]) -> Any:
+    """The operating point chosen on the fold model's own out-of-fold training scores,
+    or None (no point asked, or a model that keeps no such scores: noted once)."""
+    if operating_point is None:
+        return None
+    from ..population.operating_point import OperatingPoint, choose_for_model
+
+    point = OperatingPoint.parse(operating_point)
+    if getattr(est, "oof_", None) is None and point.kind != "threshold":
+        note = (f"operating point {point} not applied to {name}: the model keeps no out-of-fold scores; "
+                "its own decision rule is used")
+        if note not in notes:
+            notes.append(note)
+        return None
+    return choose_for_model(point, est)
+
+
+def _run(name: str, proto: Any, prep: _Prepared, advance, operating_point: Any = None) -> CVResult:
     _check_level(name, proto, prep.corpus)
     folds: list[FoldResult] = []
+    point_notes: list[str] = []
     for fold in prep.plan.folds:
         est = clone(proto)
         X_tr = [prep.X[i] for i in fold.train]
@@ -417,11 +458,21 @@ def _run(name: str, proto: Any, prep: _Prepared, advance) -> CVResult:
         wants_posts = can_explain(est, X_te)  # attention models: entropy, Recall@k
         out = forward(est, X_te, explain=wants_posts)  # one pass: labels, proba, explanations
         y_pred = list(out.predictions)
+        point = _fold_point(name, est, operating_point, point_notes) if prep.task != "regression" else None
+        if point is not None:  # chosen on this fold's training part only
+            model_classes = [c.item() if isinstance(c, np.generic) else c for c in est.classes_]
+            flagged = point.flag(out.proba, model_classes)
+            y_pred = list(point.decide(out.proba, out.predictions, model_classes))
         proba = _aligned_proba(est, out.proba, prep.classes) if prep.task != "regression" else None
         pred_s = time.perf_counter() - t0
         fm = compute_metrics(
             y_te.tolist(), y_pred, proba=proba, classes=prep.classes, task=prep.task, pos_label=prep.pos_label
         )
+        if point is not None:
+            counts = confusion_counts(np.isin(y_te, point.cases), flagged)
+            fm.screening = {point.cases_text: counts}
+            fm.values.update(screening_values(counts))
+            fm.values["point_threshold"] = point.threshold
         if wants_posts:
             fm.values.update(fold_explainability(est, X_te, out.explanations))
         folds.append(
@@ -445,9 +496,10 @@ def _run(name: str, proto: Any, prep: _Prepared, advance) -> CVResult:
         summary=summary,
         dedup=prep.dedup,
         corpus=prep.info,
-        notes=list(prep.plan.notes) + notes,
+        notes=list(prep.plan.notes) + notes + point_notes,
         created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         machine=_machine(),
+        operating_point=None if operating_point is None or point_notes else str(operating_point),
     )
 
 
@@ -463,6 +515,7 @@ def cross_validate(
     progress: bool = True,
     params: Mapping[str, Any] | None = None,
     pos_label: Any = None,
+    operating_point: Any = None,
 ) -> CVResult:
     """Cross-validate ``model`` on ``corpus`` and return every metric as mean ± std.
 
@@ -478,12 +531,22 @@ def cross_validate(
     progress : show a progress bar over folds (on stderr).
     params : keyword parameters for the model (``set_params`` on an estimator).
     pos_label : positive class of a binary task (default 1 / the last sorted label).
+    operating_point : an operating point (``"sensitivity=0.9"``, ``"specificity=0.95@2"``;
+        :mod:`depscreen.population.operating_point`) chosen in every fold on that fold's
+        model's out-of-fold training scores and applied to its test part; the labels
+        and the screening rates (sensitivity, specificity, PPV, NPV, pooled with 95 %
+        intervals in :attr:`CVResult.screening`) are those at the point. None: the
+        model's own decision rule.
     """
+    if operating_point is not None:
+        from ..population.operating_point import OperatingPoint
+
+        operating_point = OperatingPoint.parse(operating_point)
     prep = _prepare(corpus, cv=cv, repeats=repeats, seed=seed, task=task, dedup=dedup, pos_label=pos_label)
     name, proto = _resolve(model, params)
     _check_level(name, proto, prep.corpus)
     with _progress(progress, len(prep.plan.folds), name) as advance:
-        return _run(name, proto, prep, advance)
+        return _run(name, proto, prep, advance, operating_point)
 
 
 def compare(
@@ -498,12 +561,14 @@ def compare(
     progress: bool = True,
     params: Mapping[str, Mapping[str, Any]] | None = None,
     pos_label: Any = None,
+    operating_point: Any = None,
 ) -> Comparison:
     """Cross-validate several models on the same deduplicated corpus and the same folds.
 
     ``params`` maps a model's label (its registry name unless given as a pair) to its
     keyword parameters. Labels must be unique: pass ``(label, model)`` pairs to tell two
-    configurations of one model apart.
+    configurations of one model apart. ``operating_point`` as in :func:`cross_validate`
+    (every model at the same point, each chosen on its own out-of-fold scores).
 
     >>> from depscreen.corpus import PostCorpus, PostRecord
     >>> texts = [f"sad tired alone {i}" for i in range(20)] + [f"fun game today {i}" for i in range(20)]
@@ -514,6 +579,10 @@ def compare(
     """
     if not models:
         raise ValueError("compare needs at least one model")
+    if operating_point is not None:
+        from ..population.operating_point import OperatingPoint
+
+        operating_point = OperatingPoint.parse(operating_point)
     params = dict(params or {})
     resolved: list[tuple[str, Any]] = []
     for spec in models:
@@ -532,7 +601,7 @@ def compare(
     results = []
     with _progress(progress, len(prep.plan.folds) * len(resolved), "cross-validating") as advance:
         for name, proto in resolved:
-            results.append(_run(name, proto, prep, advance))
+            results.append(_run(name, proto, prep, advance, operating_point))
     return Comparison(results)
 
 

@@ -3,7 +3,9 @@
 Tasks
 -----
 ``binary``      accuracy, precision / recall / F1 of the positive class, macro P / R / F1,
-                ROC-AUC, PR-AUC (average precision), confusion matrix.
+                ROC-AUC, PR-AUC (average precision), confusion matrix; and the screening
+                rates of the positive class: sensitivity (= recall), specificity, PPV
+                (= precision) and NPV.
 ``multiclass``  accuracy, macro and weighted P / R / F1, one-vs-rest ROC-AUC and PR-AUC
                 (macro over the classes where they are defined), confusion matrix.
 ``ordinal``     everything of ``multiclass`` plus MAE / RMSE of the predicted labels, MAE /
@@ -13,6 +15,12 @@ Tasks
 A metric that is undefined on a fold -- ROC-AUC when the fold's true labels hold a single
 class, recall of a class that is absent from the truth -- is ``NaN`` with a note saying
 why; :func:`summarize` leaves NaN out of the mean and reports how many folds it left out.
+Screening rates (:func:`screening_rates`) are also kept as counts per fold
+(``FoldMetrics.screening``: true / false positives and negatives of "the positive
+class", or of "level k or above" for each level k of an ordinal task, or of the group an
+operating point names), so that a cross-validation can pool them over its test folds and
+give each rate a 95 % Wilson score interval (:func:`proportion_interval`).
+
 Precision of a class the model never predicts is 0 (scikit-learn's ``zero_division=0``):
 predicting a single class is a failure to score, not an undefined quantity, and the
 number of such folds is counted separately (``single_class_prediction``).
@@ -91,6 +99,7 @@ class FoldMetrics:
     labels: list[Any] | None = None
     notes: list[str] = field(default_factory=list)
     single_class_prediction: bool = False
+    screening: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +108,7 @@ class FoldMetrics:
             "labels": _jsonable_labels(self.labels),
             "notes": list(self.notes),
             "single_class_prediction": self.single_class_prediction,
+            "screening": {k: dict(v) for k, v in self.screening.items()},
         }
 
 
@@ -217,7 +227,85 @@ def compute_metrics(
     single = constant_predictions(y_true, y_pred, items="item of the fold")
     if single:
         notes.append(f"the model {single}")
-    return FoldMetrics(values, cm, classes, notes, bool(single))
+    groups = screening_groups(y_true, y_pred, classes, task, pos_label)
+    screening = {name: confusion_counts(cases, flagged) for name, (cases, flagged) in groups.items()}
+    if task == "binary":
+        values.update(screening_values(next(iter(screening.values()))))
+    return FoldMetrics(values, cm, classes, notes, bool(single), screening)
+
+# ------------------------------------------------------------------- screening rates
+#: The screening rates, each as (numerator, denominator) of the 2 x 2 counts.
+SCREENING_RATES = {
+    "sensitivity": ("tp", ("tp", "fn")),
+    "specificity": ("tn", ("tn", "fp")),
+    "ppv": ("tp", ("tp", "fp")),
+    "npv": ("tn", ("tn", "fn")),
+}
+
+
+def screening_groups(
+    y_true: Sequence[Any], y_pred: Sequence[Any], classes: Sequence[Any], task: str, pos_label: Any = None,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The case / flagged pairs whose screening rates a fold reports, by the predicted
+    labels: the positive class for a binary task, ``level >= k`` for every level but the
+    lowest of an ordinal task; none for nominal classes or regression."""
+    t = np.asarray(list(y_true), dtype=object)
+    p = np.asarray(list(y_pred), dtype=object)
+    if task == "binary":
+        pos = positive_label(list(classes)) if pos_label is None else pos_label
+        return {f"class {pos}": (t == pos, p == pos)}
+    if task == "ordinal":
+        tf, pf = t.astype(float), p.astype(float)
+        return {f"level >= {c}": (tf >= float(c), pf >= float(c)) for c in list(classes)[1:]}
+    return {}
+
+
+def confusion_counts(cases: Sequence[bool], flagged: Sequence[bool]) -> dict[str, int]:
+    """True / false positives and negatives of ``flagged`` against ``cases``."""
+    cases = np.asarray(cases, dtype=bool)
+    flagged = np.asarray(flagged, dtype=bool)
+    return {"tp": int(np.sum(cases & flagged)), "fp": int(np.sum(~cases & flagged)),
+            "fn": int(np.sum(cases & ~flagged)), "tn": int(np.sum(~cases & ~flagged))}
+
+
+def screening_values(counts: dict[str, int]) -> dict[str, float]:
+    """Sensitivity, specificity, PPV and NPV of one fold's counts (NaN where a
+    denominator is 0)."""
+    out = {}
+    for name, (num, den) in SCREENING_RATES.items():
+        n = sum(counts[d] for d in den)
+        out[name] = counts[num] / n if n else math.nan
+    return out
+
+
+def proportion_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """The Wilson score interval of a proportion ``k / n`` (scipy's
+    ``binomtest(k, n).proportion_ci(method="wilson")``): unlike the normal
+    approximation it stays inside [0, 1] and keeps its coverage near 0 and 1, where
+    sensitivities and specificities live. ``(nan, nan)`` when ``n`` is 0."""
+    from scipy.stats import binomtest
+
+    if n <= 0:
+        return math.nan, math.nan
+    ci = binomtest(int(k), int(n)).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def screening_rates(counts: dict[str, int], *, repeats: int = 1, confidence: float = 0.95) -> dict[str, dict[str, Any]]:
+    """Each screening rate of ``counts`` pooled over test folds, with its Wilson interval.
+
+    ``repeats`` is how many times each item was tested (repeated k-fold): the value is the
+    pooled proportion, and the interval is computed on the counts per repetition
+    (``k / repeats`` rounded, ``n / repeats``), since repeating the folds adds no new items.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for name, (num, den) in SCREENING_RATES.items():
+        k = counts.get(num, 0)
+        n = sum(counts.get(d, 0) for d in den)
+        lo, hi = proportion_interval(round(k / repeats), n // repeats, confidence) if n else (math.nan, math.nan)
+        out[name] = {"value": _json_float(k / n if n else math.nan), "low": _json_float(lo),
+                     "high": _json_float(hi), "k": int(k), "n": int(n)}
+    return out
 
 
 def _qwk(y_true, y_pred, classes) -> float:

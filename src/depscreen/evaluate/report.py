@@ -152,6 +152,54 @@ def rich_table(results: Sequence["CVResult"], metrics: Sequence[str] | None = No
     )
 
 
+_RATES = ("sensitivity", "specificity", "ppv", "npv")
+_RATE_NAMES = ("sensitivity", "specificity", "PPV", "NPV")
+
+
+def screening_rows(results: Sequence["CVResult"], digits: int = 3) -> list[list[str]]:
+    """One row per model and case group: model, group, the point, then sensitivity,
+    specificity, PPV and NPV as ``value [low, high]`` (pooled over the test folds, 95 %
+    Wilson interval; :attr:`CVResult.screening <depscreen.evaluate.cv.CVResult.screening>`)."""
+    rows = []
+    for r in results:
+        at = r.operating_point or "model's rule"
+        for group, rates in r.screening.items():
+            cells = []
+            for name in _RATES:
+                v = rates[name]
+                if v["value"] is None:
+                    cells.append("n/a")
+                else:
+                    cells.append(f"{v['value']:.{digits}f} [{v['low']:.{digits}f}, {v['high']:.{digits}f}]")
+            rows.append([r.model, group, at, *cells])
+    return rows
+
+
+_SCREENING_HEAD = ["model", "cases", "operating point", *_RATE_NAMES]
+_SCREENING_CAPTION = "pooled over the test folds; [95 % Wilson score interval]"
+
+
+def screening_markdown(results: Sequence["CVResult"], digits: int = 3) -> str:
+    """:func:`screening_rows` as a markdown table ('' when no model has any)."""
+    rows = screening_rows(results, digits)
+    if not rows:
+        return ""
+    lines = ["| " + " | ".join(_SCREENING_HEAD) + " |", "|" + "|".join("---" for _ in _SCREENING_HEAD) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + f"\n\n{_SCREENING_CAPTION}"
+
+
+def screening_rich(results: Sequence["CVResult"], digits: int = 3):
+    """:func:`screening_rows` as a terminal table (None when no model has any)."""
+    from .fit_table import FitTable
+
+    rows = screening_rows(results, digits)
+    if not rows:
+        return None
+    return FitTable(_SCREENING_HEAD, rows, key_columns=2, title="screening rates at the operating point",
+                    caption=_SCREENING_CAPTION)
+
+
 def _best(results, metric: str) -> str | None:
     vals = [(r.summary[metric].mean, r.model) for r in results if not math.isnan(r.summary[metric].mean)]
     if len(vals) < 2:
@@ -264,6 +312,17 @@ def html_report(
         f"<div class='scroll'>{_html_table(results, cols)}</div>",
         f"<img alt='metric means with error bars' src='data:image/png;base64,{metric_chart(results, cols)}'>",
     ]
+    screening = screening_rows(results)
+    if screening:
+        head = "".join(f"<th>{e(c)}</th>" for c in _SCREENING_HEAD)
+        body = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in screening)
+        parts += [
+            "<h2>Screening rates at the operating point</h2>",
+            f"<p><small>{e(_SCREENING_CAPTION)}. Sensitivity: share of the cases flagged; specificity: share "
+            "of the others not flagged; PPV / NPV: share of the flagged / unflagged items that are cases / not. "
+            "PPV and NPV depend on the share of cases in this corpus.</small></p>",
+            f"<div class='scroll'><table><tr>{head}</tr>{body}</table></div>",
+        ]
     cm = confusion_chart(results)
     if cm:
         parts += [
