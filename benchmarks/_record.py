@@ -223,6 +223,22 @@ def start_record(seeds: Iterable[int] = (), argv: Iterable[str] | None = None, *
     )
 
 
+def rerender_record(saved_run: dict[str, Any], argv: Iterable[str] | None = None) -> RunRecord:
+    """The record of a results file re-rendered from its saved JSON: the measurements keep
+    their own run record (commit, date, command, seeds, machine, load), and
+    ``extra["rendered"]`` says which commit's tables and tests were applied to them, when
+    and by which command. For changes to how a file reports (a new column, a corrected
+    sentence), never to what it measures."""
+    fields = {k: v for k, v in saved_run.items() if k in RunRecord.__dataclass_fields__ and not k.startswith("_")}
+    record = RunRecord(**fields)
+    git = git_state()
+    record.extra = {**dict(record.extra or {}), "rendered": {
+        "commit": git["commit"], "dirty": git["dirty"], "date_utc": _now(), "command": command_line(argv),
+        "note": "tables and tests re-rendered by this commit from the saved measurements of the run above",
+    }}
+    return record
+
+
 def run_record(seeds: Iterable[int] = (), argv: Iterable[str] | None = None, **extra: Any) -> dict[str, Any]:
     """The record as a plain dict (start and end at once: for short scripts)."""
     return start_record(seeds, argv, **extra).finish().to_dict()

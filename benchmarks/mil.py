@@ -47,6 +47,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -57,9 +58,10 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _datasets import LICENCE_NOTE, load_benchmark_corpus  # noqa: E402
 from _peers import (  # noqa: E402
-    CACHE, PEER_DESCRIPTION, PEER_NAMES, UsePeer, cross_val_oof, make_peers, seeded_folds, verdict,
+    CACHE, PEER_DESCRIPTION, PEER_NAMES, UsePeer, add_holm, cross_val_oof, make_peers, multiplicity_sentence,
+    seeded_folds, verdict,
 )
-from _record import RESULTS_DIR, start_record, write_results  # noqa: E402
+from _record import RESULTS_DIR, rerender_record, start_record, write_results  # noqa: E402
 
 from depscreen import DISCLAIMER  # noqa: E402
 
@@ -258,6 +260,14 @@ def _stratified_sample(corpus, n: int):
     return corpus.subset(sorted(keep.tolist()))
 
 
+POOL_DESCRIPTIONS = {
+    "reddit-en": "Reddit depression posts (en), positive = is_depression 1",
+    "weibo-sadness": "Weibo posts (zh), positive = sadness (proxy: low mood, not depression); negatives = every "
+                     "other emotion incl. none",
+    "id-ideation": "Indonesian tweets, positive = suicidal ideation (proxy, not depression)",
+}
+
+
 def post_pools(names) -> dict[str, tuple[Any, Any, str, bool]]:
     """Post-level sets the bags are assembled from: (posts, positive label, text, Chinese)."""
     from depscreen.corpus import PostCorpus
@@ -266,16 +276,13 @@ def post_pools(names) -> dict[str, tuple[Any, Any, str, bool]]:
     out = {}
     for name in names:
         if name == "reddit-en":
-            out[name] = (read_source(None, "reddit-cleaned"), 1,
-                         "Reddit depression posts (en), positive = is_depression 1", False)
+            out[name] = (read_source(None, "reddit-cleaned"), 1, POOL_DESCRIPTIONS[name], False)
         elif name == "weibo-sadness":
             posts = PostCorpus(list(read_source(None, "nlpcc")) + list(read_source(None, "simplifyweibo")),
                                name="weibo nlpcc + simplifyweibo")
-            out[name] = (posts, "sadness", "Weibo posts (zh), positive = sadness (proxy: low mood, not "
-                         "depression); negatives = every other emotion incl. none", True)
+            out[name] = (posts, "sadness", POOL_DESCRIPTIONS[name], True)
         elif name == "id-ideation":
-            out[name] = (read_source(None, "id-suicide"), 1,
-                         "Indonesian tweets, positive = suicidal ideation (proxy, not depression)", False)
+            out[name] = (read_source(None, "id-suicide"), 1, POOL_DESCRIPTIONS[name], False)
         else:
             raise ValueError(f"unknown pool {name!r}")
     return out
@@ -380,15 +387,24 @@ def _arrow(higher: bool) -> str:
     return "↑" if higher else "↓"
 
 
+def all_tests(sections: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every verdict of the file, in table order (each is one comparison for Holm)."""
+    tests = [sections[name]["tests"][k] for name in USER_SETS if name in sections
+             for k, _ in sections[name]["heads"]]
+    return tests + [row["test"] for row in (sections.get("bags") or {}).get("rows", [])]
+
+
 def render(sections: dict[str, Any], args) -> str:
+    n_comparisons = add_holm(all_tests(sections))
     lines = ["## Summary", "",
              f"The claim model is `{CLAIM}` (named before the run). Verdict: paired bootstrap over users of the "
              "pooled out-of-fold predictions against the strongest of the three peers on the same folds "
              "(2,000 resamples; win / loss only when the 95% interval excludes 0; a tie is not a win). The "
              "columns give mean ± std over folds; the difference is the metric on the pooled out-of-fold "
-             "predictions (mean over repeats), so it can differ from the difference of the fold means.", "",
-             f"| data | metric | {CLAIM} | strongest peer | its value | diff [95% CI] | verdict | target |",
-             "|---|---|---|---|---|---|---|---|"]
+             "predictions (mean over repeats), so it can differ from the difference of the fold means.",
+             "", multiplicity_sentence(n_comparisons, "bootstrap p"), "",
+             f"| data | metric | {CLAIM} | strongest peer | its value | diff [95% CI] | p | Holm p | verdict | target |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for name in USER_SETS:
         sec = sections.get(name)
         if not sec:
@@ -402,14 +418,14 @@ def render(sections: dict[str, Any], args) -> str:
                           + ("met" if t["target_met"] else f"missed ({t['target_gap']:+.3f})"))
             lines.append(f"| {label} | {k} {_arrow(higher)} | {_fmt(sec['oof'], CLAIM, k)} | {t['peer']} | "
                          f"{_fmt(sec['oof'], t['peer'], k)} | {t['diff']:+.3f} [{t['ci95'][0]:+.3f}, "
-                         f"{t['ci95'][1]:+.3f}] | **{t['verdict']}** | {target} |")
+                         f"{t['ci95'][1]:+.3f}] | {_p_cells(t)} | **{t['verdict']}** | {target} |")
     bags = sections.get("bags")
     for row in bags["rows"] if bags else []:
         t = row["test"]
         proxy = " (proxy)" if row["data"] != "reddit-en" else ""
         lines.append(f"| constructed bags{proxy}: {row['data']}, share {row['share']:g} | f1_macro ↑ | "
                      f"{_fmt(row['oof'], CLAIM, 'f1_macro')} | {t['peer']} | {_fmt(row['oof'], t['peer'], 'f1_macro')} | "
-                     f"{t['diff']:+.3f} [{t['ci95'][0]:+.3f}, {t['ci95'][1]:+.3f}] | **{t['verdict']}** | — |")
+                     f"{t['diff']:+.3f} [{t['ci95'][0]:+.3f}, {t['ci95'][1]:+.3f}] | {_p_cells(t)} | **{t['verdict']}** | — |")
     lines += ["", "Constructed bags are users assembled by the script from real posts (the users are "
               "synthetic, the posts are not); Weibo sadness and Indonesian ideation labels are proxies, "
               "C-SSRS is suicide-risk severity.", ""]
@@ -461,7 +477,8 @@ def render(sections: dict[str, Any], args) -> str:
                 t = row["test"]
                 lo, hi = t["ci95"]
                 lines.append(f"- share {row['share']:g}: {CLAIM} vs {t['peer']} (strongest peer), macro-F1 difference "
-                             f"{t['diff']:+.3f} [{lo:+.3f}, {hi:+.3f}], bootstrap p = {t['p_two_sided']:.3f}: "
+                             f"{t['diff']:+.3f} [{lo:+.3f}, {hi:+.3f}], bootstrap p = {t['p_two_sided']:.3f} "
+                             f"(Holm-adjusted over the file's {t['comparisons']} comparisons: {t['holm_p']:.3f}): "
                              f"**{t['verdict']}**")
             lines.append("")
 
@@ -499,6 +516,10 @@ def render(sections: dict[str, Any], args) -> str:
     return "\n".join(lines)
 
 
+def _p_cells(t: dict[str, Any]) -> str:
+    return f"{t['p_two_sided']:.3f} | {t['holm_p']:.3f}"
+
+
 def _recall(oof, model: str, k: str) -> str:
     pf = oof.per_fold[model]
     if f"recall@{k}" not in pf:
@@ -520,8 +541,48 @@ def _sentence(t: dict[str, Any], metric: str, oof) -> str:
     return (f"{CLAIM} vs {t['peer']} (the strongest peer) on {metric}: per fold {CLAIM} "
             + ", ".join(f"{v:.3f}" for v in oof.per_fold[CLAIM][metric]) + f"; {t['peer']} "
             + ", ".join(f"{v:.3f}" for v in oof.per_fold[t["peer"]][metric])
-            + f". Difference {t['diff']:+.4f}, 95% CI [{lo:+.4f}, {hi:+.4f}], bootstrap p = {t['p_two_sided']:.3f}; "
+            + f". Difference {t['diff']:+.4f}, 95% CI [{lo:+.4f}, {hi:+.4f}], bootstrap p = {t['p_two_sided']:.3f} "
+            f"(Holm-adjusted over the file's {t['comparisons']} comparisons: {t['holm_p']:.3f}); "
             f"folds better / worse / equal: {f['better']} / {f['worse']} / {f['equal']}. Verdict: **{t['verdict']}**.")
+
+
+class _SavedOOF:
+    """The per-fold numbers of one table as saved in mil.json, with the ``per_fold`` /
+    ``mean`` / ``std`` / ``seconds`` the renderer reads from an :class:`_peers.OOF`."""
+
+    def __init__(self, models: dict[str, Any]):
+        self.per_fold = {m: s["per_fold"] for m, s in models.items()}
+        self.seconds = {m: s["seconds_fit_predict_total"] for m, s in models.items()}
+        self._summaries = models
+
+    def mean(self, model: str, metric: str) -> float:
+        return float(np.nanmean(self.per_fold[model][metric]))
+
+    def std(self, model: str, metric: str) -> float:
+        v = self.per_fold[model][metric]
+        return float(np.nanstd(v, ddof=1)) if len(v) > 1 else 0.0
+
+    def summary(self, model: str) -> dict[str, Any]:
+        return self._summaries[model]
+
+
+def sections_from_json(saved: dict[str, Any]) -> dict[str, Any]:
+    """The sections of a saved mil.json in the shape :func:`render` takes."""
+    sections: dict[str, Any] = {}
+    for name, spec in USER_SETS.items():
+        if name in saved:
+            sec = dict(saved[name])
+            sections[name] = {**sec, "oof": _SavedOOF(sec["models"]), "heads": spec["metrics"]}
+    for key in ("bags", "backends"):
+        if key in saved:
+            sec = dict(saved[key])
+            sec["rows"] = [{**r, "oof": _SavedOOF(r["models"])} for r in sec["rows"]]
+            for r in sec["rows"]:
+                r.setdefault("desc", POOL_DESCRIPTIONS.get(r["data"], r["data"]))
+            sections[key] = sec
+    if "throughput" in saved:
+        sections["throughput"] = saved["throughput"]
+    return sections
 
 
 def payload(sections: dict[str, Any]) -> dict[str, Any]:
@@ -575,7 +636,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="a smoke run: 60 users, 1 repeat, 40 bags at share 0.2, 2 epochs (numbers mean nothing)")
     ap.add_argument("--out", default=str(RESULTS_DIR), help="folder for mil.md / mil.json")
     ap.add_argument("--no-write", action="store_true", help="print only")
+    ap.add_argument("--from-json", default=None,
+                    help="re-render mil.md from a saved mil.json (same measurements, this commit's tables)")
     args = ap.parse_args(argv)
+    if args.from_json:
+        saved = json.loads(Path(args.from_json).read_text())
+        args.full = False
+        record = rerender_record(saved["run"], argv and ["benchmarks/mil.py", *argv])
+        _write(args, sections_from_json(saved), record)
+        return 0
     wanted = [s.strip() for s in args.sections.split(",") if s.strip()]
     if args.full and "--sections" not in (argv if argv is not None else sys.argv[1:]):
         wanted.append("throughput")
