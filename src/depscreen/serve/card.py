@@ -58,6 +58,9 @@ def model_card(model: Any, folder: str | Path | None, name: str) -> dict[str, An
         "metrics": record.get("metrics"),
         "languages": list(languages),
         "params": config.get("params") or _params(model),
+        # the point depscreen.score applies (loaded with the model from training.json)
+        "operating_point": None if getattr(model, "operating_point_", None) is None
+        else model.operating_point_.to_dict(),
     }
 
 

@@ -86,6 +86,9 @@ class ItemResult(BaseModel):
     probabilities: Optional[dict[str, float]] = Field(None, description="Class -> probability.")
     n_posts: Optional[int] = None
     languages: Optional[list[str]] = Field(None, description="Each post's language, in post order.")
+    flagged: Optional[bool] = Field(
+        None, description="With an operating point stored in the model (`depscreen train --operating-point`): "
+                          "whether the item is flagged at it (the prediction follows it); null without one.")
     explanation: Optional[dict[str, Any]] = Field(
         None, description="Shared explanation schema: prediction, score, top_features, top_posts, posts.")
 
@@ -124,6 +127,9 @@ class ModelCard(BaseModel):
     metrics: Optional[dict[str, Any]] = None
     languages: list[str] = []
     params: dict[str, Any] = {}
+    operating_point: Optional[dict[str, Any]] = Field(
+        None, description="The operating point the service applies (spec, threshold, what it gave on the training "
+                          "data's out-of-fold scores); null: the model's own decision rule.")
     limits: dict[str, Any] = {}
 
 

@@ -144,6 +144,7 @@ class Service:
                 probabilities=None if preds.proba is None else {c: float(p) for c, p in zip(classes, preds.proba[i])},
                 n_posts=None if n_posts is None else n_posts[i],
                 languages=None if langs is None else langs[i],
+                flagged=None if preds.flagged is None else bool(preds.flagged[i]),
                 explanation=_jsonable(exp),
             ).model_dump())
         return out
