@@ -80,6 +80,24 @@ def test_report_names_the_claim_and_calls_bags_constructed(bags):
     assert "Not in this file (run with `--full`" in summary
     payload = mil.payload(sections)
     assert set(payload["bags"]["rows"][0]["models"]) == set(_models())
+    assert "Multiplicity: this file makes 1 comparisons" in summary and "| Holm p |" in summary
+
+
+def test_rerendered_from_the_json_it_wrote_the_file_is_the_same(bags):
+    import json
+
+    X, y, classes = bags
+    oof, _ = mil.run_models(_models(), X, y, classes, 3, 1, ["f1_macro", "roc_auc"], lambda m: None, "t")
+    tests = [_peers.verdict(oof, mil.CLAIM, y, "f1_macro", True, 13) for _ in range(2)]
+    rows = [{"data": "id-ideation", "desc": mil.POOL_DESCRIPTIONS["id-ideation"], "share": share, "oof": oof,
+             "meta": {"positive_pool": 1, "negative_pool": 1}, "test": t} for share, t in zip((0.5, 0.2), tests)]
+    sections = {"bags": {"rows": rows, "n_users": 24, "ppu": (4, 8), "cv": 3}}
+    args = argparse.Namespace(full=False)
+    first = mil.render(sections, args)
+    saved = json.loads(json.dumps(mil.payload(sections), default=float))
+    again = mil.render(mil.sections_from_json(saved), args)
+    assert again == first
+    assert "makes 2 comparisons" in again
 
 
 def test_mean_embedding_lr_fits_its_backend_inside_the_fold(bags):

@@ -53,3 +53,13 @@ def test_busy_flag():
     rec.load_average_end = [8.0, 5.0, 3.0]
     assert rec.busy()
     assert "busy machine" in rec.markdown()
+
+
+def test_a_rerendered_file_keeps_the_measurements_record_and_says_who_rendered_it():
+    measured = _record.start_record(seeds=[13], argv=["bench.py", "--full"]).finish().to_dict()
+    rec = _record.rerender_record(json.loads(json.dumps(measured)), ["bench.py", "--from-json", "x.json"])
+    assert rec.date_utc == measured["date_utc"] and rec.command == "python bench.py --full"
+    assert rec.seeds == [13] and rec.wall_seconds == measured["wall_seconds"]
+    rendered = rec.extra["rendered"]
+    assert rendered["command"] == "python bench.py --from-json x.json" and "re-rendered" in rendered["note"]
+    assert "- rendered:" in rec.markdown()
