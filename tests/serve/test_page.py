@@ -149,3 +149,187 @@ def test_a_saved_view_opens_from_disk_without_a_server(browser, tmp_path, sample
     page.click(".users tr[data-index='2']")
     assert page.inner_text("#user-view h2") == f"User {users[2].user_id}"
     assert not page.is_visible("#input")
+
+
+# ---------------------------------------------------------------------- a page that tells the truth
+# Issue 20, finding 9: bars from a zero line with their sign, colours that say "toward risk"
+# or "away from it" (explanations point toward the *predicted* class), character n-grams
+# inside their words, long text that wraps, scores near 0 or 1 never rounded to certainty.
+# Each is checked on the rendered page in Chromium at a desktop and a phone width.
+
+WIDTHS = [1280, 400]
+MINUS = "\u2212"
+
+
+@pytest.fixture(params=WIDTHS, ids=[f"{w}px" for w in WIDTHS])
+def width(request):
+    return request.param
+
+
+def _open(browser, path: Path, width: int):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.set_default_timeout(5000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    page.wait_for_selector("#score", timeout=10000)
+    return page, errors
+
+
+def _show(browser, tmp_path, view, width, name="view.html"):
+    from depscreen.serve.viewer import write_view_html
+
+    return _open(browser, write_view_html(tmp_path / name, view), width)
+
+
+def _no_page_growth(page):
+    sizes = page.evaluate("[document.documentElement.scrollWidth, document.body.scrollWidth, window.innerWidth]")
+    assert max(sizes[:2]) <= sizes[2], f"the page is {sizes[0]} px wide in a {sizes[2]} px window"
+
+
+def _rgb(css: str) -> tuple[int, int, int]:
+    nums = [float(x) for x in css[css.index("(") + 1:css.index(")")].split(",")]
+    return int(nums[0]), int(nums[1]), int(nums[2])
+
+
+def _hand_view(posts, explanation, *, score, prediction, probabilities=None, classes=(0, 1), user_id="u-1"):
+    """A view of one user with an explanation shaped like depscreen-default's."""
+    from depscreen.corpus import Post, User
+    from depscreen.serve.viewer import risk_class, user_view
+
+    user = User(user_id, None, [Post(t, time=f"2024-03-{i + 1:02d}T10:00:00", id=f"p{i}") for i, t in enumerate(posts)])
+    return {"depscreen_view": 1, "disclaimer": "a screening and research tool, not a diagnosis", "model": "m",
+            "source": "test", "classes": list(classes), "risk_class": risk_class(list(classes)),
+            "users": [user_view(user, explanation, score=score, prediction=prediction, probabilities=probabilities)]}
+
+
+def _bars(page):
+    """Per timeline row: the weight cell's data, its text and the geometry of box, zero line, bar."""
+    return page.evaluate("""() => [...document.querySelectorAll('table.timeline tr[data-index]')].map(tr => {
+        const cell = tr.querySelector('.c-weight'), box = cell.querySelector('.barbox'),
+              zero = box.querySelector('.zero'), bar = box.querySelector('.bar');
+        const r = e => { if (!e) return null; const b = e.getBoundingClientRect();
+                         return {x: b.x, w: b.width, right: b.right}; };
+        return {index: +tr.dataset.index, weight: cell.dataset.weight === undefined ? null : +cell.dataset.weight,
+                direction: cell.dataset.direction || null, text: cell.querySelector('.weight').textContent,
+                box: r(box), zero: r(zero), bar: r(bar),
+                colour: bar ? getComputedStyle(bar).backgroundColor : null};
+    })""")
+
+
+def _check_signed_bars(rows, expected: dict[int, float]):
+    """Bars from the zero line in the box's middle, left for negative, right for positive,
+    |w| / max |w| of the half box long, the sign written."""
+    top = max(abs(w) for w in expected.values())
+    for row in rows:
+        w = expected[row["index"]]
+        assert row["weight"] == pytest.approx(w, abs=1e-9), row
+        half = row["box"]["w"] / 2
+        zero_x = row["box"]["x"] + half
+        assert row["zero"]["x"] == pytest.approx(zero_x, abs=1.0)
+        assert row["bar"]["w"] == pytest.approx(half * abs(w) / top, abs=1.0), row
+        if w < 0:
+            assert row["bar"]["right"] == pytest.approx(zero_x, abs=1.0), row
+            assert row["text"].startswith(MINUS) and row["direction"] == "dir-away", row
+        else:
+            assert row["bar"]["x"] == pytest.approx(zero_x, abs=1.0), row
+            assert row["text"].startswith("+") and row["direction"] == "dir-risk", row
+        assert float(row["text"].replace(MINUS, "-")) == pytest.approx(w, abs=6e-4)
+
+
+def test_weights_are_signed_bars_from_a_zero_line(browser, tmp_path, width):
+    posts = ["cannot sleep again", "nice walk in the park", "watching the match", "long day at work"]
+    # toward the predicted class (1, the risk class): as they are
+    exp = {"prediction": 1, "score": 0.64, "top_features": [],
+           "top_posts": [{"index": 0, "weight": 0.412}, {"index": 3, "weight": 0.2},
+                         {"index": 2, "weight": -0.071}, {"index": 1, "weight": -0.3}]}
+    page, errors = _show(browser, tmp_path, _hand_view(posts, exp, score=0.64, prediction=1), width)
+    rows = _bars(page)
+    _check_signed_bars(rows, {0: 0.412, 3: 0.2, 2: -0.071, 1: -0.3})
+    small = next(r for r in rows if r["index"] == 2)
+    assert small["text"] == MINUS + "0.071"
+    assert small["bar"]["w"] < 0.1 * small["box"]["w"], "a weight of -0.071 next to 0.412 is a short bar"
+    assert _rgb(next(r for r in rows if r["index"] == 0)["colour"])[0] > 150   # toward risk: the red hue
+    assert _rgb(small["colour"])[2] > _rgb(small["colour"])[0]                  # away from it: the blue hue
+    _no_page_growth(page)
+
+    # predicted "not depressed" (0): the weights point toward 0, so every sign flips
+    exp0 = {**exp, "prediction": 0, "score": 0.31}
+    page, errors0 = _show(browser, tmp_path, _hand_view(posts, exp0, score=0.31, prediction=0), width, "zero.html")
+    _check_signed_bars(_bars(page), {0: -0.412, 3: -0.2, 2: 0.071, 1: 0.3})
+    assert "pushed most toward the prediction (0, away from risk)" in page.inner_text("#user-view")
+    assert not errors and not errors0, errors + errors0
+
+
+@pytest.fixture(scope="module", params=["depscreen-default", "tfidf-lr"])
+def trained(request, sample):
+    """A model trained on the synthetic sample (word and character n-grams both), with
+    its risk-direction coefficient per feature name, read from the fitted estimator."""
+    import numpy as np
+
+    import depscreen
+
+    if request.param == "depscreen-default":
+        params = {"embedder": None, "calibration": None}
+    else:
+        params = {"analyzer": "both", "class_weight": "balanced"}
+    model, _ = depscreen.train(request.param, sample, params=params, data="synthetic")
+    if request.param == "depscreen-default":
+        names = list(model.word_.get_feature_names_out()) + [f"char:{c}" for c in model.char_.get_feature_names_out()]
+        coef, classes = model.tfidf_lr_.coef_, list(model.tfidf_lr_.classes_)
+    else:
+        names, coef, classes = list(model.feature_names_), model.classifier_.coef_, list(model.classifier_.classes_)
+    assert coef.shape[0] == 1 and classes == [0, 1]  # one row, pointing to class 1 (the risk class)
+    toward_risk = dict(zip(names, np.asarray(coef[0], dtype=float)))
+    return model, toward_risk
+
+
+@pytest.mark.parametrize("which", ["low", "high"])
+def test_words_and_posts_are_coloured_toward_or_away_from_risk(browser, tmp_path, sample, trained, which, width):
+    import numpy as np
+
+    import depscreen
+    from depscreen.serve.viewer import view_from_predictions
+
+    model, toward_risk = trained
+    users = sample.users
+    preds = depscreen.score(model, users, top_k=5)
+    scores, labels = np.asarray(preds.scores), np.asarray(preds.labels)
+    want = 0 if which == "low" else 1
+    pool = np.flatnonzero(labels == want)
+    assert len(pool), f"the model predicts no user as {want} on the synthetic sample"
+    i = int(pool[np.argmin(scores[pool])] if which == "low" else pool[np.argmax(scores[pool])])
+    user = users[i]
+    one = depscreen.score(model, [user], explain=True, top_k=60)
+    exp = one.explanations[0]
+    assert exp["prediction"] == want
+    sign = 1 if want == 1 else -1
+    # the explanation points toward the prediction: for a low-risk user, away from risk
+    assert exp["top_features"]
+    for f in exp["top_features"]:
+        assert np.sign(toward_risk[f["feature"]]) == sign, f
+
+    page, errors = _show(browser, tmp_path, view_from_predictions([user], one, languages=False), width)
+    away_or_risk = "dir-risk" if sign > 0 else "dir-away"
+    legend = page.inner_text("#legend")
+    assert "toward risk" in legend and "away from risk" in legend and "not depressed" in legend
+    swatches = dict(page.evaluate("""() => [...document.querySelectorAll('#legend .legend-item')].map(
+        e => [e.dataset.direction, getComputedStyle(e.querySelector('.swatch')).backgroundColor])"""))
+    risk_rgb, away_rgb = _rgb(swatches["dir-risk"]), _rgb(swatches["dir-away"])
+    assert risk_rgb[0] > risk_rgb[2] and away_rgb[2] > away_rgb[0], swatches   # a red and a blue: diverging
+
+    painted = page.evaluate("""() => [...document.querySelectorAll('.tok, .feature')].map(e => ({
+        text: e.textContent, cls: e.className, d: +e.dataset.d, bg: getComputedStyle(e).backgroundColor}))""")
+    assert any("tok" in p["cls"] for p in painted), "no word of the posts was coloured"
+    for p in painted:
+        assert away_or_risk in p["cls"] and np.sign(p["d"]) == sign, p
+        assert _rgb(p["bg"]) == (risk_rgb if sign > 0 else away_rgb), p   # the legend's hue
+    chips = [p["text"] for p in painted if "feature" in p["cls"]]
+    assert chips and not [c for c in chips if "char" in c], chips
+
+    # every post's bar: the explanation's weight toward the prediction, turned toward risk
+    expected = {p["index"]: sign * p["weight"] for p in exp["top_posts"]}
+    assert len(expected) == len(user.posts)
+    _check_signed_bars(_bars(page), expected)
+    _no_page_growth(page)
+    assert not errors, errors

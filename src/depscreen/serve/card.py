@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import DISCLAIMER, __version__
+from .viewer import risk_class
 
 #: Where each family of registered models comes from (shown on the card).
 PAPERS = {
@@ -52,6 +53,9 @@ def model_card(model: Any, folder: str | Path | None, name: str) -> dict[str, An
         "depscreen_version": str(config.get("depscreen_version", __version__)),
         "input_level": getattr(model, "input_level", "any"),
         "classes": [_plain(c) for c in getattr(model, "classes_", [])],
+        # the class that means risk (two-class models only): the review page turns "toward the
+        # prediction" in explanations into "toward / away from risk" with it
+        "risk_class": risk_class(getattr(model, "classes_", None)),
         "paper": PAPERS.get(name) or PAPERS.get(base),
         "description": doc.split("\n\n")[0].replace("\n", " ") if doc else None,
         "training_data": training,

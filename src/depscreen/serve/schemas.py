@@ -121,6 +121,8 @@ class ModelCard(BaseModel):
     depscreen_version: str
     input_level: str
     classes: list[Any]
+    risk_class: Any = Field(
+        None, description="The class that means risk (the positive class of a two-class model; else null).")
     paper: Optional[str] = None
     description: Optional[str] = None
     training_data: Optional[dict[str, Any]] = None

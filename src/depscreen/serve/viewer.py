@@ -5,10 +5,18 @@ inline and the data as a JSON block (``<script type="application/json"
 id="depscreen-view">``); it opens from disk with no server and no network. The demo's
 screening page uses it, and the live page opens such a file too (one viewer, not two).
 
-A *view* is ``{"depscreen_view": 1, "disclaimer", "model", "source", "users": [...]}``
-where each user is ``{"id", "score", "prediction", "probabilities", "features",
-"posts": [{"index", "text", "time", "id", "lang", "weight", "used", "top"}]}``;
-:func:`view_from_predictions` builds it from users and ``depscreen.score`` results.
+A *view* is ``{"depscreen_view": 1, "disclaimer", "model", "source", "classes",
+"risk_class", "users": [...]}`` where each user is ``{"id", "score", "prediction",
+"probabilities", "features", "weight_kind", "posts": [{"index", "text", "time", "id",
+"lang", "weight", "used", "top"}]}``; :func:`view_from_predictions` builds it from users
+and ``depscreen.score`` results.
+
+Explanations say what pushed toward the *predicted* class (``top_features`` and the
+posts' weights of a linear model; see docs/explanations.md). ``risk_class`` (the
+positive class of a two-class model, else None) lets the page turn that into "toward
+risk" or "away from risk": for a user predicted as the other class every sign flips.
+``weight_kind`` says what a post's weight is: ``"prediction"`` (a signed score toward
+the predicted class) or ``"attention"`` (an attention model's share, never negative).
 """
 
 from __future__ import annotations
@@ -53,7 +61,27 @@ def user_view(user: Any, explanation: dict[str, Any] | None, *, score: float | N
     return {"id": str(user_id if user_id is not None else user.user_id),
             "score": _num(score if score is not None else exp.get("score")),
             "prediction": _plain(prediction if prediction is not None else exp.get("prediction")),
-            "probabilities": probabilities, "features": exp.get("top_features") or [], "posts": posts}
+            "probabilities": probabilities, "features": exp.get("top_features") or [],
+            "weight_kind": weight_kind(exp), "posts": posts}
+
+
+def weight_kind(explanation: dict[str, Any] | None) -> str:
+    """What the posts' weights in ``explanation`` are: ``"attention"`` when it lists every
+    post (attention models), else ``"prediction"`` (signed scores toward the prediction)."""
+    return "attention" if (explanation or {}).get("posts") else "prediction"
+
+
+def risk_class(classes: Sequence[Any] | None) -> Any:
+    """The class that means risk: the positive class of a two-class model
+    (:func:`depscreen.models.task.positive_label`), else None (no single direction).
+
+    >>> risk_class([0, 1]), risk_class(["control", "depressed"]), risk_class([0, 1, 2])
+    (1, 'depressed', None)
+    """
+    from ..models.task import positive_label
+
+    classes = [] if classes is None else [_plain(c) for c in classes]
+    return _plain(positive_label(classes)) if len(classes) == 2 else None
 
 
 def view_from_predictions(users: Sequence[Any], preds: Any, *, show_text: bool = True,
@@ -76,8 +104,9 @@ def view_from_predictions(users: Sequence[Any], preds: Any, *, show_text: bool =
                              score=None if preds.scores is None else float(preds.scores[i]),
                              prediction=preds.labels[i], probabilities=probs, languages=langs,
                              show_text=show_text))
+    classes = None if preds.classes is None else [_plain(c) for c in preds.classes]
     return {"depscreen_view": 1, "disclaimer": DISCLAIMER, "model": {"name": preds.model, "version": ""},
-            "source": source, "users": out}
+            "source": source, "classes": classes, "risk_class": risk_class(classes), "users": out}
 
 
 def view_html(view: dict[str, Any], title: str = "depscreen screening") -> str:

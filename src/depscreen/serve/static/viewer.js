@@ -35,6 +35,25 @@
     return String(x);
   }
 
+  /* A score or probability: three decimals, but never "1.000" or "0.000" for a number
+   * that is only near 1 or 0 (a model is never that certain): "> 0.999", "< 0.001". */
+  function fmtScore(x) {
+    if (typeof x !== "number" || !isFinite(x)) return x === null || x === undefined ? "n/a" : fmt(x);
+    if (x >= 0 && x <= 1) {
+      if (x > 0.999) return "> 0.999";
+      if (x < 0.001) return "< 0.001";
+    }
+    return x.toFixed(3);
+  }
+
+  /* A signed weight with its sign always written: "+0.412", "\u22120.071". */
+  function fmtSigned(x) {
+    if (typeof x !== "number" || !isFinite(x)) return "";
+    var a = Math.abs(x);
+    var digits = a === 0 || a >= 0.01 ? a.toFixed(3) : a.toPrecision(2);
+    return (x > 0 ? "+" : x < 0 ? "\u2212" : "") + digits;
+  }
+
   function setStatus(msg, isError) {
     var s = $("status");
     if (!s) return;
@@ -139,10 +158,21 @@
     var title = (doc.querySelector("h1") || {}).textContent || "user";
     return { depscreen_view: 1, source: "mil explain page", disclaimer: null, model: null,
              users: [{ id: title.replace(/^User\s+/, ""), prediction: pred ? pred[1].replace(/,$/, "") : null,
-                       score: score ? parseFloat(score[1]) : null, probabilities: null, features: [], posts: posts }] };
+                       score: score ? parseFloat(score[1]) : null, probabilities: null, features: [],
+                       weight_kind: "attention", posts: posts }] };
   }
 
   // ------------------------------------------------------------------ building views
+  /* What a user's post weights are, which decides how they are drawn:
+   *   "prediction": signed scores toward the predicted class (linear models' top_posts);
+   *                 shown as direction toward or away from risk, bars from a zero line;
+   *   "attention":  an attention model's share of attention (never negative, no direction);
+   *   "score":      each post's own score (post-level models), 0 to 1.
+   * An explanation with "posts" comes from an attention model (docs/explanations.md). */
+  function weightKindOf(exp) {
+    return exp && Array.isArray(exp.posts) && exp.posts.length ? "attention" : "prediction";
+  }
+
   /* One user's view from an explanation (shared schema) and, where known, the posts sent. */
   function userView(id, exp, sentPosts, langs, result) {
     exp = exp || {};
@@ -168,15 +198,15 @@
     return { id: id, score: result ? result.score : (exp.score === undefined ? null : exp.score),
              prediction: result ? result.prediction : exp.prediction,
              probabilities: result ? result.probabilities : null,
-             features: exp.top_features || [], posts: posts };
+             features: exp.top_features || [], weight_kind: weightKindOf(exp), posts: posts };
   }
 
-  function viewFromResponse(resp, timeline) {
+  function viewFromResponse(resp, timeline, card) {
     var users;
     if (resp.level === "post") {
       var posts = timeline.users[0].posts;
       var u = { id: timeline.users[0].user_id, score: null, prediction: null, probabilities: null, features: [],
-                postLevel: true, posts: [] };
+                weight_kind: "score", posts: [] };
       var order = resp.results.map(function (r, i) { return [r.score === null ? -Infinity : r.score, i]; })
         .sort(function (a, b) { return b[0] - a[0]; }).slice(0, HIGHLIGHT).map(function (x) { return x[1]; });
       resp.results.forEach(function (r, i) {
@@ -194,7 +224,61 @@
         return userView(r.id, r.explanation, timeline.users[i].posts, r.languages, r);
       });
     }
-    return { depscreen_view: 1, source: "screened", disclaimer: resp.disclaimer, model: resp.model, users: users };
+    var classes = (resp.model && resp.model.classes) || (card && card.classes) || null;
+    return { depscreen_view: 1, source: "screened", disclaimer: resp.disclaimer, model: resp.model,
+             classes: classes, risk_class: card && card.risk_class !== undefined ? card.risk_class : null,
+             users: users };
+  }
+
+  // ------------------------------------------------------------------ direction
+  /* Explanations say what pushed toward the *predicted* class (docs/explanations.md):
+   * for a user predicted "not depressed" their top features and post weights point away
+   * from risk. riskSign turns "toward the prediction" into "toward risk": +1 when the
+   * prediction is the risk class, -1 when it is the other class of a two-class model,
+   * 0 when no risk direction is known (more than two classes, or a view without
+   * classes): then the page says "toward the predicted class" and uses neutral colours. */
+  function riskSign(prediction, view) {
+    var classes = view && view.classes, rc = view ? view.risk_class : null;
+    if (rc === null || rc === undefined || !Array.isArray(classes) || classes.length !== 2 ||
+        prediction === null || prediction === undefined) return 0;
+    if (String(prediction) === String(rc)) return 1;
+    return classes.some(function (c) { return String(c) === String(prediction); }) ? -1 : 0;
+  }
+
+  function otherClass(view) {
+    var rc = String(view.risk_class);
+    return (view.classes || []).filter(function (c) { return String(c) !== rc; })[0];
+  }
+
+  /* The direction of a value `d` already turned toward risk (sign != 0) or still toward
+   * the prediction (sign == 0): a CSS class (dir-*) and words for it. */
+  function direction(d, sign, view, prediction) {
+    if (!(d > 0) && !(d < 0)) return { cls: "dir-zero", name: "no push either way" };
+    if (sign === 0) return d > 0 ? { cls: "dir-pred", name: "toward the predicted class (" + fmt(prediction) + ")" }
+                                 : { cls: "dir-against", name: "away from the predicted class (" + fmt(prediction) + ")" };
+    return d > 0 ? { cls: "dir-risk", name: "toward risk (" + fmt(view.risk_class) + ")" }
+                 : { cls: "dir-away", name: "away from risk, toward \u201cnot depressed\u201d (" + fmt(otherClass(view)) + ")" };
+  }
+
+  function legend(sign, view, prediction, weightKind) {
+    var items = sign === 0
+      ? [direction(1, 0, view, prediction), direction(-1, 0, view, prediction)]
+      : [direction(1, 1, view, prediction), direction(-1, 1, view, prediction)];
+    var note = sign === 0
+      ? "This model gives no risk direction (" + ((view.classes || []).length > 2 ? "more than two classes" : "classes unknown") +
+        "): colours say what pushed toward or away from its prediction."
+      : "Colours: what pushed the score toward risk or away from it. The explanation lists what pushed toward " +
+        "the prediction (" + fmt(prediction) + (sign > 0 ? ", the risk class" : ", not the risk class") +
+        "), so its signs are turned to read toward risk.";
+    var box = el("div", { "class": "legend", id: "legend" }, items.map(function (it) {
+      return el("span", { "class": "legend-item", "data-direction": it.cls }, [
+        el("span", { "class": "swatch " + it.cls }), " " + it.name]);
+    }));
+    box.appendChild(el("span", { "class": "small legend-note", text: note + (weightKind === "attention"
+      ? " Bars: the model's attention per post (a share, never negative, no direction)."
+      : weightKind === "score" ? " Bars: each post's own score, from 0 to 1."
+      : " Bars: each post's own push, from the zero line, scaled to the strongest post.") }));
+    return box;
   }
 
   // ------------------------------------------------------------------ word colouring
@@ -202,49 +286,135 @@
 
   function escapeRe(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
 
-  /* Character ranges of `text` matched by each feature, with the feature's contribution. */
-  function featureSpans(text, features) {
-    var lower = text.toLowerCase(), weights = new Float64Array(text.length);
-    var any = false;
-    features.forEach(function (f) {
-      var name = String(f.feature), c = Number(f.contribution);
-      if (!(c > 0)) return;
-      if (name.indexOf("__") > 0) {
-        var parts = name.split("__");
-        if (parts[0] !== "word") return;   // character n-grams are not coloured
-        name = parts.slice(1).join("__");
-      }
-      var words = name.toLowerCase().split(/\s+/).filter(Boolean);
-      if (!words.length) return;
-      var pattern = words.map(function (w) { return escapeRe(w); })
-        .join(CJK.test(name) ? "\\s*" : "[\\s\\p{P}]+");
-      var re;
-      try {
-        re = CJK.test(name) ? new RegExp(pattern, "gu")
-          : new RegExp("(?<![\\p{L}\\p{N}_])" + pattern + "(?![\\p{L}\\p{N}_])", "giu");
-      } catch (e) { return; }
-      var m;
-      while ((m = re.exec(lower)) !== null) {
-        if (m[0].length === 0) { re.lastIndex++; continue; }
-        for (var k = m.index; k < m.index + m[0].length; k++) weights[k] = Math.max(weights[k], c);
-        any = true;
-      }
-    });
-    return any ? weights : null;
+  /* A feature of the explanation: kind "word" (a word or phrase), "char" (a character
+   * n-gram: "char:'t", "char__ i", or one with a space at an edge, which marks a word
+   * boundary in scikit-learn's char_wb analyzer) or "other" (a named hand-made feature). */
+  function parseFeature(f) {
+    var raw = String(f.feature), c = Number(f.contribution), kind = "word", text = raw, m;
+    if ((m = raw.match(/^char(?:_wb)?(?::|__)([\s\S]*)$/))) { kind = "char"; text = m[1]; }
+    else if ((m = raw.match(/^word__([\s\S]*)$/))) { text = m[1]; }
+    else if (/^[A-Za-z0-9]+__/.test(raw)) { kind = "other"; }
+    else if (raw !== raw.trim()) { kind = "char"; }
+    return { kind: kind, text: text, c: isFinite(c) ? c : 0 };
   }
 
-  function colouredText(text, features, maxC) {
+  /* A regular expression finding a feature in post text (case-insensitive). */
+  function featureRegex(pf) {
+    var re = null;
+    try {
+      if (pf.kind === "char") {
+        var core = pf.text.trim();
+        if (!core) return null;
+        var body = core.split(/\s+/).map(escapeRe).join("\\s+");
+        re = new RegExp((/^\s/.test(pf.text) ? "(?<!\\S)" : "") + body + (/\s$/.test(pf.text) ? "(?!\\S)" : ""), "giu");
+      } else if (pf.kind === "word") {
+        var words = pf.text.split(/\s+/).filter(Boolean);
+        if (!words.length) return null;
+        var cjk = CJK.test(pf.text);
+        var pattern = words.map(escapeRe).join(cjk ? "\\s*" : "[\\s\\p{P}]+");
+        re = cjk ? new RegExp(pattern, "giu") : new RegExp("(?<![\\p{L}\\p{N}_])" + pattern + "(?![\\p{L}\\p{N}_])", "giu");
+      }
+    } catch (e) { re = null; }
+    return re;
+  }
+
+  function eachMatch(re, text, fn) {
+    re.lastIndex = 0;
+    var m;
+    while ((m = re.exec(text)) !== null) {
+      if (m[0].length === 0) { re.lastIndex++; continue; }
+      fn(m.index, m.index + m[0].length);
+    }
+  }
+
+  /* The word a character n-gram came from: the run of non-space characters around
+   * [a, b), without punctuation at its edges; a Chinese n-gram is its own word. */
+  function wordAround(text, a, b) {
+    var piece = text.slice(a, b).trim();
+    if (CJK.test(piece)) return piece.toLowerCase();
+    var s = a, e = b;
+    while (s > 0 && !/\s/.test(text.charAt(s - 1))) s--;
+    while (e < text.length && !/\s/.test(text.charAt(e))) e++;
+    while (s < a && /[\p{P}\p{S}]/u.test(text.charAt(s)) && text.charAt(s) !== "'") s++;
+    while (e > b && /[\p{P}\p{S}]/u.test(text.charAt(e - 1))) e--;
+    var word = text.slice(s, e).toLowerCase();
+    if (word.length > 24) {
+      var from = Math.max(s, a - 8), to = Math.min(e, b + 8);
+      word = (from > s ? "\u2026" : "") + text.slice(from, to).toLowerCase() + (to < e ? "\u2026" : "");
+    }
+    return word;
+  }
+
+  /* A character n-gram found in no text: shown as part of a word ("n't" -> "\u2026n't\u2026"),
+   * where a space at an edge marks the start or end of the word. */
+  function partLabel(text) {
+    return (/^\s/.test(text) ? "" : "\u2026") + text.trim() + (/\s$/.test(text) ? "" : "\u2026");
+  }
+
+  /* Word chips: word features as they are, and each character n-gram folded into the
+   * words it was found in, its contribution shared by how often it occurs in each. */
+  function featureChips(features, texts) {
+    var chips = {};
+    function add(label, c, part) {
+      var chip = chips[label] || (chips[label] = { label: label, c: 0, parts: [] });
+      chip.c += c;
+      if (part) chip.parts.push(part);
+    }
+    features.forEach(function (f) {
+      var pf = parseFeature(f);
+      if (pf.kind !== "char") { add(pf.kind === "word" ? pf.text.toLowerCase() : pf.text, pf.c, null); return; }
+      var re = featureRegex(pf), hits = {}, total = 0;
+      if (re) texts.forEach(function (t) {
+        eachMatch(re, t, function (a, b) { var w = wordAround(t, a, b); hits[w] = (hits[w] || 0) + 1; total++; });
+      });
+      var core = "\u2018" + pf.text.trim() + "\u2019";
+      if (!total) { add(partLabel(pf.text), pf.c, core + " (letters, found in no post shown)"); return; }
+      Object.keys(hits).forEach(function (w) { add(w, pf.c * hits[w] / total, core); });
+    });
+    return Object.keys(chips).map(function (k) { return chips[k]; })
+      .sort(function (a, b) { return Math.abs(b.c) - Math.abs(a.c); });
+  }
+
+  /* Per character of `text`: the strongest feature covering it (value turned toward
+   * risk with `sign`, or toward the prediction when sign is 0) and whether it is a
+   * character n-gram. */
+  function featureSpans(text, features, sign) {
+    var best = new Float64Array(text.length), label = new Array(text.length), any = false;
+    features.forEach(function (f) {
+      var pf = parseFeature(f);
+      if (pf.kind === "other" || !(pf.c > 0 || pf.c < 0)) return;
+      var re = featureRegex(pf);
+      if (!re) return;
+      var d = sign === 0 ? pf.c : sign * pf.c;
+      var name = pf.kind === "char" ? "letters \u2018" + pf.text.trim() + "\u2019" : "\u2018" + pf.text + "\u2019";
+      eachMatch(re, text, function (a, b) {
+        for (var k = a; k < b; k++) if (Math.abs(d) > Math.abs(best[k])) { best[k] = d; label[k] = name; }
+        any = true;
+      });
+    });
+    return any ? { value: best, label: label } : null;
+  }
+
+  function paint(node, d, maxAbs, dir) {
+    node.classList.add(dir.cls);
+    node.style.setProperty("--alpha", (0.15 + 0.65 * Math.min(1, Math.abs(d) / (maxAbs || 1))).toFixed(2));
+    node.setAttribute("data-d", String(d));
+  }
+
+  function colouredText(text, features, sign, view, prediction) {
     var frag = document.createDocumentFragment();
-    var weights = features && features.length ? featureSpans(text, features) : null;
-    if (!weights) { frag.appendChild(document.createTextNode(text)); return frag; }
-    var start = 0;
+    var spans = features && features.length ? featureSpans(text, features, sign) : null;
+    if (!spans) { frag.appendChild(document.createTextNode(text)); return frag; }
+    var maxAbs = 0;
+    features.forEach(function (f) { maxAbs = Math.max(maxAbs, Math.abs(parseFeature(f).c)); });
+    var v = spans.value, start = 0;
     for (var i = 1; i <= text.length; i++) {
-      if (i === text.length || weights[i] !== weights[start]) {
-        var piece = text.slice(start, i), w = weights[start];
-        if (w > 0) {
-          var alpha = (0.15 + 0.65 * Math.min(1, w / maxC)).toFixed(2);
-          var span = el("span", { "class": "tok", title: "contribution " + w.toFixed(3) }, [piece]);
-          span.style.backgroundColor = "rgba(214, 69, 65, " + alpha + ")";
+      if (i === text.length || v[i] !== v[start] || spans.label[i] !== spans.label[start]) {
+        var piece = text.slice(start, i), d = v[start];
+        if (d !== 0) {
+          var dir = direction(d, sign, view, prediction);
+          var span = el("span", { "class": "tok", title: spans.label[start] + ": " + dir.name + " " + fmtSigned(d) }, [piece]);
+          paint(span, d, maxAbs, dir);
           frag.appendChild(span);
         } else frag.appendChild(document.createTextNode(piece));
         start = i;
@@ -274,7 +444,7 @@
   function userList(view) {
     var rows = view.users.map(function (u, i) {
       var tr = el("tr", { "data-index": String(i) }, [
-        el("td", { text: String(u.id) }), el("td", { text: fmt(u.score) }),
+        el("td", { text: String(u.id) }), el("td", { text: fmtScore(u.score) }),
         el("td", { text: fmt(u.prediction) }), el("td", { text: String(u.posts.length) })]);
       tr.addEventListener("click", function () { showUser(view, i); });
       return tr;
@@ -284,8 +454,31 @@
                       el("th", { text: "posts" })])].concat(rows));
   }
 
+  /* A post's bar: from a zero line in the middle for signed weights (left: away from
+   * risk, right: toward it), from the left edge for attention and post scores. The
+   * length is |weight| / max |weight| of the half (or whole) box; a post score is drawn
+   * on its own 0-1 scale. */
+  function weightBar(value, kind, maxAbs, dir) {
+    var box = el("span", { "class": "barbox " + (kind === "prediction" ? "signed" : "unsigned") });
+    if (kind === "prediction") box.appendChild(el("span", { "class": "zero" }));
+    if (value === null || value === undefined || !isFinite(value)) return box;
+    var bar = el("span", { "class": "bar " + dir.cls });
+    if (kind === "prediction") {
+      var half = maxAbs > 0 ? 50 * Math.abs(value) / maxAbs : 0;
+      bar.style.width = half.toFixed(2) + "%";
+      if (value >= 0) bar.style.left = "50%"; else bar.style.right = "50%";
+    } else {
+      var frac = kind === "score" ? Math.max(0, Math.min(1, value)) : (maxAbs > 0 ? Math.max(0, value) / maxAbs : 0);
+      bar.style.width = (100 * frac).toFixed(2) + "%";
+      bar.style.left = "0";
+    }
+    box.appendChild(bar);
+    return box;
+  }
+
   function showUser(view, i) {
     var u = view.users[i];
+    var kind = u.weight_kind || "prediction";
     Array.prototype.forEach.call(document.querySelectorAll(".users tr"), function (tr) {
       tr.classList.toggle("current", tr.getAttribute("data-index") === String(i));
     });
@@ -293,57 +486,85 @@
     holder.textContent = "";
     holder.appendChild(el("h2", { text: "User " + u.id }));
     var probs = u.probabilities ? Object.keys(u.probabilities).map(function (c) {
-      return c + ": " + fmt(u.probabilities[c]);
+      return c + ": " + fmtScore(u.probabilities[c]);
     }).join(", ") : "";
     holder.appendChild(el("div", null, [
-      el("span", { "class": "score", id: "score", text: u.score === null || u.score === undefined ? "n/a" : fmt(u.score) }),
+      el("span", { "class": "score", id: "score", text: fmtScore(u.score) }),
       el("span", { "class": "meta" }, [" score" + (u.prediction !== null && u.prediction !== undefined
         ? " \u00b7 prediction " + fmt(u.prediction) : "") + (probs ? " \u00b7 " + probs : "")])]));
     holder.appendChild(el("p", { "class": "disclaimer small", text: view.disclaimer ||
       "depscreen is a screening and research tool, not a diagnostic device: its scores are not a diagnosis." }));
     if (u.note) holder.appendChild(el("p", { "class": "small", text: u.note }));
-    var maxC = 0;
-    (u.features || []).forEach(function (f) { maxC = Math.max(maxC, Number(f.contribution) || 0); });
+
+    // which way things pushed: the user's own prediction, or (post-level) each post's
+    var sign = riskSign(u.prediction, view);
+    var legendSign = kind === "score" ? (riskSign(view.risk_class, view) || 0) : sign;
+    holder.appendChild(legend(legendSign, view, u.prediction, kind));
+
+    var texts = u.posts.map(function (p) { return p.text; }).filter(function (t) { return typeof t === "string"; });
     if (u.features && u.features.length) {
-      holder.appendChild(el("p", { "class": "small", text: "Words coloured by how much they pushed toward the " +
-        "prediction (" + fmt(u.prediction) + "); darker is more. Top n-grams:" }));
-      holder.appendChild(el("div", { "class": "features feature-list" }, u.features.slice(0, 20).map(function (f) {
-        var s = el("span", { "class": "feature", title: "contribution " + fmt(Number(f.contribution)) },
-                   [String(f.feature).replace(/^word__/, "")]);
-        s.style.backgroundColor = "rgba(214, 69, 65, " +
-          (0.15 + 0.65 * Math.min(1, (Number(f.contribution) || 0) / (maxC || 1))).toFixed(2) + ")";
+      var chips = featureChips(u.features, texts).slice(0, 20);
+      var maxC = 0;
+      chips.forEach(function (ch) { maxC = Math.max(maxC, Math.abs(ch.c)); });
+      holder.appendChild(el("p", { "class": "small", text: "Words coloured by which way they pushed the score " +
+        "(darker is stronger); character n-grams are shown inside the words they came from. Top words:" }));
+      holder.appendChild(el("div", { "class": "features feature-list" }, chips.map(function (ch) {
+        var d = sign === 0 ? ch.c : sign * ch.c;
+        var dir = direction(d, sign, view, u.prediction);
+        var s = el("span", { "class": "feature", title: ch.label + ": " + dir.name + " " + fmtSigned(d) +
+          (ch.parts.length ? " (letters inside it: " + ch.parts.join(", ") + ")" : "") }, [ch.label]);
+        paint(s, d, maxC, dir);
         return s;
       })));
     }
-    var ws = u.posts.map(function (p) { return p.weight; }).filter(function (w) { return w !== null && w !== undefined; });
-    var lo = Math.min.apply(null, ws.concat([0])), hi = Math.max.apply(null, ws.concat([0]));
-    var rows = u.posts.map(function (p) {
-      var frac = (p.weight === null || p.weight === undefined || hi === lo) ? 0 : (p.weight - lo) / (hi - lo);
-      var bar = el("span", { "class": "barbox" }, [el("span", { "class": "bar" })]);
-      bar.firstChild.style.width = (100 * frac).toFixed(1) + "%";
+
+    // post weights, turned toward risk where the model gives a direction
+    var shown = u.posts.map(function (p) {
+      var w = p.weight;
+      if (w === null || w === undefined || !isFinite(w)) return null;
+      return kind === "prediction" && sign !== 0 ? sign * w : w;
+    });
+    var maxAbs = 0;
+    shown.forEach(function (d) { if (d !== null) maxAbs = Math.max(maxAbs, Math.abs(d)); });
+    var rows = u.posts.map(function (p, k) {
+      var d = shown[k];
+      var dir = kind === "prediction" ? direction(d, sign, view, u.prediction) : { cls: "dir-none", name: kind };
+      var weightText = d === null ? "" : kind === "prediction" ? fmtSigned(d) : kind === "score" ? fmtScore(d) : fmt(d);
+      var weightCell = el("td", { "class": "c-weight" }, [weightBar(d, kind, maxAbs, dir),
+        el("span", { "class": "weight", text: weightText })]);
+      if (d !== null) {
+        weightCell.setAttribute("data-weight", String(d));
+        weightCell.setAttribute("data-direction", dir.cls);
+        weightCell.title = kind === "prediction" ? dir.name + " " + fmtSigned(d) : kind + " " + weightText;
+      }
       var textCell = el("td", { "class": "text-cell" });
       if (p.text === null || p.text === undefined) textCell.appendChild(el("span", { "class": "small", text: "(text not in this file)" }));
       else {
         var span = el("span", { "class": "post-text" });
-        var feats = p.features && p.features.length ? p.features : u.features;
-        var localMax = 0;
-        (feats || []).forEach(function (f) { localMax = Math.max(localMax, Number(f.contribution) || 0); });
-        span.appendChild(colouredText(p.text, feats, localMax || 1));
+        var own = p.features && p.features.length;
+        var postSign = own ? riskSign(p.prediction, view) : sign;
+        span.appendChild(colouredText(p.text, own ? p.features : u.features, postSign, view,
+                                      own ? p.prediction : u.prediction));
         textCell.appendChild(span);
         textCell.appendChild(el("span", { "class": "hidden-text", text: "(text hidden, " + p.text.length + " characters)" }));
       }
       return el("tr", { "class": (p.top ? "top" : "") + (p.used === false ? " unused" : ""),
                         "data-index": String(p.index) }, [
-        el("td", { "class": "small", text: String(p.index) + (p.id !== null && p.id !== undefined && p.id !== "" ? " \u00b7 " + p.id : "") }),
-        el("td", { "class": "small", text: p.time || "" }),
-        el("td", null, [p.lang ? el("span", { "class": "lang", text: p.lang }) : null]),
-        el("td", null, [bar, el("span", { "class": "weight", text: fmt(p.weight) })]),
+        el("td", { "class": "small c-index", text: String(p.index) + (p.id !== null && p.id !== undefined && p.id !== "" ? " \u00b7 " + p.id : "") }),
+        el("td", { "class": "small c-time", text: p.time || "" }),
+        el("td", { "class": "c-lang" }, [p.lang ? el("span", { "class": "lang", text: p.lang }) : null]),
+        weightCell,
         textCell]);
     });
-    holder.appendChild(el("p", { "class": "small", text: "Highlighted rows: the " + Math.min(HIGHLIGHT, u.posts.length) +
-      " posts with the highest weight (" + (u.postLevel ? "each post's own score" : "the model's weight for the post") + ")." }));
+    var nTop = Math.min(HIGHLIGHT, u.posts.length);
+    holder.appendChild(el("p", { "class": "small", text: "Highlighted rows: the " + nTop + " posts " + (
+      kind === "score" ? "with the highest own score" : kind === "attention" ? "with the most attention"
+        : "that pushed most toward the prediction (" + fmt(u.prediction) +
+          (sign > 0 ? ", toward risk" : sign < 0 ? ", away from risk" : "") + ")") + "." }));
+    var weightHead = kind === "score" ? "post score" : kind === "attention" ? "attention"
+      : sign !== 0 ? "push toward risk" : "push toward prediction";
     holder.appendChild(el("table", { "class": "timeline" }, [
-      el("tr", null, ["post", "time", "language", "weight", "text"].map(function (h) { return el("th", { text: h }); }))
+      el("tr", null, ["post", "time", "language", weightHead, "text"].map(function (h) { return el("th", { text: h }); }))
     ].concat(rows)));
   }
 
@@ -396,7 +617,7 @@
       }
       return fetchJson("/v1/screen", { method: "POST", headers: headers(), body: JSON.stringify(body) });
     }).then(function (resp) {
-      render(viewFromResponse(resp, timeline));
+      render(viewFromResponse(resp, timeline, modelCard));
       setStatus("screened " + timeline.users.length + (timeline.users.length === 1 ? " user" : " users") +
                 " in " + fmt(resp.seconds, 2) + " s");
     }).catch(function (e) { setStatus(e.message, true); });
