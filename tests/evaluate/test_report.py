@@ -45,7 +45,8 @@ def test_html_report_is_self_contained(comparison, tmp_path):
     assert "not a diagnosis" in page
     assert "seed 13" in page and "RepeatedStratifiedKFold" in page
     images = re.findall(r"data:image/png;base64,([A-Za-z0-9+/=]+)", page)
-    assert len(images) == 2  # metric chart + confusion matrices
+    assert len(images) == 3  # metric chart + reliability diagram + confusion matrices
+    assert "reliability diagram" in page and "ece (10 equal-width bins)" in page
     for img in images:
         assert base64.b64decode(img)[:8] == b"\x89PNG\r\n\x1a\n"
     assert "src='http" not in page and "<script" not in page

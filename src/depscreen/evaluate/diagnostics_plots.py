@@ -9,6 +9,11 @@
 
 Both take the DataFrame of :meth:`depscreen.models.mil.LMILAttClassifier.diagnostics`.
 
+* :func:`reliability_figure` / :func:`plot_reliability` -- a reliability diagram of
+  predicted probabilities against observed shares, from the binned counts an
+  evaluation keeps per fold (:func:`depscreen.evaluate.metrics.reliability_bins`): are
+  the probabilities what they say?
+
 Example
 -------
 >>> import pandas as pd
@@ -90,3 +95,51 @@ def plot_attention_entropy(diagnostics, path: str | Path, *, bins: int = 20) -> 
         title="How spread out is attention?", bins=np.linspace(0, 1, bins + 1),
         legend_extra=lambda v: f", {np.mean(v >= NEAR_UNIFORM):.0%} near-uniform",
     )
+
+
+def reliability_figure(tables: dict[str, dict]):
+    """A reliability diagram: for each model (``name -> table`` of
+    :func:`depscreen.evaluate.metrics.reliability_bins`, usually summed over test folds),
+    the share of hits in each non-empty bin against the bin's mean score, with the
+    diagonal a calibrated model lies on; the lower panel counts the items per bin.
+    Returns a matplotlib ``Figure`` (no pyplot state)."""
+    from matplotlib.figure import Figure
+
+    from .metrics import ece_from_bins
+
+    fig = Figure(figsize=(5.6, 5.6))
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    top.plot([0, 1], [0, 1], color="#999", linestyle="--", linewidth=1, label="calibrated")
+    kind = "positive"
+    for name, table in tables.items():
+        kind = table.get("kind", kind)
+        n = np.asarray(table["count"], dtype=float)
+        ok = n > 0
+        mean_score = np.asarray(table["sum_score"], dtype=float)[ok] / n[ok]
+        share = np.asarray(table["sum_hits"], dtype=float)[ok] / n[ok]
+        sizes = 12 + 120 * n[ok] / n.max()
+        line = top.plot(mean_score, share, marker="", linewidth=1.2,
+                        label=f"{name} (ECE {ece_from_bins(table):.3f})")[0]
+        top.scatter(mean_score, share, s=sizes, color=line.get_color(), alpha=0.8, zorder=3)
+        edges = np.linspace(0, 1, int(table["bins"]) + 1)
+        bottom.stairs(n, edges, color=line.get_color(), linewidth=1.2)
+    bins = next(iter(tables.values()))["bins"] if tables else 0
+    top.set_xlim(0, 1)
+    top.set_ylim(0, 1)
+    top.set_ylabel("share of positives" if kind == "positive" else "share with the top class right")
+    top.set_title(f"reliability ({bins} equal-width bins)", fontsize=10)
+    top.legend(fontsize="small", frameon=False, loc="upper left")
+    top.grid(alpha=0.3)
+    bottom.set_xlabel("mean P(positive) in the bin" if kind == "positive" else "mean top-class probability in the bin")
+    bottom.set_ylabel("items")
+    bottom.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_reliability(tables: dict[str, dict], path: str | Path) -> Path:
+    """:func:`reliability_figure` written to ``path`` as PNG; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    reliability_figure(tables).savefig(path, dpi=110, bbox_inches="tight")
+    return path

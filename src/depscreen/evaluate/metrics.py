@@ -12,6 +12,17 @@ Tasks
                 RMSE of the expected value under ``predict_proba``, quadratic-weighted kappa.
 ``regression``  MAE, RMSE, R2.
 
+Calibration (every classification task, with ``proba``): ``brier`` (binary: mean squared
+error of P(positive); more classes: the mean over items of the squared error summed
+over the classes, Brier's original score), ``log_loss`` (mean negative log-probability
+of the true class, probabilities clipped at 1e-15), and ``ece``, the expected
+calibration error over :data:`ECE_BINS` equal-width bins (binary: of P(positive) against
+the share of positives; more classes: of the top class's probability against accuracy,
+"top-label" ECE as in Guo et al., 2017); :data:`METRIC_LABELS` names the bins wherever a
+report shows it. Each fold also keeps its binned counts (``FoldMetrics.reliability``)
+so that a reliability diagram can be drawn over all folds
+(:func:`sum_reliability`, :func:`depscreen.evaluate.report.reliability_chart`).
+
 A metric that is undefined on a fold -- ROC-AUC when the fold's true labels hold a single
 class, recall of a class that is absent from the truth -- is ``NaN`` with a note saying
 why; :func:`summarize` leaves NaN out of the mean and reports how many folds it left out.
@@ -50,14 +61,26 @@ TASKS = ("binary", "multiclass", "ordinal", "regression")
 
 # Which summary metrics a report shows first, per task.
 HEADLINE = {
-    "binary": ["accuracy", "precision", "recall", "f1", "f1_macro", "roc_auc", "pr_auc"],
-    "multiclass": ["accuracy", "precision_macro", "recall_macro", "f1_macro", "roc_auc_ovr"],
-    "ordinal": ["accuracy", "f1_macro", "mae", "rmse", "mae_expected", "qwk"],
+    "binary": ["accuracy", "precision", "recall", "f1", "f1_macro", "roc_auc", "pr_auc", "brier", "ece", "log_loss"],
+    "multiclass": ["accuracy", "precision_macro", "recall_macro", "f1_macro", "roc_auc_ovr", "brier", "ece",
+                   "log_loss"],
+    "ordinal": ["accuracy", "f1_macro", "mae", "rmse", "mae_expected", "qwk", "brier", "ece", "log_loss"],
     "regression": ["mae", "rmse", "r2"],
 }
 
 # Lower is better for these; everything else is higher-is-better.
-LOWER_IS_BETTER = {"mae", "rmse", "mae_expected", "rmse_expected"}
+LOWER_IS_BETTER = {"mae", "rmse", "mae_expected", "rmse_expected", "brier", "ece", "log_loss"}
+
+#: Equal-width bins of the expected calibration error (``ece``) and the reliability diagram.
+ECE_BINS = 10
+
+#: How a report names a metric whose key alone does not say enough.
+METRIC_LABELS = {"ece": f"ece ({ECE_BINS} equal-width bins)"}
+
+
+def metric_label(name: str) -> str:
+    """The name a report shows for metric ``name`` (:data:`METRIC_LABELS`, else the key)."""
+    return METRIC_LABELS.get(name, name)
 
 
 def infer_task(y: Sequence[Any]) -> str:
@@ -100,9 +123,10 @@ class FoldMetrics:
     notes: list[str] = field(default_factory=list)
     single_class_prediction: bool = False
     screening: dict[str, dict[str, int]] = field(default_factory=dict)
+    reliability: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "values": {k: _json_float(v) for k, v in self.values.items()},
             "confusion_matrix": self.confusion,
             "labels": _jsonable_labels(self.labels),
@@ -110,6 +134,80 @@ class FoldMetrics:
             "single_class_prediction": self.single_class_prediction,
             "screening": {k: dict(v) for k, v in self.screening.items()},
         }
+        if self.reliability is not None:
+            out["reliability"] = self.reliability
+        return out
+
+
+def reliability_bins(scores: Any, hits: Any, bins: int = ECE_BINS, kind: str = "positive") -> dict[str, Any]:
+    """Equal-width bins of ``scores`` in [0, 1] with, per bin, the item count, the sum of
+    the scores and the number of ``hits`` (items whose event happened: a positive, or a
+    correct top class). JSON values; bins of several folds add up (:func:`sum_reliability`)."""
+    s = np.clip(np.asarray(scores, dtype=float), 0.0, 1.0)
+    h = np.asarray(hits, dtype=float)
+    if s.shape != h.shape or s.ndim != 1:
+        raise ValueError(f"scores and hits must be two vectors of one length, got {s.shape} and {h.shape}")
+    idx = np.minimum((s * bins).astype(int), bins - 1)
+    return {
+        "bins": int(bins),
+        "kind": kind,
+        "count": np.bincount(idx, minlength=bins).astype(int).tolist(),
+        "sum_score": np.bincount(idx, weights=s, minlength=bins).tolist(),
+        "sum_hits": np.bincount(idx, weights=h, minlength=bins).tolist(),
+    }
+
+
+def ece_from_bins(table: dict[str, Any]) -> float:
+    """Expected calibration error of a :func:`reliability_bins` table: the
+    count-weighted mean gap between each bin's mean score and its share of hits."""
+    n = np.asarray(table["count"], dtype=float)
+    if n.sum() == 0:
+        return math.nan
+    gap = np.abs(np.asarray(table["sum_score"], dtype=float) - np.asarray(table["sum_hits"], dtype=float))
+    return float(gap.sum() / n.sum())
+
+
+def expected_calibration_error(scores: Any, hits: Any, bins: int = ECE_BINS) -> float:
+    """ECE over ``bins`` equal-width bins: the sum over bins of (share of items in the
+    bin) x |mean score - share of hits|.
+
+    >>> round(expected_calibration_error([0.1, 0.1, 0.9, 0.9], [0, 0, 1, 1]), 3)
+    0.1
+    """
+    return ece_from_bins(reliability_bins(scores, hits, bins))
+
+
+def sum_reliability(tables: Sequence[dict[str, Any] | None]) -> dict[str, Any] | None:
+    """Reliability tables of several folds added bin by bin (None when there are none
+    or they disagree on the bins)."""
+    tables = [t for t in tables if t]
+    if not tables or len({(t["bins"], t["kind"]) for t in tables}) != 1:
+        return None
+    out: dict[str, Any] = {"bins": tables[0]["bins"], "kind": tables[0]["kind"]}
+    for key in ("count", "sum_score", "sum_hits"):
+        out[key] = np.sum([t[key] for t in tables], axis=0).tolist()
+    out["count"] = [int(c) for c in out["count"]]
+    return out
+
+
+def calibration_metrics(P: Any, y_idx: Any, pos: int | None = None,
+                        bins: int = ECE_BINS) -> tuple[dict[str, float], dict[str, Any]]:
+    """Brier score, log-loss and ECE of probabilities ``P`` (n, K) against true class
+    indices ``y_idx``, and the reliability table. ``pos``: the positive column of a
+    binary task (ECE and Brier of P(positive)); None: top-label ECE, multi-class Brier."""
+    P = np.asarray(P, dtype=float)
+    y_idx = np.asarray(y_idx, dtype=int)
+    n, K = P.shape
+    onehot = np.zeros((n, K))
+    onehot[np.arange(n), y_idx] = 1.0
+    log_loss = float(-np.mean(np.log(np.clip(P[np.arange(n), y_idx], 1e-15, 1.0))))
+    if pos is not None:
+        brier = float(np.mean((P[:, pos] - onehot[:, pos]) ** 2))
+        table = reliability_bins(P[:, pos], onehot[:, pos], bins, "positive")
+    else:
+        brier = float(np.mean(np.sum((P - onehot) ** 2, axis=1)))
+        table = reliability_bins(P.max(axis=1), P.argmax(axis=1) == y_idx, bins, "top-label")
+    return {"brier": brier, "ece": ece_from_bins(table), "log_loss": log_loss}, table
 
 
 def compute_metrics(
@@ -223,6 +321,17 @@ def compute_metrics(
             values["mae_expected"] = values["rmse_expected"] = math.nan
         values["qwk"] = _qwk(y_true, y_pred, classes)
 
+    reliability = None
+    if P is not None and all(t in classes for t in y_true):
+        y_idx = np.asarray([classes.index(t) for t in y_true])
+        pos = classes.index(pos_label) if task == "binary" else None
+        cal, reliability = calibration_metrics(P, y_idx, pos)
+        values.update(cal)
+    else:
+        values["brier"] = values["ece"] = values["log_loss"] = math.nan
+        notes.append("Brier / ECE / log-loss need predict_proba" if P is None
+                     else "Brier / ECE / log-loss undefined: a true label outside the model's classes")
+
     cm = skm.confusion_matrix(y_true, y_pred, labels=classes).tolist()
     single = constant_predictions(y_true, y_pred, items="item of the fold")
     if single:
@@ -231,7 +340,8 @@ def compute_metrics(
     screening = {name: confusion_counts(cases, flagged) for name, (cases, flagged) in groups.items()}
     if task == "binary":
         values.update(screening_values(next(iter(screening.values()))))
-    return FoldMetrics(values, cm, classes, notes, bool(single), screening)
+    return FoldMetrics(values, cm, classes, notes, bool(single), screening, reliability)
+
 
 # ------------------------------------------------------------------- screening rates
 #: The screening rates, each as (numerator, denominator) of the 2 x 2 counts.

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from .metrics import HEADLINE, LOWER_IS_BETTER
+from .metrics import HEADLINE, LOWER_IS_BETTER, metric_label, sum_reliability
 
 if TYPE_CHECKING:  # pragma: no cover
     from .cv import CVResult
@@ -81,7 +81,7 @@ def markdown_table(
     warning line for each model that predicted one class on some folds
     (:func:`degenerate_warnings`; ``warnings=False`` gives the table alone)."""
     cols = metric_columns(results, metrics)
-    head = ["model"] + cols + _EXTRA
+    head = ["model"] + [metric_label(c) for c in cols] + _EXTRA
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     for r in results:
         lines.append("| " + " | ".join([r.model] + _cells(r, cols, digits)) + " |")
@@ -141,7 +141,7 @@ def rich_table(results: Sequence["CVResult"], metrics: Sequence[str] | None = No
             + [Cell(f, s, bold=i < len(cols) and r.model == best[cols[i]]) for i, (f, s) in enumerate(zip(full, short))]
         )
     return FitTable(
-        ["model"] + cols + _EXTRA,
+        ["model"] + [metric_label(c) for c in cols] + _EXTRA,
         rows,
         title=(
             f"{first.corpus.get('name') or 'corpus'}: {first.split.n_splits}-fold x "
@@ -266,6 +266,28 @@ def confusion_chart(results: Sequence["CVResult"]) -> str | None:
     return _png(fig)
 
 
+def reliability_tables(results: Sequence["CVResult"]) -> dict[str, dict]:
+    """Each model's reliability table (:func:`depscreen.evaluate.metrics.reliability_bins`)
+    summed over its test folds; models without probabilities are left out."""
+    out = {}
+    for r in results:
+        table = sum_reliability([f.metrics.reliability for f in r.folds])
+        if table is not None:
+            out[r.model] = table
+    return out
+
+
+def reliability_chart(results: Sequence["CVResult"]) -> str | None:
+    """The reliability diagram of every model (test folds pooled) as base64 PNG, or None
+    when no model gave probabilities (:func:`depscreen.evaluate.diagnostics_plots.reliability_figure`)."""
+    from .diagnostics_plots import reliability_figure
+
+    tables = reliability_tables(results)
+    if not tables:
+        return None
+    return _png(reliability_figure(tables))
+
+
 _CSS = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
@@ -323,6 +345,18 @@ def html_report(
             "PPV and NPV depend on the share of cases in this corpus.</small></p>",
             f"<div class='scroll'><table><tr>{head}</tr>{body}</table></div>",
         ]
+    rel = reliability_chart(results)
+    if rel:
+        kind = next(iter(reliability_tables(results).values()))["kind"]
+        what = ("P(positive) against the share of positives" if kind == "positive"
+                else "the top class's probability against the share of items whose top class is right")
+        parts += [
+            "<h2>Calibration (reliability diagram, test folds pooled)</h2>",
+            f"<p><small>{e(what)}, in {e(metric_label('ece')).split('(')[1].rstrip(')')}; a calibrated model "
+            "lies on the diagonal. Point size grows with the number of items in the bin. Brier, ECE and "
+            "log-loss above: lower is better.</small></p>",
+            f"<img alt='reliability diagram' src='data:image/png;base64,{rel}'>",
+        ]
     cm = confusion_chart(results)
     if cm:
         parts += [
@@ -347,7 +381,7 @@ def html_report(
 
 def _html_table(results, cols) -> str:
     e = html.escape
-    head = "".join(f"<th>{e(c)}</th>" for c in ["model"] + cols + _EXTRA)
+    head = "".join(f"<th>{e(c)}</th>" for c in ["model"] + [metric_label(c) for c in cols] + _EXTRA)
     rows = []
     best = {c: _best(results, c) for c in cols}
     for r in results:
