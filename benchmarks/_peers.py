@@ -647,9 +647,12 @@ def verdict(
 
 
 def verdict_cells(test: dict[str, Any]) -> list[str]:
-    """Table cells: strongest peer, ``diff [95% CI]``, bold verdict."""
+    """Table cells: strongest peer, ``diff [95% CI]``, the Holm-adjusted p when the file's
+    tests went through :func:`add_holm` (a header column ``Holm p`` before the verdict),
+    bold verdict."""
     lo, hi = test["ci95"]
-    return [test["peer"], f"{test['diff']:+.3f} [{lo:+.3f}, {hi:+.3f}]", f"**{test['verdict']}**"]
+    holm_cell = [f"{test['holm_p']:.3f}"] if "holm_p" in test else []
+    return [test["peer"], f"{test['diff']:+.3f} [{lo:+.3f}, {hi:+.3f}]", *holm_cell, f"**{test['verdict']}**"]
 
 
 def verdict_sentence(test: dict[str, Any], name: str) -> str:
@@ -659,6 +662,8 @@ def verdict_sentence(test: dict[str, Any], name: str) -> str:
     return (
         f"Paired test on {name} vs {test['peer']} (the strongest peer): difference {test['diff']:+.4f}, "
         f"95% CI [{lo:+.4f}, {hi:+.4f}], two-sided bootstrap p = {test['p_two_sided']:.3f}; "
-        f"folds better / worse / equal: {f['better']} / {f['worse']} / {f['equal']}. "
+        + (f"Holm-adjusted over the file's {test['comparisons']} comparisons: p = {test['holm_p']:.3f}; "
+           if "holm_p" in test else "")
+        + f"folds better / worse / equal: {f['better']} / {f['worse']} / {f['equal']}. "
         f"Verdict: **{test['verdict']}**."
     )

@@ -38,6 +38,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -55,11 +56,13 @@ from _peers import (  # noqa: E402
     BOOTSTRAP,
     PEER_DESCRIPTION,
     PEER_NAMES,
+    add_holm,
     cross_val_oof,
     fmt,
     make_peers,
     metrics_table,
     model_summaries,
+    multiplicity_sentence,
     plan_folds,
     samples,
     set_header,
@@ -67,7 +70,7 @@ from _peers import (  # noqa: E402
     verdict_cells,
     verdict_sentence,
 )
-from _record import RESULTS_DIR, start_record, write_results  # noqa: E402
+from _record import RESULTS_DIR, rerender_record, start_record, write_results  # noqa: E402
 
 from depscreen.evaluate import DISCLAIMER  # noqa: E402
 
@@ -157,7 +160,11 @@ def models_for(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def gains(models: dict[str, Any], metrics: tuple[str, ...]) -> list[dict[str, Any]]:
-    """L-x minus x per classifier and metric, with the fold-paired std of the difference."""
+    """L-x minus x per classifier and metric, with the fold-paired std of the difference,
+    the folds where the lexicon helped, and an exact two-sided sign test over the folds
+    (``{metric}_p``; folds with equal values left out) -- each gain is a comparison."""
+    from scipy.stats import binomtest
+
     rows = []
     for clf in CLASSIFIERS:
         row = {"classifier": clf}
@@ -170,6 +177,9 @@ def gains(models: dict[str, Any], metrics: tuple[str, ...]) -> list[dict[str, An
             row[f"{m}_std"] = float(diff.std()) if ok.any() else float("nan")
             better = diff < 0 if m in LOWER_IS_BETTER else diff > 0
             row[f"{m}_wins"] = f"{int(better.sum())}/{int(ok.sum())}"
+            worse = diff > 0 if m in LOWER_IS_BETTER else diff < 0
+            n = int(better.sum() + worse.sum())
+            row[f"{m}_p"] = float(binomtest(int(better.sum()), n).pvalue) if n else 1.0
         rows.append(row)
     return rows
 
@@ -231,7 +241,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="smoke run: a stratified sample of N users per set")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="folder for feature_detection.md / .json")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--from-json", type=Path, default=None,
+                        help="re-render feature_detection.md from a saved feature_detection.json (same measurements, "
+                        "this commit's tables and lexicon-gain tests)")
     args = parser.parse_args(argv)
+    if args.from_json:
+        payload = json.loads(args.from_json.read_text())
+        record = rerender_record(payload.pop("run"), argv and ["benchmarks/feature_detection.py", *argv])
+        for res in payload["datasets"].values():
+            res["gains"] = gains(res["models"], tuple(res["headline"]))
+        write(payload, record, args.out)
+        return 0
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     for n in names:
         if n not in DATASETS:
@@ -251,26 +271,31 @@ def main(argv: list[str] | None = None) -> int:
     record.finish()
     payload = {"model": MODEL, "peers": list(PEER_NAMES), "bootstrap_resamples": BOOTSTRAP,
                "datasets": results, "imbalance": imbalance}
-    body = render(payload)
-    print(body)
+    print(render(payload))
     if not args.no_write:
-        preamble = (
-            f"> {DISCLAIMER}\n>\n> {LICENCE_NOTE}\n\n"
-            "Models: `nb`, `dt`, `lr`, `rf`, `svm` = six user feature groups (30 topic keywords, posting "
-            "behaviour, number of posts, first-person pronouns, mean Word2Vec vector trained on the training "
-            "fold) + naive Bayes / decision tree / logistic regression / random forest / SVM; `l-*` adds the "
-            "lexicon features, with the lexicon built by W2V-LPA (80 TF-IDF-contrast seeds, Tc 0.5) from the "
-            f"**training fold's posts only**. Peers at full strength on the same folds: {PEER_DESCRIPTION}; "
-            "a user is one document of their posts joined. The paper reports a 2-9 point gain from its "
-            "lexicon (F1 / accuracy on 1,868 Weibo users, a lexicon built from 111k posts of diagnosed "
-            "users); here the lexicon comes from far less text per fold. zh-emotion-bags is synthetic "
-            "(bags of real posts); C-SSRS and the Chinese labels are proxies."
-        )
-        md, js = write_results("feature_detection", body, payload, record,
-                               title="Feature-based detection with the depression-domain lexicon (paper 002) vs peers",
-                               preamble=preamble, results_dir=args.out)
-        print(f"wrote {md} and {js}")
+        write(payload, record, args.out)
     return 0
+
+
+def write(payload: dict[str, Any], record, out: Path):
+    """feature_detection.md + .json from the payload and its run record."""
+    preamble = (
+        f"> {DISCLAIMER}\n>\n> {LICENCE_NOTE}\n\n"
+        "Models: `nb`, `dt`, `lr`, `rf`, `svm` = six user feature groups (30 topic keywords, posting "
+        "behaviour, number of posts, first-person pronouns, mean Word2Vec vector trained on the training "
+        "fold) + naive Bayes / decision tree / logistic regression / random forest / SVM; `l-*` adds the "
+        "lexicon features, with the lexicon built by W2V-LPA (80 TF-IDF-contrast seeds, Tc 0.5) from the "
+        f"**training fold's posts only**. Peers at full strength on the same folds: {PEER_DESCRIPTION}; "
+        "a user is one document of their posts joined. The paper reports a 2-9 point gain from its "
+        "lexicon (F1 / accuracy on 1,868 Weibo users, a lexicon built from 111k posts of diagnosed "
+        "users); here the lexicon comes from far less text per fold. zh-emotion-bags is synthetic "
+        "(bags of real posts); C-SSRS and the Chinese labels are proxies."
+    )
+    md, js = write_results("feature_detection", render(payload), payload, record,
+                           title="Feature-based detection with the depression-domain lexicon (paper 002) vs peers",
+                           preamble=preamble, results_dir=out)
+    print(f"wrote {md} and {js}")
+    return md, js
 
 
 def _label(name: str, res: dict[str, Any]) -> str:
@@ -298,19 +323,39 @@ def section(name: str, res: dict[str, Any]) -> list[str]:
         "Lexicon gain (L- variant minus the same classifier without the lexicon; mean over the "
         "shared folds, in points; `wins` = folds where the L- variant is better, i.e. higher, or lower for MAE):",
         "",
-        "| classifier | " + " | ".join(f"Δ {m} (std, wins)" for m in res["headline"]) + " |",
+        "| classifier | " + " | ".join(f"Δ {m} (std, wins; p, Holm p)" for m in res["headline"]) + " |",
         "|---|" + "---|" * len(res["headline"]),
     ]
     for row in res["gains"]:
-        cells = [f"{100 * row[m]:+.1f} ({100 * row[m + '_std']:.1f}, {row[m + '_wins']})" for m in res["headline"]]
+        cells = [f"{100 * row[m]:+.1f} ({100 * row[m + '_std']:.1f}, {row[m + '_wins']}; sign-test p "
+                 f"{row[m + '_p']:.3f}, Holm {row[m + '_holm']:.3f})" for m in res["headline"]]
         lines.append(f"| {row['classifier']} | " + " | ".join(cells) + " |")
     lines.append("")
     return lines
 
 
+def count_comparisons(payload: dict[str, Any]) -> int:
+    """Holm over every comparison of the file: each verdict against the peers (bootstrap
+    p) and each lexicon gain (sign-test p); adds ``holm_p`` to the tests and
+    ``{metric}_holm`` to the gain rows, returns how many comparisons there are."""
+    verdicts, gain_tests, slots = [], [], []
+    for res in payload["datasets"].values():
+        verdicts += list(res["tests"].values())
+        for row in res["gains"]:
+            for m in res["headline"]:
+                gain_tests.append({"p_two_sided": row[f"{m}_p"]})
+                slots.append((row, m))
+    n = add_holm(verdicts + gain_tests)
+    for t, (row, m) in zip(gain_tests, slots):
+        row[f"{m}_holm"] = t["holm_p"]
+    return n
+
+
 def render(payload: dict[str, Any]) -> str:
     results = payload["datasets"]
-    head = ["data set", "metric", f"{MODEL} (named)", *PEER_NAMES, "strongest peer", "diff [95% CI]", "verdict"]
+    n_comparisons = count_comparisons(payload)
+    head = ["data set", "metric", f"{MODEL} (named)", *PEER_NAMES, "strongest peer", "diff [95% CI]", "Holm p",
+            "verdict"]
     lines = [
         "## Summary",
         "",
@@ -318,6 +363,8 @@ def render(payload: dict[str, Any]) -> str:
         f"folds; paired bootstrap over users ({BOOTSTRAP:,} resamples; win / loss only when the 95% interval "
         "excludes 0; a tie is not a win). (synthetic) marks data built here from real posts; (proxy) a label "
         "that is not depression.",
+        "",
+        multiplicity_sentence(n_comparisons, "p (bootstrap for the verdicts, exact sign test for the lexicon gains)"),
         "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
@@ -349,6 +396,23 @@ def render(payload: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def auc_trend_sentence(aucs: list[float], last_std: float) -> str:
+    """What a series of ROC AUCs (falling depressed share) shows, in words that say no more
+    than the numbers: a fall only when the AUC never rises by more than 0.01 from one share
+    to the next and the total drop exceeds the noise of the last point (its fold std)."""
+    steps = np.diff(aucs)
+    drop = aucs[0] - aucs[-1]
+    if np.all(steps <= 0.01) and drop > max(0.02, last_std):
+        return f"It falls by {drop:.3f}, as in the paper's Figure 5."
+    rises = int(np.sum(steps > 0))
+    if drop > last_std:
+        return (f"The AUC falls by {drop:.3f} overall but not steadily (it rises at {rises} of {len(steps)} steps); "
+                "the paper's Figure 5 shows a steady drop.")
+    return (f"No steady fall: the AUC rises at {rises} of {len(steps)} steps, and the change from the first to the "
+            f"last share ({-drop:+.3f}) is within the fold-to-fold noise of the last point (std {last_std:.3f}), so "
+            "these bags neither show nor rule out the paper's Figure 5 drop.")
+
+
 def reading(record: dict) -> list[str]:
     """The interpretation; every number comes from ``record``."""
     out = []
@@ -367,24 +431,42 @@ def reading(record: dict) -> list[str]:
         means = {k: r["mean"][m1] for k, r in d["models"].items()}
         best = max(means, key=means.get)
         t = d["tests"][m1]
+        t2 = d["tests"].get(m2)
         sign = "lower is better" if lower_better else "higher is better"
+        second = ""
+        if t2 is not None:
+            second = (f"; on {m2} {MODEL} ({d['models'][MODEL]['mean'][m2]:.3f}) against {t2['peer']} "
+                      f"({d['models'][t2['peer']]['mean'][m2]:.3f}): **{t2['verdict']}** "
+                      f"({t2['diff']:+.3f} [{t2['ci95'][0]:+.3f}, {t2['ci95'][1]:+.3f}])")
         out.append(
             f"- **{_label(name, d)}**: the lexicon raises {m1} for {sum(v > 0 for v in g1)} of 5 classifiers "
             f"(change {min(g1):+.1f} to {max(g1):+.1f} points) and improves {m2} for {better2} of 5 "
             f"({sign}; change {min(g2):+.1f} to {max(g2):+.1f}); fold-to-fold std of the {m1} differences "
             f"{min(row[m1 + '_std'] for row in g) * 100:.1f}-{max(row[m1 + '_std'] for row in g) * 100:.1f} points. "
             f"Best {m1}: {best} ({means[best]:.3f}); strongest peer {t['peer']} ({means[t['peer']]:.3f}); "
-            f"{MODEL} ({means[MODEL]:.3f}) against it: **{t['verdict']}**."
+            f"{MODEL} ({means[MODEL]:.3f}) against it: **{t['verdict']}**{second}."
         )
     per_clf = {clf: sum(v) / len(v) for clf, v in by_clf.items()}
     if all_gains:
         inside = sum(2 <= v <= 9 for v in all_gains)
+        tested = [(row[d["headline"][0] + "_p"], row.get(d["headline"][0] + "_holm"), row[d["headline"][0]])
+                  for d in record["datasets"].values() for row in d["gains"] if d["headline"][0] + "_p" in row]
+        test_note = ""
+        if tested:
+            test_note = (
+                f" By the exact sign test over folds, {sum(p < 0.05 and g > 0 for p, _, g in tested)} of "
+                f"{len(tested)} gains are positive at p < 0.05 and {sum(p < 0.05 and g < 0 for p, _, g in tested)} "
+                f"negative; after Holm's adjustment over the file's comparisons "
+                f"{sum(h is not None and h < 0.05 and g > 0 for _, h, g in tested)} positive and "
+                f"{sum(h is not None and h < 0.05 and g < 0 for _, h, g in tested)} negative remain. A mean gain "
+                "is not a shown gain."
+            )
         out.append(
             f"- Against the paper's 2-9 point gain: {inside} of {len(all_gains)} classifier x data set "
             f"gains fall in that range, {sum(v < 0 for v in all_gains)} are negative. Mean gain per "
             "classifier over the data sets (first headline metric): "
             + ", ".join(f"{clf} {v:+.1f}" for clf, v in sorted(per_clf.items(), key=lambda kv: -kv[1]))
-            + "."
+            + "." + test_note
         )
     sizes = "; ".join(f"{name}: {d['n']} users ({', '.join(f'{c}: {n}' for c, n in zip(d['classes'], d['class_counts']))})"
                       for name, d in record["datasets"].items())
@@ -403,15 +485,14 @@ def reading(record: dict) -> list[str]:
             return next(r[key] for r in imb if r["share"] == share and r["model"] == model)
 
         hi, lo = max(r["share"] for r in imb), min(r["share"] for r in imb)
-        auc_hi, auc_lo = get(hi, "l-lr", "roc_auc"), get(lo, "l-lr", "roc_auc")
-        auc_trend = (
-            "falls, as in the paper's Figure 5" if auc_lo < auc_hi - 0.02
-            else "does not fall (the paper's Figure 5 shows AUC dropping sharply): ranking users is as easy "
-            "with few depressed users as with many"
-        )
+        shares = sorted({r["share"] for r in imb}, reverse=True)
+        aucs = [get(sh, "l-lr", "roc_auc") for sh in shares]
+        series = " -> ".join(f"{a:.3f}" for a in aucs[:-1]) + f" -> {aucs[-1]:.3f} ± {get(lo, 'l-lr', 'roc_auc_std'):.3f}"
         out.append(
-            f"- Imbalance (synthetic Chinese proxy bags): L-LR's ROC AUC goes from {auc_hi:.3f} at {hi:.0%} depressed "
-            f"to {auc_lo:.3f} at {lo:.0%} -- it {auc_trend}. F1 of the depressed class goes from "
+            f"- Imbalance (synthetic Chinese proxy bags): L-LR's ROC AUC as the depressed share goes "
+            f"{' -> '.join(f'{sh:.0%}' for sh in shares)}: {series} (last: ± fold std). "
+            + auc_trend_sentence(aucs, get(lo, "l-lr", "roc_auc_std"))
+            + " F1 of the depressed class goes from "
             f"{get(hi, 'l-lr', 'f1'):.3f} to {get(lo, 'l-lr', 'f1'):.3f}; with class_weight='balanced' it is "
             f"{get(lo, 'l-lr balanced', 'f1'):.3f} at {lo:.0%} (AUC {get(lo, 'l-lr balanced', 'roc_auc'):.3f}). "
             "At the lowest shares each test fold holds only two to four depressed users, so these numbers "
