@@ -42,8 +42,9 @@ import numpy as np
 from . import DISCLAIMER, __version__
 from .corpus.types import Corpus, PostCorpus, PostRecord, User, UserCorpus
 from .jsonable import json_default, jsonable_params
+from .models import folder as model_folder
+from .models.folder import TRAINING_RECORD_NAME  # noqa: F401  (importable from here, as before)
 
-TRAINING_RECORD_NAME = "training.json"
 DEFAULT_BATCH_SIZE = 512
 
 __all__ = [
@@ -123,6 +124,7 @@ def train(
     dedup: bool = True,
     data: str = "",
     operating_point: Any = None,
+    calibration: str | None = None,
 ) -> tuple[Any, TrainingRecord]:
     """Fit ``model`` on a whole labelled ``corpus``.
 
@@ -139,6 +141,13 @@ def train(
         ``"threshold=0.3"``, ``"f1_macro"``, with ``@LEVEL`` for ordered levels; see
         :mod:`depscreen.population.operating_point`). None (or ``"model"``): the model's
         own decision rule. Kept as the model's ``operating_point_`` and in the record.
+    calibration : ``"auto"``, ``"sigmoid"``, ``"isotonic"``, ``"temperature"``,
+        ``"vector"``, ``"none"``, or None (the model as it comes: depscreen-default
+        calibrates itself, other models do not). A model with its own ``calibration``
+        parameter (depscreen-default) gets it set; any other classifier is wrapped in
+        :class:`~depscreen.models.calibrated.CalibratedModel` (registry name
+        ``calibrated``). What was done -- the method, or why the model was left
+        uncalibrated (a class too small) -- is in the record's ``calibration``.
 
     Returns the fitted model and a :class:`TrainingRecord`.
     """
@@ -159,6 +168,8 @@ def train(
         if params:
             est.set_params(**params)
         name = registered_name(est) or type(est).__name__
+    if calibration is not None:
+        est, name = _with_calibration(est, name, calibration)
     unlabelled = sum(1 for lab in corpus.labels if lab is None)
     if unlabelled:
         raise ValueError(
@@ -175,6 +186,11 @@ def train(
         corpus, report = deduplicate(corpus)
     X = list(corpus.users) if isinstance(corpus, UserCorpus) else corpus.texts
     y = np.asarray(corpus.labels)
+    if operating_point is not None and not operating_point.is_model_rule:
+        from .models.task import label_sort_key
+        from .population.operating_point import cases_for
+
+        cases_for(operating_point, sorted(set(y.tolist()), key=label_sort_key))  # a wrong level fails before the fit
     t0 = time.perf_counter()
     est.fit(X, y)
     fit_seconds = time.perf_counter() - t0
@@ -190,9 +206,12 @@ def train(
         data=data,
         created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
     )
+    record.extra["languages"] = _language_counts(corpus)
     degenerate = _degenerate_note(est, X, y, record.label_counts)
     if degenerate:
         record.extra["warnings"] = [degenerate]
+    if hasattr(est, "calibration_note_"):
+        record.extra["calibration"] = _calibration_record(est)
     if operating_point is not None:
         from .population.operating_point import choose_for_model
 
@@ -203,6 +222,46 @@ def train(
     return est, record
 
 
+def _with_calibration(est: Any, name: str, calibration: str) -> tuple[Any, str]:
+    """``est`` set to calibrate by ``calibration`` (its own parameter) or wrapped in
+    :class:`~depscreen.models.calibrated.CalibratedModel`; and the name to record."""
+    from .population.calibration import check_method
+
+    method = None if calibration == "none" else calibration
+    check_method(method)
+    from .models.calibrated import CalibratedModel
+    from .models.registry import registered_name
+
+    if "calibration" in est.get_params(deep=False):  # a model that calibrates itself
+        return est.set_params(calibration=method), name
+    if isinstance(est, CalibratedModel):
+        if method is None:
+            return est.estimator, registered_name(est.estimator) or name
+        return est.set_params(method=method), name
+    if method is None:
+        return est, name
+    if not hasattr(est, "predict_proba"):
+        raise ValueError(f"model '{name}' gives no probabilities (no predict_proba): it cannot be calibrated")
+
+    wrapped = CalibratedModel(est, method=method)
+    return wrapped, registered_name(wrapped) or type(wrapped).__name__
+
+
+def _calibration_record(model: Any) -> dict[str, Any]:
+    """What the training record says about a model's calibration."""
+    from .models.registry import registered_name
+
+    out: dict[str, Any] = {"method": getattr(model, "calibration_", None),
+                           "calibrated": getattr(model, "calibrator_", None) is not None}
+    note = getattr(model, "calibration_note_", "")
+    if note:
+        out["note"] = note
+    inner = getattr(model, "estimator_", None)
+    if inner is not None:
+        out["estimator"] = registered_name(inner) or type(inner).__name__
+    return out
+
+
 def save(model: Any, folder: str | Path, record: TrainingRecord | None = None) -> Path:
     """Write a fitted model to ``folder`` (``config.json`` + weights, no pickle) and its
     :class:`TrainingRecord` as ``training.json``."""
@@ -211,15 +270,20 @@ def save(model: Any, folder: str | Path, record: TrainingRecord | None = None) -
     folder = Path(model.save(folder))
     record = _record_with_point(model, folder, record)
     if record is not None:
-        path = folder / TRAINING_RECORD_NAME
-        path.write_text(json.dumps(record.to_dict(), indent=2, ensure_ascii=False, default=json_default))
+        model_folder.write_training_record(folder, record.to_dict())
+    model_folder.seal(folder)  # last: the manifest covers every file, training.json included
     return folder
 
 
 def load(folder: str | Path) -> Any:
     """Load a model folder written by :func:`save` (never unpickles anything). The
     operating point stored in its training record, if any, comes back as the model's
-    ``operating_point_`` (applied by :func:`score`)."""
+    ``operating_point_`` (applied by :func:`score`).
+
+    Every file is first checked against the folder's manifest: a missing, truncated or
+    changed file is refused with a :class:`~depscreen.models.folder.ModelFolderError`
+    (a ``ValueError``) whose one line names it; a folder saved before manifests existed
+    loads with an :class:`~depscreen.models.folder.UnverifiedFolderWarning`."""
     from .models.base import load_model
 
     model = load_model(folder)
@@ -233,10 +297,8 @@ def load(folder: str | Path) -> Any:
 
 def training_record(folder: str | Path) -> TrainingRecord | None:
     """The :class:`TrainingRecord` saved beside a model, or None when there is none."""
-    path = Path(folder) / TRAINING_RECORD_NAME
-    if not path.exists():
-        return None
-    return TrainingRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    data = model_folder.read_training_record(folder)
+    return None if data is None else TrainingRecord.from_dict(data)
 
 
 # ------------------------------------------------------------------------- scoring
@@ -881,6 +943,17 @@ def _batches(stream: Iterator[Item], size: int) -> Iterator[list[Item]]:
             elif kind != this:
                 raise TypeError("the input mixes users and posts; score one level at a time")
         yield batch
+
+
+def _language_counts(corpus: Corpus, limit: int = 300) -> dict[str, int]:
+    """Languages of up to ``limit`` training items spread over the corpus (a post's
+    ``lang`` or the detected one; a user's most common): kept in the training record so
+    that :func:`prevalence` can warn about a corpus in a language the model never saw."""
+    from .population.groups import item_language
+
+    items = corpus.users if isinstance(corpus, UserCorpus) else corpus.records
+    step = max(1, len(items) // limit)
+    return dict(Counter(item_language(it) for it in items[::step][:limit]).most_common())
 
 
 def _degenerate_note(model: Any, X: list, y: np.ndarray, label_counts: Mapping[str, int]) -> str | None:

@@ -21,8 +21,8 @@ import numpy as np
 
 from ..corpus.types import PostCorpus, User, UserCorpus
 from ..fitted import check_fitted  # noqa: F401  (models import it from here)
-
-CONFIG_NAME = "config.json"
+from . import folder as model_folder
+from .folder import CONFIG_NAME  # noqa: F401  (kept for modules that import it from here)
 
 
 def as_documents(X: Sequence[Any], sep: str = "\n") -> list[str]:
@@ -175,32 +175,28 @@ class SavableMixin:
     """
 
     def save(self, folder: str | Path) -> Path:
-        from .. import __version__
-        from .registry import registered_name
-
+        """Write the weights, ``config.json`` and, last, the folder's file manifest
+        (:mod:`depscreen.models.folder`)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        extra = self._save_weights(folder)
+        extra = dict(self._save_weights(folder) or {})
         oof_files = save_out_of_fold(self, folder)
-        config = {
-            "model": registered_name(self),
-            "class": f"{type(self).__module__}:{type(self).__name__}",
-            "params": _jsonable_params(self.get_params(deep=False)),
-            "depscreen_version": __version__,
-            **(extra or {}),
-        }
         if oof_files:
-            config["out_of_fold"] = oof_files
-        (folder / CONFIG_NAME).write_text(json.dumps(config, indent=2, ensure_ascii=False))
+            extra["out_of_fold"] = oof_files
+        model_folder.write_config(folder, self, self.get_params(deep=False), extra)
+        model_folder.seal(folder)
         return folder
 
     @classmethod
     def load(cls, folder: str | Path):
-        folder = Path(folder)
-        config = json.loads((folder / CONFIG_NAME).read_text())
-        model = cls(**config["params"])
-        model._load_weights(folder, config)
-        attach_out_of_fold(model, folder)
+        """Rebuild a model from a folder written by :meth:`save`: its files are checked
+        against the manifest first, its parameters get back the types the class gives
+        them (tuples, see :func:`depscreen.models.folder.restore_params`)."""
+        with model_folder.checked(folder) as folder:
+            config = model_folder.read_config(folder)
+            model = cls(**model_folder.restore_params(cls, config["params"]))
+            model._load_weights(folder, config)
+            attach_out_of_fold(model, folder)
         return model
 
     def _save_weights(self, folder: Path) -> dict[str, Any]:  # pragma: no cover - interface
@@ -211,17 +207,32 @@ class SavableMixin:
 
 
 def load_model(folder: str | Path):
-    """Load any saved depscreen model folder (dispatches on ``config.json``)."""
+    """Load any saved depscreen model folder (dispatches on ``config.json``).
+
+    Every file is checked against the folder's manifest first; a missing, truncated or
+    changed file, a damaged ``config.json`` or a weights file the model cannot read is a
+    :class:`~depscreen.models.folder.ModelFolderError` whose one line names the folder
+    and the file.
+    """
     from .registry import model_class
 
-    folder = Path(folder)
-    config_path = folder / CONFIG_NAME
-    if not config_path.exists():
-        raise FileNotFoundError(f"{folder}: not a depscreen model folder (no {CONFIG_NAME})")
-    config = json.loads(config_path.read_text())
-    if not config.get("model"):
-        raise ValueError(f"{config_path}: field 'model' is missing")
-    return attach_out_of_fold(model_class(config["model"]).load(folder), folder)
+    with model_folder.checked(folder) as folder:
+        config = model_folder.read_config(folder)
+        if not config.get("model"):
+            raise model_folder.ModelFolderError(
+                f"model folder {folder}: {model_folder.CONFIG_NAME} field 'model' is missing")
+        cls = model_class(config["model"])
+        try:
+            model = cls.load(folder)
+        except model_folder.ModelFolderError:
+            raise
+        except json.JSONDecodeError as exc:  # a damaged JSON file the model reads itself
+            raise model_folder.load_error(folder, exc) from None
+        except (ValueError, TypeError):  # the model's own message names the file and field
+            raise
+        except Exception as exc:  # noqa: BLE001 - e.g. a damaged weights file in an unverified folder
+            raise model_folder.load_error(folder, exc) from None
+    return attach_out_of_fold(model, folder)
 
 
 def save_out_of_fold(model: Any, folder: Path) -> list[str]:
@@ -252,14 +263,5 @@ def attach_out_of_fold(model: Any, folder: Path) -> Any:
     return model
 
 
-def _jsonable_params(params: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for key, value in params.items():
-        try:
-            json.dumps(value)
-        except TypeError:
-            raise TypeError(
-                f"parameter '{key}' of type {type(value).__name__} cannot be saved in config.json"
-            ) from None
-        out[key] = value
-    return out
+#: kept for modules that still import it; use :func:`depscreen.models.folder.config_params`
+_jsonable_params = model_folder.config_params

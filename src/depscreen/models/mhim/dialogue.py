@@ -42,6 +42,7 @@ from sklearn.utils.metaestimators import available_if
 from ...corpus.dialogue import Interview, interviews_to_users
 from ...corpus.types import User, UserCorpus
 from ...embed.cache import embed_corpus
+from .. import folder as model_folder
 from ..base import Forward, SavableMixin, check_fitted
 from ..mil.bags import EmbeddedUsers
 from .estimator import MHIMClassifier
@@ -294,8 +295,6 @@ class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
     def save(self, folder) -> Path:
         """``config.json`` + ``embedder/`` (the base embedder's own folder) + ``mhim/`` (the
         MHIM model on turn vectors). An embedder object is recorded by its space's name."""
-        from ..mil.persistence import write_config
-
         check_fitted(self, "model_")
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -303,7 +302,9 @@ class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
         params = self.get_params(deep=False)
         if not isinstance(params["embedder"], str):
             params["embedder"] = self.turn_embedder_.base.name
-        return write_config(self, folder, params, extra)
+        model_folder.write_config(folder, self, params, extra)
+        model_folder.seal(folder)
+        return folder
 
     def _save_weights(self, folder: Path) -> dict[str, Any]:
         base = self.turn_embedder_.base

@@ -24,7 +24,6 @@ array([...])
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any, Sequence
@@ -34,7 +33,9 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 
 from ...corpus.types import User, UserCorpus
-from ..base import CONFIG_NAME, Forward, SavableMixin, _jsonable_params, check_fitted
+from .. import folder as model_folder
+from ..base import Forward, SavableMixin, check_fitted
+from ..folder import CONFIG_NAME
 from ..mil.bags import EmbeddedUsers
 from ..mil.estimator import LMILAttClassifier
 from .donor import DONORS
@@ -46,6 +47,7 @@ log = logging.getLogger("depscreen.mhim")
 
 DONOR_FOLDER = "donor"
 RECEIVER_FOLDER = "receiver"
+ENTROPY_LOG_NAME = "entropy_log.json"
 
 #: parameters that belong to MHIM, not to the wrapped LMILAtt
 MHIM_PARAMS = ("mhim_t", "mhim_b", "mhim_r_factor", "donor", "momentum", "masking", "soft_weight",
@@ -338,7 +340,6 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         """``config.json`` (MHIM parameters, the base model's registry name and parameters,
         the masking rule) + ``receiver/`` and (with ``keep_donor``) ``donor/``, each an
         LMILAtt folder (config + safetensors + its embedder), + ``entropy_log.json``."""
-        from ..mil.persistence import write_config
         from ..registry import registered_name
 
         check_fitted(self, "receiver_")
@@ -351,8 +352,10 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         base_params = base.get_params(deep=False)
         if not isinstance(base_params.get("embedder"), str):  # an object: recorded by its space's name
             base_params["embedder"] = self.receiver_.embedder_request_
-        extra["base"] = {"model": registered_name(base) or "lmilatt", "params": _jsonable_params(base_params)}
-        return write_config(self, folder, params, extra)
+        extra["base"] = {"model": registered_name(base) or "lmilatt", "params": model_folder.config_params(base_params)}
+        model_folder.write_config(folder, self, params, extra)
+        model_folder.seal(folder)
+        return folder
 
     @classmethod
     def load(cls, folder) -> "MHIMClassifier":
@@ -360,20 +363,21 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         model: LMILAtt parameters flat beside the MHIM ones)."""
         from ..registry import model_class
 
-        folder = Path(folder)
-        config = json.loads((folder / CONFIG_NAME).read_text())
-        params = dict(config.get("params") or {})
-        if "base" in config:
-            base_cls = model_class(config["base"]["model"])
-            if not issubclass(base_cls, LMILAttClassifier):
-                raise ValueError(f"{folder / CONFIG_NAME}: base model '{config['base']['model']}' is not LMILAtt")
-            base = base_cls(**config["base"]["params"])
-        else:  # the earlier layout
-            accepted = set(LMILAttClassifier().get_params(deep=False))
-            base = LMILAttClassifier(**{k: params.pop(k) for k in list(params) if k in accepted})
-            params.pop("cache_dir", None)
-        model = cls(base=base, **params)
-        model._load_weights(folder, config)
+        with model_folder.checked(folder) as folder:
+            config = model_folder.read_config(folder)
+            params = dict(config.get("params") or {})
+            if "base" in config:
+                base_cls = model_class(config["base"]["model"])
+                if not issubclass(base_cls, LMILAttClassifier):
+                    raise ValueError(f"{folder / CONFIG_NAME}: base model '{config['base']['model']}' is not LMILAtt")
+                base = base_cls(**model_folder.restore_params(base_cls, config["base"]["params"]))
+            else:  # the earlier layout
+                accepted = set(LMILAttClassifier().get_params(deep=False))
+                base = LMILAttClassifier(**model_folder.restore_params(
+                    LMILAttClassifier, {k: params.pop(k) for k in list(params) if k in accepted}))
+                params.pop("cache_dir", None)
+            model = cls(base=base, **model_folder.restore_params(cls, params))
+            model._load_weights(folder, config)
         return model
 
     def _save_weights(self, folder: Path) -> dict[str, Any]:
@@ -381,7 +385,7 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         self.receiver_.save(folder / RECEIVER_FOLDER)
         if self.keep_donor and not same and getattr(self, "donor_", None) is not None:
             self.donor_.save(folder / DONOR_FOLDER)
-        (folder / "entropy_log.json").write_text(json.dumps(self.entropy_log_, indent=1))
+        model_folder.write_json(folder, ENTROPY_LOG_NAME, self.entropy_log_)
         return {"mhim": {"rule": self.rule_.to_dict(), "masking_active": self.rule_.active,
                          "receiver_is_donor": same, "donor_saved": bool(self.keep_donor and not same),
                          "donor_strategy": None if self.donor_strategy_ is None else self.donor_strategy_.describe()}}
@@ -393,15 +397,14 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         self.receiver_ = LMILAttClassifier.load(folder / RECEIVER_FOLDER)
         if info.get("receiver_is_donor"):
             self.donor_ = self.receiver_
-        elif (folder / DONOR_FOLDER / CONFIG_NAME).exists():
+        elif model_folder.has_config(folder / DONOR_FOLDER):
             self.donor_ = LMILAttClassifier.load(folder / DONOR_FOLDER)
         else:
             self.donor_ = None
         self.rule_ = MaskingRule(**info["rule"])
         self.donor_strategy_ = None
         self.mhim_log_ = []
-        path = folder / "entropy_log.json"
-        self.entropy_log_ = json.loads(path.read_text()) if path.exists() else []
+        self.entropy_log_ = model_folder.read_json(folder, ENTROPY_LOG_NAME, default=[])
         self.head_ = self.receiver_.head_
         if hasattr(self.receiver_, "classes_"):
             self.classes_ = self.receiver_.classes_

@@ -10,6 +10,8 @@ Layout::
       history.json         the training history
       embedder/            the embedder's own folder (its config.json, and the fitted
                            space of a corpus-fitted backend such as tfidf-svd)
+      manifest.json        every file's size and sha256, written last
+                           (:mod:`depscreen.models.folder`, checked at load)
 
 The embedder saves itself (:meth:`depscreen.embed.Embedder.save`), so ``save`` never
 touches the model's parameters; an embedder given as an object is recorded in
@@ -21,48 +23,37 @@ itself (no ``embedder/config.json``) rebuild it from the ``embedder`` parameter.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from ..base import CONFIG_NAME, _jsonable_params, check_fitted
+from .. import folder as model_folder
+from ..base import check_fitted
+from ..folder import CONFIG_NAME
 from .inference import jsonable
 
 WEIGHTS_NAME = "model.safetensors"
+HISTORY_NAME = "history.json"
 EMBEDDER_FOLDER = "embedder"
 #: the training mean post vector (``center``), stored beside the network's weights
 MEAN_KEY = "depscreen.embedding_mean"
-
-
-def write_config(model: Any, folder: Path, params: dict[str, Any], extra: dict[str, Any]) -> Path:
-    """Write ``config.json`` of a model folder: registry name, class, ``params``, version."""
-    from ... import __version__
-    from ..registry import registered_name
-
-    config = {
-        "model": registered_name(model),
-        "class": f"{type(model).__module__}:{type(model).__name__}",
-        "params": _jsonable_params(params),
-        "depscreen_version": __version__,
-        **extra,
-    }
-    (folder / CONFIG_NAME).write_text(json.dumps(config, indent=2, ensure_ascii=False))
-    return folder
 
 
 class PersistenceMixin:
     """``save`` / ``load`` of LMILAtt (see the module docstring)."""
 
     def save(self, folder) -> Path:
-        """Write ``config.json``, ``model.safetensors``, ``history.json`` and ``embedder/``."""
+        """Write ``model.safetensors``, ``history.json``, ``embedder/``, ``config.json`` and,
+        last, ``manifest.json``."""
         check_fitted(self, "network_")
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         extra = self._save_weights(folder)
-        return write_config(self, folder, self._config_params(), extra)
+        model_folder.write_config(folder, self, self._config_params(), extra)
+        model_folder.seal(folder)
+        return folder
 
     def _config_params(self) -> dict[str, Any]:
         """The parameters as written to ``config.json``: an embedder object is recorded by
@@ -96,7 +87,7 @@ class PersistenceMixin:
             "n_train": self.n_train_,
             "n_valid": self.n_valid_,
         }
-        (folder / "history.json").write_text(json.dumps(self.history_, indent=1))
+        model_folder.write_json(folder, HISTORY_NAME, self.history_)
         return {"embedder": embedder_cfg, "state": state_cfg}
 
     def _load_weights(self, folder: Path, config: dict[str, Any]) -> None:
@@ -119,7 +110,7 @@ class PersistenceMixin:
         self.embedder_request_ = emb["request"]
         self.embedder_name_ = emb["name"]
         sub = folder / (emb.get("folder") or EMBEDDER_FOLDER)
-        self._embedder_folder_ = sub if (sub / CONFIG_NAME).exists() else None
+        self._embedder_folder_ = sub if model_folder.has_config(sub) else None
         self.embedder_ = None  # read back on the first raw users it scores
         self.network_ = self._build_network(self.input_dim_)
         weights = load_file(str(folder / WEIGHTS_NAME))
@@ -127,8 +118,7 @@ class PersistenceMixin:
         self.embedding_mean_ = None if mean is None else mean.numpy().astype(np.float32)
         self.network_.load_state_dict(weights)
         self.network_.eval()
-        hist = folder / "history.json"
-        self.history_ = json.loads(hist.read_text()) if hist.exists() else {}
+        self.history_ = model_folder.read_json(folder, HISTORY_NAME, default={})
 
     def _load_embedder(self):
         """The embedder saved with the model (or, when none was saved or another one is
