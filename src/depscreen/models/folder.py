@@ -61,6 +61,7 @@ __all__ = [
     "NotAModelFolder",
     "UnverifiedFolderWarning",
     "checked",
+    "config_digest",
     "config_params",
     "has_config",
     "read_config",
@@ -149,6 +150,12 @@ def read_config(folder: str | Path) -> dict[str, Any]:
     (:class:`NotAModelFolder`), not JSON (truncated or damaged), not an object."""
     folder = require_model_folder(folder)
     return _read_json_object(folder, CONFIG_NAME)
+
+
+def config_digest(folder: str | Path) -> str:
+    """The sha256 (hex) of ``folder/config.json``'s bytes: which model this is (the
+    service's model version shows its first 12 characters)."""
+    return _sha256(require_model_folder(folder) / CONFIG_NAME)
 
 
 def param_types(cls: type) -> dict[str, Callable[[Any], Any]]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import DISCLAIMER, __version__
+from ..models import folder as model_folder
 from .viewer import risk_class
 
 #: Where each family of registered models comes from (shown on the card).
@@ -29,12 +30,9 @@ def model_card(model: Any, folder: str | Path | None, name: str) -> dict[str, An
     record: dict[str, Any] = {}
     version = __version__
     if folder is not None:
-        folder = Path(folder)
-        raw = (folder / "config.json").read_bytes()
-        config = json.loads(raw)
-        version = hashlib.sha256(raw).hexdigest()[:12]
-        if (folder / "training.json").exists():
-            record = json.loads((folder / "training.json").read_text(encoding="utf-8"))
+        config = model_folder.read_config(folder)
+        version = model_folder.config_digest(folder)[:12]
+        record = model_folder.read_training_record(folder) or {}
     else:
         params = getattr(model, "get_params", lambda deep=False: {})(deep=False)
         blob = json.dumps({"name": name, "params": params}, sort_keys=True, default=str).encode()
