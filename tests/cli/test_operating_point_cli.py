@@ -107,3 +107,10 @@ def test_evaluate_reports_rates_with_intervals_at_the_point(files, tmp_path):
     for name in ("specificity", "ppv", "npv"):
         assert rates["groups"]["class 1"][name]["k"] <= rates["groups"]["class 1"][name]["n"]
     assert "Screening rates at the operating point" in page.read_text()
+
+
+def test_evaluate_refuses_a_level_the_labels_lack_before_fitting(files):
+    result = runner.invoke(app, ["evaluate", "-m", "depscreen-default", *FAST, "--data", str(files["train"]),
+                                 "--cv", "3", "--no-progress", "--operating-point", "sensitivity=0.9@7"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "level '7' is not a class of this model; its classes are 0, 1" in " ".join(result.output.split())

@@ -230,3 +230,10 @@ def test_chosen_point_round_trips_through_json():
     assert np.array_equal(back.flag(proba), point.flag(proba))
     with pytest.raises(OperatingPointError, match="choose it again"):
         ChosenPoint.from_dict({"spec": "x"})
+
+
+def test_regression_labels_take_no_point():
+    from depscreen.population.operating_point import cases_for
+
+    with pytest.raises(OperatingPointError, match="for classifiers"):
+        cases_for(OperatingPoint.parse("sensitivity=0.9"), [0.5, 1.5, 2.25])

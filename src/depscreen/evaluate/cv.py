@@ -425,6 +425,18 @@ def _machine() -> dict[str, Any]:
     }
 
 
+def _check_point(operating_point: Any, prep: _Prepared) -> None:
+    """Refuse, before any fit, a point the corpus's labels cannot take (a level it does
+    not have, no level for several classes, a regression task)."""
+    if operating_point is None or operating_point.is_model_rule:
+        return
+    if prep.task == "regression":
+        raise ValueError(f"operating point '{operating_point}' is for classifiers; this corpus is a regression task")
+    from ..population.operating_point import cases_for
+
+    cases_for(operating_point, prep.classes)
+
+
 def _fold_point(name: str, est: Any, operating_point: Any, notes: list[str]) -> Any:
     """The operating point chosen on the fold model's own out-of-fold training scores,
     or None (no point asked, or a model that keeps no such scores: noted once)."""
@@ -542,7 +554,9 @@ def cross_validate(
         from ..population.operating_point import OperatingPoint
 
         operating_point = OperatingPoint.parse(operating_point)
+        operating_point = None if operating_point.is_model_rule else operating_point
     prep = _prepare(corpus, cv=cv, repeats=repeats, seed=seed, task=task, dedup=dedup, pos_label=pos_label)
+    _check_point(operating_point, prep)
     name, proto = _resolve(model, params)
     _check_level(name, proto, prep.corpus)
     with _progress(progress, len(prep.plan.folds), name) as advance:
@@ -583,6 +597,7 @@ def compare(
         from ..population.operating_point import OperatingPoint
 
         operating_point = OperatingPoint.parse(operating_point)
+        operating_point = None if operating_point.is_model_rule else operating_point
     params = dict(params or {})
     resolved: list[tuple[str, Any]] = []
     for spec in models:
@@ -596,6 +611,7 @@ def compare(
     if dupes:
         raise ValueError(f"model labels must be unique, repeated: {dupes}; pass (label, model) pairs")
     prep = _prepare(corpus, cv=cv, repeats=repeats, seed=seed, task=task, dedup=dedup, pos_label=pos_label)
+    _check_point(operating_point, prep)
     for name, proto in resolved:
         _check_level(name, proto, prep.corpus)
     results = []

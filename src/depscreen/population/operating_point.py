@@ -326,6 +326,9 @@ def cases_for(point: OperatingPoint, classes: Sequence[Any]) -> tuple[list, Any,
     if len(classes) < 2:
         raise OperatingPointError("an operating point needs a model with at least two classes")
     task = _task_of(classes)
+    if task == "regression":
+        raise OperatingPointError(f"operating point '{point}' is for classifiers; these labels are scores "
+                                  "(a regression task)")
     if task == "binary":
         from ..models.task import positive_label
 
@@ -428,8 +431,9 @@ def choose_point(
         if point.kind != "threshold":
             raise OperatingPointError(
                 f"operating point '{spec}' is chosen on the training data's out-of-fold scores, and this model has "
-                "none (a model folder saved before depscreen stored them, or a model that computes none): retrain "
-                "it (`depscreen train --operating-point ...`); 'threshold=T' works without them"
+                "none: a model folder saved before depscreen stored them (retrain it: `depscreen train "
+                "--operating-point ...`), or a model that computes none (depscreen-default does); "
+                "'threshold=T' works without them"
             )
         return ChosenPoint(spec, point.kind, point.value, classes, cases, level, ordered, float(point.value), None)
     if [_plain(c) for c in oof.classes] != classes:
