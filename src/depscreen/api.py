@@ -40,7 +40,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 import numpy as np
 
 from . import DISCLAIMER, __version__
-from .corpus.types import Corpus, PostCorpus, PostRecord, User, UserCorpus
+from .corpus.types import Corpus, Post, PostCorpus, PostRecord, User, UserCorpus
 from .jsonable import json_default, jsonable_params
 from .models import folder as model_folder
 from .models.folder import TRAINING_RECORD_NAME  # noqa: F401  (importable from here, as before)
@@ -48,8 +48,10 @@ from .models.folder import TRAINING_RECORD_NAME  # noqa: F401  (importable from 
 DEFAULT_BATCH_SIZE = 512
 
 __all__ = [
+    "ModelNotReady",
     "Predictions",
     "TrainingRecord",
+    "check_ready",
     "iter_scores",
     "load",
     "prevalence",
@@ -293,6 +295,40 @@ def load(folder: str | Path) -> Any:
 
         model.operating_point_ = ChosenPoint.from_dict(stored)
     return model
+
+
+#: The probe :func:`check_ready` scores: one short text in each language depscreen reads.
+PROBE_TEXTS = ("warm up the model", "模型预热一下", "pemanasan model dulu")
+
+
+class ModelNotReady(RuntimeError):
+    """A loaded model that cannot score (it fails, or its scores are not numbers)."""
+
+
+def check_ready(model: Any) -> None:
+    """Score a tiny probe (:data:`PROBE_TEXTS`, as one user or as posts, with
+    explanations) and raise :class:`ModelNotReady` unless every score and probability is
+    a finite number and each row of probabilities sums to one.
+
+    A service says ready only after this passes (a model whose weights were damaged in
+    a way no manifest could catch scores NaN here rather than failing every request);
+    it also loads whatever a model loads lazily (tokenisers, encoders). The message
+    names the failure, never the probe's text.
+    """
+    level = getattr(model, "input_level", "user")
+    items: list[Any] = list(PROBE_TEXTS) if level == "post" else [
+        User("probe", None, [Post(t) for t in PROBE_TEXTS])]
+    try:
+        preds = score(model, items, explain=True)
+    except Exception as exc:  # noqa: BLE001 - reported as not ready, with the error's type and first line
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise ModelNotReady(f"the model cannot score a probe input ({type(exc).__name__}: {first})") from exc
+    for name, values in (("scores", preds.scores), ("probabilities", preds.proba)):
+        if values is not None and not np.all(np.isfinite(np.asarray(values, dtype=float))):
+            raise ModelNotReady(f"the model's {name} for a probe input are not finite numbers (damaged weights?)")
+    if preds.proba is not None and not np.allclose(np.asarray(preds.proba, dtype=float).sum(axis=1), 1.0,
+                                                   atol=1e-4):
+        raise ModelNotReady("the model's probabilities for a probe input do not sum to one (damaged weights?)")
 
 
 def training_record(folder: str | Path) -> TrainingRecord | None:

@@ -8,6 +8,7 @@ the file, line and field; commands turn them into :class:`CliError` with :func:`
 from __future__ import annotations
 
 import json
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -21,6 +22,21 @@ from ..jsonable import json_default
 
 #: Messages, progress and notes go to stderr; tables and data to stdout.
 console = Console(stderr=True, soft_wrap=True)
+
+#: Warnings shown as one ``warning:`` line (no source file, no code line): they speak to
+#: the user about their input, not to a developer about depscreen's code.
+ONE_LINE_WARNINGS = ("depscreen.models.folder.UnverifiedFolderWarning",)
+_show_warning = warnings.showwarning
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    if f"{category.__module__}.{category.__qualname__}" in ONE_LINE_WARNINGS:
+        console.print(f"[yellow]warning:[/yellow] {escape(str(message))}", highlight=False)
+    else:
+        _show_warning(message, category, filename, lineno, file, line)
+
+
+warnings.showwarning = _one_line_warning
 
 
 class CliError(Exception):

@@ -267,7 +267,7 @@ def verify(folder: str | Path) -> bool:
         size = path.stat().st_size
         if size < entry["bytes"]:
             raise ModelFolderError(
-                f"model folder {folder}: {rel} is truncated ({size:,} of {entry['bytes']:,} bytes)")
+                f"model folder {folder}: {rel} is truncated or changed since save ({size:,} of {entry['bytes']:,} bytes)")
         if size != entry["bytes"] or _sha256(path) != entry["sha256"]:
             raise ModelFolderError(f"model folder {folder}: {rel} changed since save (sha256 mismatch)")
     for rel, _path in _files(folder):

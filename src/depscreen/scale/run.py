@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from ..models import folder as model_folder
 from .engines import make_engine
 from .jobs import EmbedJob, ScoreJob
 from .manifest import Manifest, ScaleError, folder_sha256, output_lock
@@ -107,8 +108,7 @@ def screen(
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     model_dir = Path(model_dir)
-    if not (model_dir / "config.json").exists():
-        raise FileNotFoundError(f"{model_dir}: not a depscreen model folder (no config.json)")
+    model_folder.verify(model_dir)  # a damaged folder is refused here, before any worker starts
     out_dir = Path(out_dir)
     shards = discover_shards(source)
     model_info = {"path": str(model_dir.resolve()), "name": _model_name(model_dir),
@@ -201,10 +201,8 @@ def _run(eng, job, shards: list[Shard], out_dir: Path, *, kind: str, model: dict
 
 
 def _model_name(model_dir: Path) -> str:
-    import json
-
     try:
-        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        config = model_folder.read_config(model_dir)
+    except (OSError, ValueError):
         return ""
     return str(config.get("name") or config.get("model") or config.get("class") or "")
