@@ -13,6 +13,7 @@ MODELS: dict[str, str] = {
     "majority": "depscreen.models.baselines:MajorityBaseline",
     "tfidf-lr": "depscreen.models.baselines:TfidfLogReg",
     "depscreen-default": "depscreen.models.default:DefaultClassifier",
+    "calibrated": "depscreen.models.calibrated:CalibratedModel",
     "cnn": "depscreen.models.post_neural.estimators:CNNClassifier",
     "lstm": "depscreen.models.post_neural.estimators:LSTMClassifier",
     "cnn-lstm": "depscreen.models.post_neural.estimators:CNNLSTMClassifier",
