@@ -29,6 +29,7 @@ licence is stated for most sets: research use only.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -47,17 +48,19 @@ from _peers import (  # noqa: E402
     BOOTSTRAP,
     PEER_DESCRIPTION,
     PEER_NAMES,
+    add_holm,
     cross_val_oof,
     fmt,
     make_peers,
     model_summaries,
+    multiplicity_sentence,
     plan_folds,
     samples,
     verdict,
     verdict_cells,
     verdict_sentence,
 )
-from _record import RESULTS_DIR, start_record, write_results  # noqa: E402
+from _record import RESULTS_DIR, rerender_record, start_record, write_results  # noqa: E402
 
 from depscreen.evaluate import DISCLAIMER  # noqa: E402
 from depscreen.models.post_neural import (  # noqa: E402
@@ -216,14 +219,50 @@ def run_set(name: str, seed: int, folds_k: int, params: dict, archs: list[str], 
     return out
 
 
+def expansion_tests(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Does FastText expansion change each network's headline metric? One paired test per
+    (set, network) over the shared folds: with minus without expansion, the folds where
+    it helped / hurt, an exact sign test and a paired t-test (with 5 folds the sign test
+    cannot go below p = 0.0625, so the verdict uses the t-test, Holm-adjusted over the
+    file's comparisons: "helps" / "hurts" below 0.05, else "no effect shown")."""
+    from scipy.stats import binomtest, ttest_rel
+
+    out = []
+    for name, res in results.items():
+        k = res["headline"]
+        for arch in ARCHS:
+            plain, expanded = f"{arch} (tf-idf)", f"{arch} (tf-idf + FastText top-{TOP_N})"
+            if plain not in res["models"] or expanded not in res["models"]:
+                continue
+            a = np.asarray(res["models"][expanded]["per_fold"][k], dtype=float)
+            b = np.asarray(res["models"][plain]["per_fold"][k], dtype=float)
+            d = a - b
+            better, worse = int((d > 1e-12).sum()), int((d < -1e-12).sum())
+            t_p = float(ttest_rel(a, b).pvalue) if len(d) > 1 and np.any(d != d[0]) else 1.0
+            out.append({"set": name, "arch": arch, "metric": k, "without": float(b.mean()), "with": float(a.mean()),
+                        "diff": float(d.mean()), "folds": {"better": better, "worse": worse,
+                                                            "equal": int(len(d) - better - worse)},
+                        "sign_p": float(binomtest(better, better + worse).pvalue) if better + worse else 1.0,
+                        "p_two_sided": t_p})
+    return out
+
+
+def expansion_verdict(t: dict[str, Any]) -> str:
+    if t.get("holm_p", 1.0) < 0.05:
+        return "helps" if t["diff"] > 0 else "hurts"
+    return "no effect shown"
+
+
 def _cols(metric: str) -> list[str]:
     return ["accuracy", "precision", "recall", "f1"] if metric == "f1" else [
         "accuracy", "precision_macro", "recall_macro", "f1_macro"]
 
 
 def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
-    head = ["data set", "headline", f"{MODEL} (named)", *PEER_NAMES, "strongest peer", "diff [95% CI]", "verdict",
-            "best neural (model)"]
+    expansion = expansion_tests(results)
+    n_comparisons = add_holm([res["test"] for res in results.values() if "test" in res] + expansion)
+    head = ["data set", "headline", f"{MODEL} (named)", *PEER_NAMES, "strongest peer", "diff [95% CI]", "Holm p",
+            "verdict", "best neural (model)"]
     lines = [
         f"Neural settings (chosen for wall time on 2 shared cores; torch threads {meta['torch_threads']}): "
         + ", ".join(f"`{k}={v}`" for k, v in meta["neural"].items())
@@ -237,6 +276,8 @@ def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
         f"with the strongest peer by a paired bootstrap over posts ({BOOTSTRAP:,} resamples; win / loss "
         "only when the 95% interval excludes 0; a tie is not a win). No synthetic data in this file; "
         "(proxy) marks sets whose label is not depression.",
+        "",
+        multiplicity_sentence(n_comparisons, "p (bootstrap for the verdicts, paired t-test for FastText expansion)"),
         "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
@@ -287,6 +328,19 @@ def render(results: dict[str, Any], meta: dict[str, Any]) -> str:
             )
         if "test" in res:
             lines += ["", verdict_sentence(res["test"], res["headline"]) + f" ({MODEL} vs the strongest peer.)"]
+    if expansion:
+        lines += ["", "## Does FastText expansion help?", "",
+                  f"Each network with top-{TOP_N} expansion minus the same network without, headline metric, paired "
+                  "over the same folds (not a claim about the named model: a question about the method). Verdict by "
+                  "the paired t-test over folds, Holm-adjusted over the file's comparisons; the exact sign test is "
+                  "beside it (with 5 folds it cannot go below p = 0.0625).", "",
+                  "| set | network | metric | without | with | difference | folds better / worse / equal | "
+                  "sign-test p | t-test p | Holm p | verdict |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+        for t in expansion:
+            f = t["folds"]
+            lines.append(f"| {t['set']} | {t['arch']} | {t['metric']} | {t['without']:.3f} | {t['with']:.3f} | "
+                         f"{t['diff']:+.3f} | {f['better']} / {f['worse']} / {f['equal']} | {t['sign_p']:.3f} | "
+                         f"{t['p_two_sided']:.3f} | {t['holm_p']:.3f} | **{expansion_verdict(t)}** |")
     if meta.get("sweep"):
         lines += ["", "## FastText top-N sweep", "", meta["sweep"]]
     lines += [
@@ -316,7 +370,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: 600 posts, 2 folds, 3 epochs")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="folder for post_level.md / .json")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--from-json", type=Path, default=None,
+                        help="re-render post_level.md from a saved post_level.json (same measurements, this commit's "
+                        "tables and tests)")
     args = parser.parse_args(argv)
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        record = rerender_record(saved["run"], argv and ["benchmarks/post_level.py", *argv])
+        write(saved["results"], saved["meta"], record, args.out)
+        return 0
     torch.set_num_threads(args.threads)
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])  # one-off lazy imports, outside any timing
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -348,22 +410,28 @@ def main(argv: list[str] | None = None) -> int:
         )
         meta["sweep_results"] = res
     record.finish()
-    body = render(results, meta)
-    print(body)
+    print(render(results, meta))
     if not args.no_write:
-        preamble = (
-            f"> {DISCLAIMER}\n>\n> {LICENCE_NOTE}\n\n"
-            f"Paper 003's CNN / LSTM / CNN-LSTM on TF-IDF (with and without FastText expansion) against three "
-            f"peers at full strength on the same deduplicated corpora and the same folds: {PEER_DESCRIPTION}. "
-            "Two of the four label sets are proxies (suicidal ideation, sadness), not depression."
-        )
-        md, js = write_results("post_level", body, {"model": MODEL, "peers": list(PEER_NAMES),
-                                                     "bootstrap_resamples": BOOTSTRAP, "meta": meta,
-                                                     "results": results},
-                               record, title="Post-level neural classifiers (paper 003) vs peers at full strength",
-                               preamble=preamble, results_dir=args.out)
-        print(f"wrote {md} and {js}")
+        write(results, meta, record, args.out)
     return 0
+
+
+def write(results: dict[str, Any], meta: dict[str, Any], record, out: Path):
+    """post_level.md + .json from the results and their run record."""
+    preamble = (
+        f"> {DISCLAIMER}\n>\n> {LICENCE_NOTE}\n\n"
+        f"Paper 003's CNN / LSTM / CNN-LSTM on TF-IDF (with and without FastText expansion) against three "
+        f"peers at full strength on the same deduplicated corpora and the same folds: {PEER_DESCRIPTION}. "
+        "Two of the four label sets are proxies (suicidal ideation, sadness), not depression."
+    )
+    body = render(results, meta)
+    md, js = write_results("post_level", body, {"model": MODEL, "peers": list(PEER_NAMES),
+                                                 "bootstrap_resamples": BOOTSTRAP, "meta": meta,
+                                                 "results": results, "expansion": expansion_tests(results)},
+                           record, title="Post-level neural classifiers (paper 003) vs peers at full strength",
+                           preamble=preamble, results_dir=out)
+    print(f"wrote {md} and {js}")
+    return md, js
 
 
 if __name__ == "__main__":
