@@ -62,6 +62,7 @@ def _register() -> None:
     # Imported here so each module can attach its commands to `app`.
     from . import data, evaluate, demo, embed, text, lexicon, mil, mhim, serve  # noqa: F401
     from . import early  # noqa: F401
+    from . import prevalence  # noqa: F401
 
 
 def main() -> None:

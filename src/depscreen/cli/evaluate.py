@@ -285,6 +285,12 @@ def predict(
         help="Override the model's stored operating point for this run, chosen anew on its stored out-of-fold "
              "scores (sensitivity=0.8, specificity=0.95, threshold=0.3, f1_macro; @LEVEL for ordered levels; "
              "model: the model's own rule). Adds a 'flagged' column."),
+    adapt_priors: bool = typer.Option(
+        False, "--adapt-priors",
+        help="Estimate the class shares of this corpus (EM on the model's calibrated probabilities; needs its stored "
+             "out-of-fold scores), re-weight the probabilities to them and decide with the model's rule; the "
+             "shares go to OUT.meta.json. Helps when the case mix differs from training, can hurt when the "
+             "writing differs too (docs/population.md)."),
 ) -> None:
     """Score a corpus with a saved model: predicted label, risk score and class
     probabilities, streamed batch by batch. A folder or glob of shards (or --engine)
@@ -303,6 +309,8 @@ def predict(
             if operating_point is not None:
                 raise CliError("--operating-point is for one file; for shards store the point in the model "
                                "(`depscreen train --operating-point ...`), which every shard applies")
+            if adapt_priors:
+                raise CliError("--adapt-priors is for one file: it estimates the shares over the whole input first")
             if not (model_dir / "config.json").exists():
                 raise CliError(f"{model_dir}: not a depscreen model folder (no config.json)")
         return _scale.predict_shards(
@@ -314,6 +322,13 @@ def predict(
         if not (model_dir / "config.json").exists():
             raise CliError(f"{model_dir}: not a depscreen model folder (no config.json)")
         model = api.load(model_dir)
+        if adapt_priors and operating_point is not None:
+            raise CliError("--adapt-priors re-decides with the model's own rule on re-weighted probabilities; "
+                           "it cannot be combined with --operating-point")
+        if adapt_priors and getattr(model, "oof_", None) is None:
+            raise CliError(f"{model_dir}: --adapt-priors needs the out-of-fold scores stored at training time and "
+                           "this folder has none (saved before they were stored, or a model that computes none); "
+                           "retrain it with `depscreen train` (depscreen-default stores them)")
         if operating_point is not None:
             from ..population.operating_point import OperatingPointError
 
@@ -323,6 +338,10 @@ def predict(
                 raise CliError(f"{model_dir}: {exc}") from None
         else:
             api_point = getattr(model, "operating_point_", None)
+        if adapt_priors and api_point is not None:
+            say("--adapt-priors: the operating point stored with the model is not applied (decisions follow the "
+                "model's own rule on the re-weighted probabilities)")
+            api_point = None
         if not data.exists():
             raise CliError(f"{data}: file not found")
         exp_path = None
@@ -332,9 +351,15 @@ def predict(
             summary = api.score_file(
                 model, data, out, explain_out=exp_path, per_post=per_post, batch_size=batch_size,
                 progress=lambda n: status.update(f"scoring {data}: {n} done"),
-                operating_point=api_point or "model",
+                operating_point=api_point or "model", adapt_priors=adapt_priors,
             )
     _say_point(api_point)
+    if summary.get("adaptation"):
+        ad = summary["adaptation"]
+        for warning in ad["warnings"]:
+            console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+        shares = ", ".join(f"{c}: {ad['train_shares'][c]:.3f} -> {v:.3f}" for c, v in ad["estimated_shares"].items())
+        say(f"prior adaptation ({ad['method']}): class shares {shares} (training -> this corpus; in {out}.meta.json)")
     say(f"wrote {summary['n_items']} predictions to {out} ({summary['seconds']:.1f} s)")
     if exp_path:
         say(f"wrote explanations to {exp_path}")

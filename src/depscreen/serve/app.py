@@ -37,6 +37,7 @@ from .routes import health as health_routes
 from .routes import model as model_routes
 from .routes import page as page_routes
 from .routes import screen as screen_routes
+from .routes import prevalence as prevalence_routes
 from .schemas import BatchRequest, ScreenRequest
 from .service import Service
 from .settings import Settings
@@ -72,11 +73,12 @@ def create_app(model: Any, settings: Settings | None = None, *, keys: KeyStore |
     install_error_handlers(app)
     for routes in (screen_routes, model_routes, health_routes, page_routes):
         app.include_router(routes.router)
+    app.include_router(prevalence_routes.router)
     page_routes.mount_static(app)
     app.openapi = lambda: _openapi(app)
 
     app.add_middleware(BodyLimit, limit_for=lambda path: settings.max_batch_body_bytes
-                       if path == "/v1/screen/batch" else settings.max_body_bytes)
+                       if path in ("/v1/screen/batch", prevalence_routes.PATH) else settings.max_body_bytes)
     if settings.cors_origins:
         from fastapi.middleware.cors import CORSMiddleware
 
