@@ -76,6 +76,15 @@ def test_paste_screen_read_score_top_post_and_hide_text(browser, live_server, ke
     assert langs == ["en", "en", "zh", "id", "en"]
     assert "<b>go team</b>" in page.inner_text("tr[data-index='4'] .post-text")
     assert page.query_selector_all(".tok"), "no word was coloured by its contribution"
+    # the model card names the risk class; weights read toward risk, whatever the prediction
+    card = httpx.get(f"{live_server}/v1/model", headers={"X-API-Key": key}, timeout=30).json()
+    assert card["classes"] == [0, 1] and card["risk_class"] == 1
+    sign = 1 if exp["prediction"] == 1 else -1
+    assert "toward risk (1)" in page.inner_text("#legend")
+    shown = {int(r.get_attribute("data-index")): float(r.query_selector(".c-weight").get_attribute("data-weight"))
+             for r in page.query_selector_all("table.timeline tr[data-index]")}
+    assert shown == pytest.approx({p["index"]: sign * p["weight"] for p in exp["explanation"]["top_posts"]})
+    assert {e.get_attribute("data-d")[:1] == "-" for e in page.query_selector_all(".tok")} == {sign < 0}
     page.screenshot(path=str(tmp_path / "screened.png"), full_page=True)
     # hide text for screen sharing
     page.check("#hide-text")
@@ -333,3 +342,133 @@ def test_words_and_posts_are_coloured_toward_or_away_from_risk(browser, tmp_path
     _check_signed_bars(_bars(page), expected)
     _no_page_growth(page)
     assert not errors, errors
+
+
+def test_character_ngrams_are_shown_inside_their_words(browser, tmp_path, width):
+    posts = ["I can't sleep, it is late again", "isn't it odd", "fine day"]
+    exp = {"prediction": 1, "score": 0.7, "top_posts": [{"index": 0, "weight": 0.3}],
+           "top_features": [{"feature": "sleep", "contribution": 0.05}, {"feature": "char:'t", "contribution": 0.04},
+                            {"feature": "char: i", "contribution": 0.03}, {"feature": "char:n't ", "contribution": 0.02},
+                            {"feature": "char_wb__ate ", "contribution": 0.01}]}
+    page, errors = _show(browser, tmp_path, _hand_view(posts, exp, score=0.7, prediction=1), width)
+    chips = [c.inner_text() for c in page.query_selector_all(".feature-list .feature")]
+    assert not [c for c in chips if "char" in c or c != c.strip() or c.startswith("'")], chips
+    # "'t" and "n't " came from "can't" and "isn't" (2 each of 2 and of 2: half each);
+    # " i" (word start) from "i", "it" (twice), "is", "isn't"; "ate " from "late"
+    assert {"can't", "isn't", "sleep", "i", "it", "is", "late"} <= set(chips), chips
+    titles = {c.inner_text(): c.get_attribute("title") for c in page.query_selector_all(".feature-list .feature")}
+    assert "letters inside it" in titles["can't"] and "char" not in titles["can't"]
+    # inside the post text: the letters are highlighted where they are, in their words
+    marked = page.evaluate("""() => { const out = []; let at = 0;
+        for (const n of document.querySelector("tr[data-index='0'] .post-text").childNodes) {
+            const len = n.textContent.length;
+            if (n.nodeType === 1 && n.classList.contains("tok")) for (let k = at; k < at + len; k++) out.push(k);
+            at += len; }
+        return out; }""")
+    shown = "".join(ch if k in set(marked) else "_" for k, ch in enumerate(posts[0]))
+    assert shown == "I___n't_sleep__i__i___ate______", shown  # I can't sleep, it is late again
+    assert page.inner_text("tr[data-index='0'] .post-text") == posts[0]
+
+    # weights without text (an explanations file): the letters are shown as part of a word
+    doc = tmp_path / "explanations.json"
+    doc.write_text(json.dumps({"disclaimer": "d", "model": "m", "users": [{**exp, "user_id": "u-9"}]}))
+    page.goto((tmp_path / "view.html").as_uri())
+    page.wait_for_selector("#score")
+    page.evaluate("""text => { const v = window.depscreenViewer; v.render(v.parseInput(text).view); }""",
+                  doc.read_text())
+    page.wait_for_selector("#user-view h2:has-text('User u-9')")
+    chips = [c.inner_text() for c in page.query_selector_all(".feature-list .feature")]
+    assert set(chips) == {"sleep", "\u2026't\u2026", "i\u2026", "\u2026n't", "\u2026ate"}, chips
+    _no_page_growth(page)
+    assert not errors, errors
+
+
+def test_long_unbroken_text_and_ids_wrap(browser, tmp_path, width):
+    long_post = "a" * 3000
+    url_like = "https://example.org/" + "x-" * 800
+    posts = [long_post, url_like, "cannot sleep " + "z" * 400]
+    exp = {"prediction": 1, "score": 0.6, "top_features": [{"feature": "z" * 200, "contribution": 0.02}],
+           "top_posts": [{"index": 0, "weight": 0.2}, {"index": 1, "weight": -0.1}, {"index": 2, "weight": 0.3}]}
+    page, errors = _show(browser, tmp_path, _hand_view(posts, exp, score=0.6, prediction=1, user_id="u" * 500), width)
+    _no_page_growth(page)
+    assert page.inner_text("tr[data-index='0'] .post-text") == long_post
+    right = page.evaluate("Math.max(...[...document.querySelectorAll('td, h2, .feature')].map("
+                          "e => e.getBoundingClientRect().right))")
+    assert right <= width
+    assert not errors, errors
+
+
+def test_scores_near_0_or_1_are_not_rounded_to_certainty(browser, tmp_path, width):
+    from depscreen.corpus import Post, User
+    from depscreen.serve.viewer import risk_class, user_view
+
+    exp = {"prediction": 1, "score": 0.99996, "top_features": [], "top_posts": [{"index": 0, "weight": 1.2}]}
+    sure = user_view(User("sure", None, [Post("cannot sleep")]), exp, score=0.99996, prediction=1,
+                     probabilities={"0": 0.00004, "1": 0.99996})
+    low = user_view(User("low", None, [Post("nice walk")]), {**exp, "prediction": 0, "score": 0.0002}, score=0.0002,
+                    prediction=0, probabilities={"0": 0.9998, "1": 0.0002})
+    mid = user_view(User("mid", None, [Post("long day")]), {**exp, "score": 0.5004}, score=0.5004, prediction=1,
+                    probabilities={"0": 0.4996, "1": 0.5004})
+    view = {"depscreen_view": 1, "disclaimer": "d", "model": "m", "source": "test", "classes": [0, 1],
+            "risk_class": risk_class([0, 1]), "users": [sure, low, mid]}
+    page, errors = _show(browser, tmp_path, view, width)
+    assert page.inner_text("#score") == "> 0.999"
+    meta = page.inner_text("#user-view .meta")
+    assert "0: < 0.001" in meta and "1: > 0.999" in meta
+    listed = [c.inner_text() for c in page.query_selector_all(".users tr td:nth-child(2)")]
+    assert listed == ["> 0.999", "< 0.001", "0.500"]
+    page.click(".users tr[data-index='1']")
+    assert page.inner_text("#score") == "< 0.001"
+    assert "0: > 0.999, 1: < 0.001" in page.inner_text("#user-view .meta")
+    text = page.inner_text("#result")
+    assert "1.000" not in text and "0.000" not in text
+    _no_page_growth(page)
+    assert not errors, errors
+
+
+def test_text_from_outside_is_never_run_as_html(browser, tmp_path, width):
+    probe = '<img src=x onerror="window.__xss=1">'
+    posts = [probe + " cannot sleep", "<script>window.__xss=2</script>", "fine"]
+    exp = {"prediction": 0, "score": 0.2, "top_posts": [{"index": 0, "weight": 0.1}],
+           "top_features": [{"feature": '<img src=y onerror="window.__xss=3">', "contribution": 0.04},
+                            {"feature": "char:<b>", "contribution": 0.02}, {"feature": "sleep", "contribution": 0.03}]}
+    view = _hand_view(posts, exp, score=0.2, prediction=0, user_id='<img src=z onerror="window.__xss=4">')
+    view["source"] = "<b>source</b>"
+    page, errors = _show(browser, tmp_path, view, width)
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.__xss") is None
+    assert page.query_selector_all("#result img, #result script, #result b") == []
+    assert page.inner_text("tr[data-index='0'] .post-text") == posts[0]
+    assert page.inner_text("#user-view h2") == 'User <img src=z onerror="window.__xss=4">'
+    assert '<img src=y onerror="window.__xss=3">' in [c.inner_text() for c in page.query_selector_all(".feature")]
+    assert not errors, errors
+
+
+def test_screenshots_of_a_high_and_a_low_risk_timeline(browser, tmp_path, sample):
+    """docs/img/review-high.png and review-low.png: set DEPSCREEN_SCREENSHOTS=docs/img to
+    rewrite them (synthetic sample users only; English ones, so any font shows them)."""
+    import os
+
+    import numpy as np
+
+    import depscreen
+    from depscreen.serve.viewer import view_from_predictions
+
+    model, _ = depscreen.train("depscreen-default", sample, params={"embedder": None, "calibration": None},
+                               data="synthetic")
+    users = [u for u in sample.users if all(p.lang == "en" for p in u.posts)]
+    preds = depscreen.score(model, users)
+    scores, labels = np.asarray(preds.scores), np.asarray(preds.labels)
+    out = Path(os.environ.get("DEPSCREEN_SCREENSHOTS") or tmp_path)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, want, pick in (("high", 1, np.argmax), ("low", 0, np.argmin)):
+        pool = np.flatnonzero(labels == want)
+        user = users[int(pool[pick(scores[pool])])]
+        one = depscreen.score(model, [user], explain=True, top_k=60)
+        view = view_from_predictions([user], one, source="synthetic sample user")
+        view["model"] = {"name": "depscreen-default (TF-IDF only, trained on the synthetic sample)", "version": ""}
+        page, errors = _show(browser, tmp_path, view, 1280, f"{name}.html")
+        assert ("toward risk" if want else "away from risk") in page.inner_text("#user-view")
+        page.screenshot(path=str(out / f"review-{name}.png"), full_page=True)
+        assert (out / f"review-{name}.png").stat().st_size > 20_000
+        assert not errors, errors
