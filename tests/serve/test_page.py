@@ -472,3 +472,55 @@ def test_screenshots_of_a_high_and_a_low_risk_timeline(browser, tmp_path, sample
         page.screenshot(path=str(out / f"review-{name}.png"), full_page=True)
         assert (out / f"review-{name}.png").stat().st_size > 20_000
         assert not errors, errors
+
+
+def test_a_post_level_result_colours_each_post_by_its_own_prediction(browser, tmp_path, width):
+    """A post-level model scores each post on its own: its words point toward that post's
+    prediction, its bar is the post's own score (0 to 1, no direction)."""
+    from depscreen.corpus import Post, User
+    from depscreen.serve.viewer import user_view
+
+    posts = ["so hopeless tonight", "so happy with friends", "long day"]
+    page, errors = _show(browser, tmp_path, {"depscreen_view": 1, "disclaimer": "d", "model": "m", "source": "t",
+                                             "users": [user_view(User("u", None, [Post("x")]), {}, score=0.5)]}, width)
+    resp = {"disclaimer": "d", "level": "post", "seconds": 0.1,
+            "model": {"name": "cnn", "version": "v", "depscreen_version": "0", "input_level": "post", "classes": [0, 1]},
+            "results": [
+                {"id": "0", "score": 0.99995, "prediction": 1, "explanation": {
+                    "prediction": 1, "score": 0.99995, "top_features": [{"feature": "hopeless", "contribution": 0.8}]}},
+                {"id": "1", "score": 0.2, "prediction": 0, "explanation": {
+                    "prediction": 0, "score": 0.2, "top_features": [{"feature": "happy", "contribution": 0.5}]}},
+                {"id": "2", "score": 0.5, "prediction": 1, "explanation": {
+                    "prediction": 1, "score": 0.5, "top_features": []}}]}
+    timeline = {"kind": "timeline", "users": [{"user_id": "pasted timeline",
+                                               "posts": [{"text": t, "time": None, "id": None} for t in posts]}]}
+    card = {"classes": [0, 1], "risk_class": 1}
+    page.evaluate("([r, t, c]) => { const v = window.depscreenViewer; v.render(v.viewFromResponse(r, t, c)); }",
+                  [resp, timeline, card])
+    toks = {e.inner_text(): e.get_attribute("class") for e in page.query_selector_all(".post-text .tok")}
+    assert "dir-risk" in toks["hopeless"] and "dir-away" in toks["happy"], toks
+    rows = _bars(page)
+    assert [r["text"] for r in rows] == ["> 0.999", "0.200", "0.500"]
+    for r, s in zip(rows, [0.99995, 0.2, 0.5]):
+        assert r["zero"] is None and r["bar"]["x"] == pytest.approx(r["box"]["x"], abs=1.0)
+        assert r["bar"]["w"] == pytest.approx(s * r["box"]["w"], abs=1.0)
+    assert "toward risk (1)" in page.inner_text("#legend")
+    _no_page_growth(page)
+    assert not errors, errors
+
+
+def test_more_than_two_classes_have_no_risk_direction(browser, tmp_path, width):
+    posts = ["cannot sleep again", "nice walk in the park"]
+    exp = {"prediction": 2, "score": 1.7, "top_features": [{"feature": "sleep", "contribution": 0.2}],
+           "top_posts": [{"index": 0, "weight": 0.5}, {"index": 1, "weight": -0.2}]}
+    view = _hand_view(posts, exp, score=1.7, prediction=2, classes=(0, 1, 2, 3))
+    assert view["risk_class"] is None
+    page, errors = _show(browser, tmp_path, view, width)
+    legend = page.inner_text("#legend")
+    assert "toward the predicted class (2)" in legend and "toward risk" not in legend, legend
+    assert "dir-pred" in page.get_attribute(".post-text .tok", "class")
+    rows = _bars(page)
+    assert [r["direction"] for r in rows] == ["dir-pred", "dir-against"]
+    assert [r["text"] for r in rows] == ["+0.500", MINUS + "0.200"]
+    assert page.inner_text("#score") == "1.700"
+    assert not errors, errors
