@@ -860,7 +860,7 @@ def prevalence(
         warnings.append(f"{len(small)} group(s) with fewer than {min_group} {group_unit} (flagged 'small'): "
                         f"{', '.join(small[:10])}{' ...' if len(small) > 10 else ''}")
     return PrevalenceResult(
-        model=preds.model, unit=unit if by != "month" or unit == "posts" else unit, classes=classes,
+        model=preds.model, unit=unit, classes=classes,
         positive=_plain(positive_label(classes)) if len(classes) == 2 else None, methods=methods, groups=groups,
         by=by, confidence=confidence, n_boot=n_boot, seed=seed, min_group=min_group,
         oof_items=None if oof is None else len(oof), warnings=warnings,
