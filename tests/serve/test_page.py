@@ -86,6 +86,9 @@ def test_paste_screen_read_score_top_post_and_hide_text(browser, live_server, ke
     assert shown == pytest.approx({p["index"]: sign * p["weight"] for p in exp["explanation"]["top_posts"]})
     assert {e.get_attribute("data-d")[:1] == "-" for e in page.query_selector_all(".tok")} == {sign < 0}
     page.screenshot(path=str(tmp_path / "screened.png"), full_page=True)
+    for w in WIDTHS:  # the input form and the result fit a desktop and a phone window
+        page.set_viewport_size({"width": w, "height": 900})
+        _no_page_growth(page)
     # hide text for screen sharing
     page.check("#hide-text")
     assert not page.is_visible(f"tr[data-index='{top_index}'] .post-text")
