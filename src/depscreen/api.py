@@ -812,6 +812,10 @@ def prevalence(
         raise ValueError(f"prevalence on one {unit[:-1]}: a share needs a population (at least 2 {unit}; "
                          f"intervals need many more)")
     warnings: list[str] = []
+    if oof is None:
+        warnings.append(f"model '{_name(model)}' stores no out-of-fold scores: only cc and pcc, which are pulled "
+                        "toward the training share when this population's share differs; retrain with "
+                        "`depscreen train` (depscreen-default stores them) for acc, pacc and em")
     preds = score(model, materialised, batch_size=batch_size, operating_point="model")
     if preds.proba is None or not preds.classes:
         raise ValueError(f"model '{preds.model}' gives no class probabilities; prevalence needs them")
