@@ -505,7 +505,8 @@ def iter_scores(
     model's stored out-of-fold scores) or ``"model"`` for the model's own rule. With a
     point, ``labels`` follow it and ``flagged`` says which items it flags; the
     explanations' ``prediction`` follows it too (their features still explain the
-    model's own score).
+    model's own score, and ``toward`` names the model's own label, the class they push
+    toward).
     """
     from .models.base import check_input_level, forward
 
@@ -557,6 +558,7 @@ def iter_scores(
             flagged = point.flag(out.proba, classes)
             labels = point.decide(out.proba, labels, classes)
             for exp, lab in zip(out.explanations or [], labels):
+                exp.setdefault("toward", exp.get("prediction"))  # the class the features push toward
                 exp["prediction"] = _plain(lab)
         yield Predictions(
             ids=ids,
@@ -649,6 +651,7 @@ def _adapted(model: Any, preds: Predictions, adaptation) -> Predictions:
     classes = np.asarray(preds.classes, dtype=object)
     labels = np.asarray(decide(proba)) if callable(decide) else np.asarray([classes[k] for k in proba.argmax(axis=1)])
     for exp, lab in zip(preds.explanations or [], labels):
+        exp.setdefault("toward", exp.get("prediction"))  # the class the features push toward
         exp["prediction"] = _plain(lab)
     scores = risk_scores(proba, preds.classes)
     return replace(preds, proba=proba, labels=labels, scores=scores if scores is not None else preds.scores,

@@ -527,3 +527,28 @@ def test_more_than_two_classes_have_no_risk_direction(browser, tmp_path, width):
     assert [r["text"] for r in rows] == ["+0.500", MINUS + "0.200"]
     assert page.inner_text("#score") == "1.700"
     assert not errors, errors
+
+
+def test_a_label_set_by_an_operating_point_does_not_flip_the_colours(browser, tmp_path, sample, trained, width):
+    """An operating point may relabel a user the model itself called 0; the explanation
+    still pushes toward 0 (``toward``), so its words stay "away from risk"."""
+    import numpy as np
+
+    import depscreen
+    from depscreen.serve.viewer import view_from_predictions
+
+    model, _ = trained
+    preds = depscreen.score(model, sample.users)
+    own, scores = np.asarray(preds.labels), np.asarray(preds.scores)
+    pool = np.flatnonzero(own == 0)
+    i = int(pool[np.argmax(scores[pool])])   # the model's own 0 nearest its threshold
+    user, point = sample.users[i], f"threshold={np.floor(scores[i] * 1e6) / 1e6:.6f}"
+    relabelled = depscreen.score(model, [user], explain=True, top_k=60, operating_point=point)
+    exp = relabelled.explanations[0]
+    assert relabelled.labels[0] == 1 and exp["prediction"] == 1 and exp["toward"] == 0
+    page, errors = _show(browser, tmp_path, view_from_predictions([user], relabelled, languages=False), width)
+    assert "operating point" in page.inner_text("#legend")
+    classes = {c for e in page.query_selector_all(".tok, .feature") for c in e.get_attribute("class").split()}
+    assert "dir-away" in classes and "dir-risk" not in classes, classes
+    _check_signed_bars(_bars(page), {p["index"]: -p["weight"] for p in exp["top_posts"]})
+    assert not errors, errors

@@ -7,16 +7,19 @@ screening page uses it, and the live page opens such a file too (one viewer, not
 
 A *view* is ``{"depscreen_view": 1, "disclaimer", "model", "source", "classes",
 "risk_class", "users": [...]}`` where each user is ``{"id", "score", "prediction",
-"probabilities", "features", "weight_kind", "posts": [{"index", "text", "time", "id",
-"lang", "weight", "used", "top"}]}``; :func:`view_from_predictions` builds it from users
-and ``depscreen.score`` results.
+"toward", "probabilities", "features", "weight_kind", "posts": [{"index", "text",
+"time", "id", "lang", "weight", "used", "top"}]}``; :func:`view_from_predictions`
+builds it from users and ``depscreen.score`` results.
 
-Explanations say what pushed toward the *predicted* class (``top_features`` and the
-posts' weights of a linear model; see docs/explanations.md). ``risk_class`` (the
-positive class of a two-class model, else None) lets the page turn that into "toward
-risk" or "away from risk": for a user predicted as the other class every sign flips.
-``weight_kind`` says what a post's weight is: ``"prediction"`` (a signed score toward
-the predicted class) or ``"attention"`` (an attention model's share, never negative).
+Explanations say what pushed toward the model's *predicted* class (``top_features``
+and the posts' weights of a linear model; see docs/explanations.md), named in
+``toward`` (the model's own label: an operating point or prior adaptation may relabel
+``prediction``, and ``depscreen.score`` then keeps the model's own label in the
+explanation's ``toward``). ``risk_class`` (the positive class of a two-class model,
+else None) lets the page turn that into "toward risk" or "away from risk": for a user
+whose model's label is the other class every sign flips. ``weight_kind`` says what a
+post's weight is: ``"prediction"`` (a signed score toward ``toward``) or
+``"attention"`` (an attention model's share, never negative).
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ def user_view(user: Any, explanation: dict[str, Any] | None, *, score: float | N
     return {"id": str(user_id if user_id is not None else user.user_id),
             "score": _num(score if score is not None else exp.get("score")),
             "prediction": _plain(prediction if prediction is not None else exp.get("prediction")),
+            "toward": _plain(next((exp[k] for k in ("toward", "prediction") if exp.get(k) is not None), prediction)),
             "probabilities": probabilities, "features": exp.get("top_features") or [],
             "weight_kind": weight_kind(exp), "posts": posts}
 

@@ -173,6 +173,15 @@
     return exp && Array.isArray(exp.posts) && exp.posts.length ? "attention" : "prediction";
   }
 
+  /* The class an explanation's features and post weights push toward: the model's own
+   * label. When an operating point or prior adaptation relabels a result, its
+   * "prediction" follows the new label and "toward" keeps the model's own. */
+  function towardOf(exp, prediction) {
+    if (exp && exp.toward !== undefined && exp.toward !== null) return exp.toward;
+    if (exp && exp.prediction !== undefined && exp.prediction !== null) return exp.prediction;
+    return prediction === undefined ? null : prediction;
+  }
+
   /* One user's view from an explanation (shared schema) and, where known, the posts sent. */
   function userView(id, exp, sentPosts, langs, result) {
     exp = exp || {};
@@ -195,8 +204,9 @@
                    lang: (langs && langs[i]) || (sent && sent.lang) || null,
                    weight: weights[i], used: used[i], top: !!topSet[i] });
     }
+    var prediction = result ? result.prediction : exp.prediction;
     return { id: id, score: result ? result.score : (exp.score === undefined ? null : exp.score),
-             prediction: result ? result.prediction : exp.prediction,
+             prediction: prediction, toward: towardOf(exp, prediction),
              probabilities: result ? result.probabilities : null,
              features: exp.top_features || [], weight_kind: weightKindOf(exp), posts: posts };
   }
@@ -213,6 +223,7 @@
         u.posts.push({ index: i, text: posts[i].text, time: posts[i].time, id: posts[i].id,
                        lang: (r.languages && r.languages[0]) || posts[i].lang, weight: r.score, used: true,
                        top: order.indexOf(i) >= 0, prediction: r.prediction,
+                       toward: towardOf(r.explanation, r.prediction),
                        features: (r.explanation && r.explanation.top_features) || [] });
       });
       var scores = resp.results.map(function (r) { return r.score; }).filter(function (s) { return s !== null; });
@@ -260,7 +271,7 @@
                  : { cls: "dir-away", name: "away from risk, toward \u201cnot depressed\u201d (" + fmt(otherClass(view)) + ")" };
   }
 
-  function legend(sign, view, prediction, weightKind) {
+  function legend(sign, view, prediction, weightKind, shownPrediction) {
     var items = sign === 0
       ? [direction(1, 0, view, prediction), direction(-1, 0, view, prediction)]
       : [direction(1, 1, view, prediction), direction(-1, 1, view, prediction)];
@@ -268,8 +279,12 @@
       ? "This model gives no risk direction (" + ((view.classes || []).length > 2 ? "more than two classes" : "classes unknown") +
         "): colours say what pushed toward or away from its prediction."
       : "Colours: what pushed the score toward risk or away from it. The explanation lists what pushed toward " +
-        "the prediction (" + fmt(prediction) + (sign > 0 ? ", the risk class" : ", not the risk class") +
+        "the model's prediction (" + fmt(prediction) + (sign > 0 ? ", the risk class" : ", not the risk class") +
         "), so its signs are turned to read toward risk.";
+    if (shownPrediction !== undefined && shownPrediction !== null && prediction !== null &&
+        String(shownPrediction) !== String(prediction))
+      note += " The prediction shown (" + fmt(shownPrediction) + ") was set by an operating point or prior " +
+              "adaptation; the model's own was " + fmt(prediction) + ".";
     var box = el("div", { "class": "legend", id: "legend" }, items.map(function (it) {
       return el("span", { "class": "legend-item", "data-direction": it.cls }, [
         el("span", { "class": "swatch " + it.cls }), " " + it.name]);
@@ -497,9 +512,10 @@
     if (u.note) holder.appendChild(el("p", { "class": "small", text: u.note }));
 
     // which way things pushed: the user's own prediction, or (post-level) each post's
-    var sign = riskSign(u.prediction, view);
+    var toward = u.toward !== undefined && u.toward !== null ? u.toward : u.prediction;
+    var sign = riskSign(toward, view);
     var legendSign = kind === "score" ? (riskSign(view.risk_class, view) || 0) : sign;
-    holder.appendChild(legend(legendSign, view, u.prediction, kind));
+    holder.appendChild(legend(legendSign, view, toward, kind, u.prediction));
 
     var texts = u.posts.map(function (p) { return p.text; }).filter(function (t) { return typeof t === "string"; });
     if (u.features && u.features.length) {
@@ -510,7 +526,7 @@
         "(darker is stronger); character n-grams are shown inside the words they came from. Top words:" }));
       holder.appendChild(el("div", { "class": "features feature-list" }, chips.map(function (ch) {
         var d = sign === 0 ? ch.c : sign * ch.c;
-        var dir = direction(d, sign, view, u.prediction);
+        var dir = direction(d, sign, view, toward);
         var s = el("span", { "class": "feature", title: ch.label + ": " + dir.name + " " + fmtSigned(d) +
           (ch.parts.length ? " (letters inside it: " + ch.parts.join(", ") + ")" : "") }, [ch.label]);
         paint(s, d, maxC, dir);
@@ -528,7 +544,7 @@
     shown.forEach(function (d) { if (d !== null) maxAbs = Math.max(maxAbs, Math.abs(d)); });
     var rows = u.posts.map(function (p, k) {
       var d = shown[k];
-      var dir = kind === "prediction" ? direction(d, sign, view, u.prediction) : { cls: "dir-none", name: kind };
+      var dir = kind === "prediction" ? direction(d, sign, view, toward) : { cls: "dir-none", name: kind };
       var weightText = d === null ? "" : kind === "prediction" ? fmtSigned(d) : kind === "score" ? fmtScore(d) : fmt(d);
       var weightCell = el("td", { "class": "c-weight" }, [weightBar(d, kind, maxAbs, dir),
         el("span", { "class": "weight", text: weightText })]);
@@ -542,9 +558,9 @@
       else {
         var span = el("span", { "class": "post-text" });
         var own = p.features && p.features.length;
-        var postSign = own ? riskSign(p.prediction, view) : sign;
-        span.appendChild(colouredText(p.text, own ? p.features : u.features, postSign, view,
-                                      own ? p.prediction : u.prediction));
+        var postToward = own ? (p.toward !== undefined && p.toward !== null ? p.toward : p.prediction) : toward;
+        span.appendChild(colouredText(p.text, own ? p.features : u.features, riskSign(postToward, view), view,
+                                      postToward));
         textCell.appendChild(span);
         textCell.appendChild(el("span", { "class": "hidden-text", text: "(text hidden, " + p.text.length + " characters)" }));
       }
@@ -559,7 +575,7 @@
     var nTop = Math.min(HIGHLIGHT, u.posts.length);
     holder.appendChild(el("p", { "class": "small", text: "Highlighted rows: the " + nTop + " posts " + (
       kind === "score" ? "with the highest own score" : kind === "attention" ? "with the most attention"
-        : "that pushed most toward the prediction (" + fmt(u.prediction) +
+        : "that pushed most toward the prediction (" + fmt(toward) +
           (sign > 0 ? ", toward risk" : sign < 0 ? ", away from risk" : "") + ")") + "." }));
     var weightHead = kind === "score" ? "post score" : kind === "attention" ? "attention"
       : sign !== 0 ? "push toward risk" : "push toward prediction";
