@@ -213,6 +213,11 @@ def train(
     dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Remove exact-duplicate texts first."),
     mhim: Optional[str] = typer.Option(None, "--mhim", help="Masked hard instance mining, e.g. t=2,b=1 (lmilatt -> lmilatt-mhim)."),
     operating_point: Optional[str] = typer.Option(None, "--operating-point", metavar="POINT", help=_POINT_HELP),
+    calibration: Optional[str] = typer.Option(
+        None, "--calibration", metavar="METHOD",
+        help="Calibrate the probabilities on out-of-fold training scores: auto (sigmoid for two classes, vector "
+             "scaling for more), sigmoid, isotonic, temperature, vector, or none. Default: the model as it comes "
+             "(depscreen-default calibrates itself with auto; other models are wrapped only when asked)."),
 ) -> None:
     """Fit a model on a whole labelled corpus and save it to a folder (with the
     operating point that `predict`, the API and the service apply)."""
@@ -234,15 +239,26 @@ def train(
         corpus = read_corpus(data)
         with console.status(f"fitting {model} on {len(corpus)} {corpus.level}s"):
             est, record = api.train(model, corpus, params=params, dedup=dedup, data=str(data),
-                                    operating_point=operating_point)
+                                    operating_point=operating_point, calibration=calibration)
         if record.dedup:
             say(_dedup_summary(record.dedup))
         api.save(est, out, record)
     for warning in record.extra.get("warnings", []):
         console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    _say_calibration(record.extra.get("calibration"))
     _say_point(getattr(est, "operating_point_", None))
-    say(f"saved {model} to {out} (fit {record.fit_seconds:.1f} s)")
+    say(f"saved {record.model} to {out} (fit {record.fit_seconds:.1f} s)")
     disclaimer()
+
+
+def _say_calibration(cal: dict[str, Any] | None) -> None:
+    """The calibration line of train: the method, or why the model was left uncalibrated."""
+    if cal is None:
+        return
+    if cal.get("calibrated"):
+        say(f"probabilities calibrated on out-of-fold training scores ({cal.get('method')})")
+    if cal.get("note"):
+        console.print(f"[yellow]note:[/yellow] {cal['note']}", highlight=False)
 
 
 def _say_point(point: Any) -> None:
