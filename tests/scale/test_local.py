@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from depscreen.models.folder import seal
 from depscreen.scale import MANIFEST_NAME, ScaleError, screen, write_shards
 
 from scale_helpers import assert_same_predictions, read_outputs
@@ -112,6 +113,7 @@ def test_changed_input_is_rescored_and_other_model_refused(sample, model_dir, tm
     for f in model_dir.iterdir():
         (other / f.name).write_bytes(f.read_bytes())
     (other / "training.json").write_text("{}")
+    seal(other)  # another model, sealed as a save would: its folder checks out, its hash differs
     with pytest.raises(ScaleError, match="another model"):
         screen(other, tmp_path / "in", out)
     with pytest.raises(ScaleError, match="other options"):
