@@ -95,7 +95,9 @@ def test_compare_needs_two_models(post_file, tmp_path):
     md = tmp_path / "table.md"
     _ok(runner.invoke(app, ["compare", "-m", "majority", "-m", "tfidf-lr", "-d", str(post_file), "--cv", "3",
                             "--markdown", str(md), "--no-progress"]))
-    assert md.read_text().count("\n| ") == 3 and "not a diagnosis" in md.read_text()
+    table, rates = md.read_text().split("\n\n| model | cases |")  # the comparison, then the screening rates
+    assert table.count("\n| ") == 3 and "not a diagnosis" in table
+    assert rates.count("\n| ") == 2 and "[95 % Wilson score interval]" in rates  # one row per model
 
 
 def _read_csv(path):
