@@ -23,6 +23,12 @@ def _all_log_text(caplog) -> str:
     return "\n".join(r.getMessage() for r in caplog.records)
 
 
+def _request_lines(caplog) -> list[dict]:
+    """The service's per-request log lines (JSON objects)."""
+    return [json.loads(r.getMessage()) for r in caplog.records
+            if r.name == "depscreen.serve" and r.getMessage().startswith('{"event":"request"')]
+
+
 def test_screen_200_with_key_and_schema(make_client, key, sample, model_dir):
     client = make_client()
     r = client.post("/v1/screen", json={"users": [_user(), sample.users[0].to_dict()]}, headers={"X-API-Key": key})
@@ -148,7 +154,11 @@ def test_no_post_text_in_any_log_line(make_client, key, caplog):
     client.post("/v1/screen", json={"users": [_user()]})
     client.post("/v1/screen/batch", json={"users": [_user()], "explain": True}, headers={"X-API-Key": key})
     logged = _all_log_text(caplog)
-    assert "request id=" in logged and "users=1" in logged and "status=200" in logged
+    lines = _request_lines(caplog)
+    assert len(lines) == 5 and {"/v1/screen", "/v1/screen/batch"} == {x["route"] for x in lines}
+    ok = [x for x in lines if x["status"] == 200 and x["route"] == "/v1/screen"][0]
+    assert ok["users"] == 1 and ok["posts"] == 4 and ok["key"] == "alice" and len(ok["request_id"]) == 12
+    assert "u1" not in json.dumps(lines)  # no raw user ids either
     for fragment in ("private words", "hopeless", "好累", "capek", "walk in the park"):
         assert fragment not in logged
 
@@ -283,14 +293,24 @@ def test_serving_needs_keys_unless_told_otherwise(model_dir):
     assert TestClient(app).post("/v1/screen", json={"users": [_user()]}).status_code == 200
 
 
-def test_a_client_that_keeps_sending_wrong_keys_is_refused_before_hashing(make_client, key):
+def test_a_client_that_keeps_sending_wrong_keys_is_refused_before_hashing(make_client, key_file):
+    """Finding 6 (issue 20): the wrong-key limit counts per address and key id, so the
+    valid keys behind one address keep working while one key's secret is being guessed."""
     client = make_client(failed_keys_per_minute=6, failed_keys_burst=3)
-    wrong = key[:-3] + "abc"
+    alice, bob = key_file[1]["alice"], key_file[1]["bob"]
+    assert client.post("/v1/screen", json={"users": [_user()]}, headers={"X-API-Key": alice}).status_code == 200
+    wrong = alice[:-3] + ("abc" if not alice.endswith("abc") else "xyz")
     codes = [client.post("/v1/screen", json={"users": [_user()]}, headers={"X-API-Key": wrong}).status_code
              for _ in range(4)]
     assert codes == [401, 401, 401, 429]
-    r = client.post("/v1/screen", json={"users": [_user()]}, headers={"X-API-Key": key})
-    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1  # locked out for a while, even a good key
+    r = client.post("/v1/screen", json={"users": [_user()]}, headers={"X-API-Key": wrong})
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1 and r.json()["field"] == "X-API-Key"
+    # bob's key (another key id) and alice's own key (verified before: no hash needed) still work
+    assert client.post("/v1/screen", json={"users": [_user()]}, headers={"X-API-Key": bob}).status_code == 200
+    assert client.post("/v1/screen", json={"users": [_user()]}, headers={"X-API-Key": alice}).status_code == 200
+    # guessing bob's secret is counted apart from alice's
+    wrong_bob = bob[:-3] + ("abc" if not bob.endswith("abc") else "xyz")
+    assert client.post("/v1/screen", json={"users": [_user()]}, headers={"X-API-Key": wrong_bob}).status_code == 401
 
 
 class PostIdModel(SlowModel):

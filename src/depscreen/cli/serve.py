@@ -3,6 +3,7 @@
     depscreen serve keys add alice --keys keys.txt     # prints the new key once
     depscreen serve models/x --keys keys.txt           # http://127.0.0.1:8000/
     depscreen serve keys list --keys keys.txt
+    depscreen serve keys revoke alice --keys keys.txt   # a running service refuses it within seconds
 
 ``depscreen serve MODEL_DIR`` is short for ``depscreen serve run MODEL_DIR`` (write
 ``serve run keys`` for a model folder that is really called ``keys``). The service binds
@@ -37,7 +38,8 @@ serve_app = typer.Typer(
     "`depscreen serve MODEL_DIR --keys KEYFILE` is short for `depscreen serve run MODEL_DIR --keys KEYFILE`.",
     no_args_is_help=True,
 )
-keys_app = typer.Typer(help="Create and list API keys (the file holds salted hashes only).",
+keys_app = typer.Typer(help="Create, list and revoke API keys (the file holds salted hashes only; a running "
+                       "service picks up changes within seconds).",
                        no_args_is_help=True)
 serve_app.add_typer(keys_app, name="keys")
 app.add_typer(serve_app, name="serve")
@@ -67,6 +69,10 @@ def run_command(
                                   help="Longest scoring time per request."),
     workers: int = typer.Option(2, "--workers", metavar="N", min=1, help="Requests scored at the same time."),
     log_level: str = typer.Option("info", "--log-level", metavar="LEVEL", help="debug, info, warning or error."),
+    forwarded_allow_ips: Optional[str] = typer.Option(
+        None, "--forwarded-allow-ips", metavar="IPS",
+        help="Comma-separated proxy addresses whose X-Forwarded-For names the client (default: none; the "
+             "header is ignored)."),
 ) -> None:
     """Serve MODEL_DIR: POST /v1/screen, /v1/screen/batch, GET /v1/model, the review
     page at /, OpenAPI docs at /docs. Binds to 127.0.0.1 unless --host says otherwise."""
@@ -93,10 +99,12 @@ def run_command(
             max_users=max_users, max_batch_users=max_batch_users, max_posts_per_user=max_posts,
             max_chars_per_post=max_chars, timeout_s=timeout, workers=workers, pseudonymise=pseudonymise,
             pseudonym_salt=os.environ.get("DEPSCREEN_PSEUDONYM_SALT", ""), cors_origins=list(cors or []),
+            forwarded_allow_ips=[ip.strip() for ip in (forwarded_allow_ips or "").split(",") if ip.strip()],
         )
         level = getattr(logging, log_level.upper(), None)
         if not isinstance(level, int):
             raise CliError(f"--log-level {log_level!r}: use debug, info, warning or error")
+        # one JSON object per line from the service (see docs/serve.md); the prefix is plain
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         try:
             application = create_app(model_dir, settings)
@@ -115,8 +123,10 @@ def run_command(
         say(DISCLAIMER)
     import uvicorn
 
+    # proxy headers are the app's business (--forwarded-allow-ips); uvicorn's own default
+    # would trust X-Forwarded-For from 127.0.0.1
     uvicorn.run(application, host=host, port=port, log_level=log_level.lower(), access_log=False,
-                server_header=False)
+                server_header=False, proxy_headers=False)
 
 
 @keys_app.command("add")
@@ -149,3 +159,18 @@ def keys_list_command(
         entries = read_entries(keys)
     for e in entries:
         typer.echo(f"{e.name}\t{e.key_id}\t{e.created}")
+
+@keys_app.command("revoke")
+def keys_revoke_command(
+    name: str = typer.Argument(..., help="Whose key to remove."),
+    keys: Path = typer.Option(..., "--keys", help="Key file."),
+) -> None:
+    """Remove NAME's key from the key file; a running service refuses it within seconds
+    (it looks at the file at most every second, on the next request)."""
+    from ._common import guard, say
+
+    with guard():
+        from depscreen.serve.keys import revoke_key
+
+        revoke_key(keys, name)
+    say(f"revoked key '{name}' in {keys}; a running service refuses it within seconds")

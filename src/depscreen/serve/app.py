@@ -3,9 +3,10 @@
 * :mod:`.service` -- the model (loaded once with ``depscreen.load``, scored through
   ``depscreen.score``), its card, keys, limits and pseudonyms;
 * :mod:`.auth` -- the key check, a dependency of the routers that need it;
-* :mod:`.routes` -- one router per area: screen, model, health, page;
+* :mod:`.routes` -- one router per area: screen, model, health, metrics, page;
 * :mod:`.errors` -- the one JSON error shape; :mod:`.body` -- safe body reading;
-* :mod:`.middleware` and :mod:`.limits` -- request ids and the log line, body size.
+* :mod:`.middleware` and :mod:`.limits` -- request ids, the JSON log line, body size;
+* :mod:`.metrics` -- Prometheus counters and the latency histogram.
 
 Security is on by default: every ``/v1`` request needs a key (401), each key has a rate
 limit (429 with ``Retry-After``), bodies have a size limit (413), posts per user and
@@ -33,7 +34,9 @@ from .errors import install_error_handlers
 from .keys import KeyStore
 from .limits import BodyLimit
 from .middleware import RequestLog
+from .metrics import Metrics
 from .routes import health as health_routes
+from .routes import metrics as metrics_routes
 from .routes import model as model_routes
 from .routes import page as page_routes
 from .routes import screen as screen_routes
@@ -60,8 +63,9 @@ def create_app(model: Any, settings: Settings | None = None, *, keys: KeyStore |
     settings = settings or Settings()
     settings.check(has_keys=keys is not None)
     if keys is None and settings.keys_file is not None:
-        keys = KeyStore.from_file(settings.keys_file)
+        keys = KeyStore.from_file(settings.keys_file, check_every_s=settings.keys_check_every_s)
     svc = Service(model, settings, keys)
+    svc.metrics = Metrics(svc.info)
 
     app = FastAPI(
         title="depscreen screening service",
@@ -71,7 +75,7 @@ def create_app(model: Any, settings: Settings | None = None, *, keys: KeyStore |
     )
     app.state.service = svc
     install_error_handlers(app)
-    for routes in (screen_routes, model_routes, health_routes, page_routes):
+    for routes in (screen_routes, model_routes, health_routes, metrics_routes, page_routes):
         app.include_router(routes.router)
     app.include_router(prevalence_routes.router)
     page_routes.mount_static(app)
@@ -84,7 +88,12 @@ def create_app(model: Any, settings: Settings | None = None, *, keys: KeyStore |
 
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
                            allow_headers=["X-API-Key", "Authorization", "Content-Type"], max_age=600)
-    app.add_middleware(RequestLog)
+    app.add_middleware(RequestLog, observe=svc.metrics.observe)
+    if settings.forwarded_allow_ips:
+        # outermost: the client address is settled before anything counts by it
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.forwarded_allow_ips))
 
     if warm_up:
         svc.warm_up()

@@ -2,23 +2,26 @@
 
 Routers that need a key declare ``dependencies=[Depends(require_key)]``; the check runs
 before the body is read. A key comes in ``X-API-Key`` or ``Authorization: Bearer``; no key
-or a wrong one is 401, a key past its rate limit is 429 with ``Retry-After``, and a client
-that keeps sending wrong keys is refused (429) before any slow hash is spent on it.
+or a wrong one is 401, a key past its rate limit is 429 with ``Retry-After``.
+
+Wrong keys are counted per client address *and* key id (the public ``dsk_<id>_`` part):
+a client that keeps guessing one key's secret is refused (429) before any slow hash is
+spent on it, while other keys from the same address keep working, and so does the
+guessed key itself once it has verified in this process (a remembered key costs no hash).
+The address is the connection's peer; ``X-Forwarded-For`` counts only from proxies named
+in ``forwarded_allow_ips``.
 """
 
 from __future__ import annotations
-
-import logging
 
 import anyio
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
 from .errors import InputError
+from .keys import key_id
 from .limits import retry_after_header
 from .service import Service, get_service
-
-log = logging.getLogger("depscreen.serve")
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False,
                               description="A key from `depscreen serve keys add NAME --keys KEYFILE` "
@@ -41,15 +44,16 @@ async def require_key(request: Request, header_value: str | None = Security(api_
         name = "anonymous"
     else:
         client = request.client.host if request.client else "unknown"
-        blocked = svc.failures.wait(client)
-        if blocked > 0:
+        bucket = f"{client} {key_id(key) or '-'}"
+        blocked = svc.failures.wait(bucket)
+        if blocked > 0 and await anyio.to_thread.run_sync(svc.keys.remembered, key) is None:
             raise InputError("X-API-Key", f"retry in {retry_after_header(blocked)} s", status=429,
-                             error="too many wrong keys from this address",
+                             error="too many wrong keys for this key id from this address",
                              headers={"Retry-After": retry_after_header(blocked)})
         name = await anyio.to_thread.run_sync(svc.keys.verify, key) if key else None
         if name is None:
             if key:
-                svc.failures.acquire(client)
+                svc.failures.acquire(bucket)
             request.state.error_field = "X-API-Key"
             raise InputError("X-API-Key", "send 'X-API-Key: KEY' or 'Authorization: Bearer KEY'", status=401,
                              error="a valid API key is needed", headers={"WWW-Authenticate": "Bearer"})

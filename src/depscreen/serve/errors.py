@@ -49,6 +49,9 @@ def error_payload(error: str, field: str | None, detail: list[dict[str, str]] | 
     return {"error": error, "field": field, "detail": detail or ([{"field": field, "message": error}] if field else [])}
 
 
+#: longest field name in an error (a name taken from an unknown key of the body is cut)
+MAX_FIELD_CHARS = 200
+
 # pydantic puts the name of a union branch or a validator into an error's location
 _BRANCHES = {"str", "int", "float", "bool", "PostItemIn", "constrained-str", "constrained-int"}
 
@@ -65,7 +68,8 @@ def field_name(loc: tuple | list) -> str:
             continue  # union branch names pydantic adds to the location
         else:
             out += ("." if out else "") + str(p)
-    return out or "body"
+    # a name can come from the input (an unknown key): never a long echo
+    return (out[:MAX_FIELD_CHARS] + "...") if len(out) > MAX_FIELD_CHARS else (out or "body")
 
 
 def validation_payload(errors: list[dict[str, Any]], prefix: str = "") -> dict[str, Any]:
@@ -89,6 +93,8 @@ def validation_payload(errors: list[dict[str, Any]], prefix: str = "") -> dict[s
 
 
 def _message(err: dict[str, Any]) -> str:
+    if err.get("type") == "string_unicode":
+        return "a lone surrogate (U+D800-U+DFFF) is not text; send text that UTF-8 can hold"
     msg = str(err.get("msg", "invalid"))
     # 'Value error, X' -> 'X' (our own validators' messages)
     return msg[len("Value error, "):] if msg.startswith("Value error, ") else msg

@@ -12,6 +12,11 @@ constant-time (:func:`hmac.compare_digest`). A key that verified once is remembe
 memory as an HMAC under a per-process random secret, so a busy client does not pay the
 deliberately slow scrypt on every request; nothing of it is ever written to disk.
 
+Keys are managed while the service runs: :func:`revoke_key` rewrites the file without a
+name's key (atomically, mode 600), :func:`add_key` appends one, and a :class:`KeyStore`
+read from a file notices the change (size, modification time or inode) at most
+``check_every_s`` seconds later, reloads, and forgets every remembered key.
+
 Example
 -------
 >>> import tempfile, pathlib
@@ -29,12 +34,17 @@ import datetime as _dt
 import hashlib
 import hmac
 import json
+import logging
 import os
 import re
 import secrets
+import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+log = logging.getLogger("depscreen.serve")
 
 PREFIX = "dsk_"
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -124,25 +134,111 @@ def add_key(path: str | Path, name: str) -> str:
     return key
 
 
-class KeyStore:
-    """Checks presented keys against the stored hashes; thread-safe."""
+def revoke_key(path: str | Path, name: str) -> int:
+    """Remove ``name``'s key from the key file (rewritten atomically, mode 600); a running
+    service stops accepting it within seconds. Returns the number of entries removed."""
+    path = Path(path)
+    entries = read_entries(path)
+    kept = [e for e in entries if e.name != name]
+    if len(kept) == len(entries):
+        raise ValueError(f"{path}: no key named '{name}' (see `depscreen serve keys list --keys {path}`)")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.writelines(e.to_json() + "\n" for e in kept)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(entries) - len(kept)
 
-    def __init__(self, entries: list[KeyEntry]):
+
+def key_id(key: str | None) -> str | None:
+    """The public id of a presented key (``dsk_<id>_...``), or None for anything else."""
+    m = _KEY.match(key.strip()) if key else None
+    return m.group(1) if m else None
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+class KeyStore:
+    """Checks presented keys against the stored hashes; thread-safe.
+
+    Parameters
+    ----------
+    entries : the key entries.
+    path : the key file they came from; when given, a change to it is picked up
+        (checked at most every ``check_every_s`` seconds, on the next key check).
+    check_every_s : how often to look at the file.
+    """
+
+    def __init__(self, entries: list[KeyEntry], path: str | Path | None = None, check_every_s: float = 1.0):
         self._by_id = {e.key_id: e for e in entries}
         self._pepper = secrets.token_bytes(32)
         self._verified: dict[bytes, str] = {}
         self._lock = threading.Lock()
+        self.path = None if path is None else Path(path)
+        self.check_every_s = check_every_s
+        self._signature = None if self.path is None else _signature(self.path)
+        self._checked = time.monotonic()
+        self.reloads = 0
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "KeyStore":
-        return cls(read_entries(path))
+    def from_file(cls, path: str | Path, check_every_s: float = 1.0) -> "KeyStore":
+        path = Path(path)
+        return cls(read_entries(path), path=path, check_every_s=check_every_s)
 
     def __len__(self) -> int:
+        self.refresh()
         return len(self._by_id)
 
     @property
     def names(self) -> list[str]:
+        self.refresh()
         return sorted(e.name for e in self._by_id.values())
+
+    def refresh(self) -> bool:
+        """Reload the key file if it changed since the last look (True when reloaded). A
+        file that cannot be read (mid-write, a bad line) keeps the keys in use, with a warning."""
+        if self.path is None:
+            return False
+        now = time.monotonic()
+        with self._lock:
+            if now - self._checked < self.check_every_s:
+                return False
+            self._checked = now
+            signature = _signature(self.path)
+            if signature == self._signature:
+                return False
+            try:
+                entries = read_entries(self.path)
+            except KeyFileError as exc:
+                log.warning(json.dumps({"event": "keys_reload_failed", "reason": str(exc)[:200]}))
+                return False
+            self._by_id = {e.key_id: e for e in entries}
+            self._verified.clear()
+            self._signature = signature
+            self.reloads += 1
+        log.info(json.dumps({"event": "keys_reloaded", "n_keys": len(entries)}))
+        return True
+
+    def _memo(self, key: str) -> bytes:
+        return hmac.new(self._pepper, key.strip().encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
+
+    def remembered(self, key: str | None) -> str | None:
+        """The name of a key that verified before (no slow hash), else None."""
+        if not key_id(key):
+            return None
+        self.refresh()
+        with self._lock:
+            return self._verified.get(self._memo(key))
 
     def verify(self, key: str | None) -> str | None:
         """The key's name when ``key`` is valid, else None."""
@@ -151,10 +247,11 @@ class KeyStore:
         m = _KEY.match(key.strip())
         if not m:
             return None
+        self.refresh()
         entry = self._by_id.get(m.group(1))
         if entry is None:
             return None
-        memo = hmac.new(self._pepper, key.strip().encode(), hashlib.sha256).digest()
+        memo = self._memo(key)
         with self._lock:
             name = self._verified.get(memo)
         if name is not None:
@@ -162,5 +259,6 @@ class KeyStore:
         if not entry.matches(m.group(2)):
             return None
         with self._lock:
-            self._verified[memo] = entry.name
+            if self._by_id.get(entry.key_id) is entry:  # not revoked while hashing
+                self._verified[memo] = entry.name
         return entry.name

@@ -4,13 +4,50 @@ The request shapes follow the canonical corpus format: a user is
 ``{"user_id", "posts": [{"text", "time", "id", "lang"}]}`` (a ``label``, when present,
 is ignored), a bare post is ``{"id", "text"}`` or just a string. Unknown fields are
 ignored so that canonical corpus lines can be sent as they are.
+
+What a string may hold is checked here, so that a bad one is a 422 naming its field
+rather than an error deep inside: no string may hold a lone surrogate (it cannot be
+written as UTF-8); ids (``user_id``, a post's ``id``) and ``time`` hold at most
+:data:`MAX_ID_CHARS` characters and no control characters (they are echoed back and
+would otherwise bloat or forge lines); ``lang`` is a language tag such as ``en`` or
+``zh-Hans``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional, Union
+import re
+from typing import Annotated, Any, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, StringConstraints
+
+#: longest ``user_id`` / post ``id`` / ``time`` accepted (422 past it)
+MAX_ID_CHARS = 256
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _no_surrogates(value: str) -> str:
+    m = _SURROGATE.search(value)
+    if m:
+        raise ValueError(f"a lone surrogate (U+{ord(m.group()):04X}) at character {m.start()} is not text")
+    return value
+
+
+def _plain_line(value: str) -> str:
+    _no_surrogates(value)
+    m = _CONTROL.search(value)
+    if m:
+        raise ValueError(f"a control character (U+{ord(m.group()):04X}) at character {m.start()}; "
+                         "ids hold printable text only")
+    return value
+
+
+#: post text: any Unicode text (newlines too), but no lone surrogates
+Text = Annotated[StrictStr, AfterValidator(_no_surrogates)]
+#: an id or a time: one printable line of at most MAX_ID_CHARS characters
+Ident = Annotated[StrictStr, StringConstraints(max_length=MAX_ID_CHARS), AfterValidator(_plain_line)]
+#: a language tag (BCP 47 shape)
+Lang = Annotated[StrictStr, StringConstraints(max_length=35, pattern=r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8}){0,4}$")]
 
 
 class PostIn(BaseModel):
@@ -18,10 +55,10 @@ class PostIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    text: StrictStr = Field(..., description="The post's text (never logged).")
-    time: Optional[str] = Field(None, description="ISO 8601 time, where known.")
-    id: Optional[Union[StrictStr, int]] = Field(None, description="The post's id, echoed in explanations.")
-    lang: Optional[str] = Field(None, description="Language code, where known (else detected).")
+    text: Text = Field(..., description="The post's text (never logged).")
+    time: Optional[Ident] = Field(None, description="ISO 8601 time, where known.")
+    id: Optional[Union[Ident, int]] = Field(None, description="The post's id, echoed in explanations.")
+    lang: Optional[Lang] = Field(None, description="Language tag (en, zh, id, ...), where known (else detected).")
 
 
 class UserIn(BaseModel):
@@ -29,7 +66,8 @@ class UserIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    user_id: Union[StrictStr, int] = Field(..., description="The user's id (hashed in responses with --pseudonymise).")
+    user_id: Union[Ident, int] = Field(..., description=f"The user's id, at most {MAX_ID_CHARS} characters, no "
+                                       "control characters (hashed in responses with --pseudonymise).")
     posts: list[PostIn] = Field(..., min_length=1, description="The user's posts, at least one.")
 
 
@@ -38,8 +76,8 @@ class PostItemIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: Optional[Union[StrictStr, int]] = None
-    text: StrictStr
+    id: Optional[Union[Ident, int]] = None
+    text: Text
 
 
 class ScreenRequest(BaseModel):
@@ -51,7 +89,7 @@ class ScreenRequest(BaseModel):
         "explain": True, "top_k": 5}]})
 
     users: Optional[list[UserIn]] = Field(None, description="Users to screen (user-level or any-level models).")
-    posts: Optional[list[Union[StrictStr, PostItemIn]]] = Field(
+    posts: Optional[list[Union[Text, PostItemIn]]] = Field(
         None, description="Bare posts (post-level models, or any-level models).")
     explain: bool = Field(True, description="Return an explanation per item.")
     top_k: int = Field(5, ge=1, description="Top posts / features per explanation (the server caps it).")

@@ -24,11 +24,9 @@ from .card import model_card
 from .errors import InputError
 from .keys import KeyStore
 from .limits import RateLimiter
+from .middleware import log_event
 from .schemas import ItemResult, UserIn
 from .settings import Settings
-
-log = logging.getLogger("depscreen.serve")
-
 
 class Service:
     """What the app holds: the model (loaded once), its card, keys, limits, pseudonyms."""
@@ -55,6 +53,7 @@ class Service:
         self._salt = salt.encode()
         self.ready = False
         self.started = time.time()
+        self.metrics: Any = None  # set by create_app (serve.metrics.Metrics)
 
     @property
     def info(self) -> dict[str, Any]:
@@ -85,7 +84,7 @@ class Service:
         except Exception as exc:  # noqa: BLE001 - reported by /readyz, never with input text
             self.ready = False
             self.warm_error = type(exc).__name__
-            log.warning("warm-up failed: %s", type(exc).__name__)
+            log_event("warm_up_failed", level=logging.WARNING, exception=type(exc).__name__)
             return
         self.ready = True
 
@@ -101,7 +100,7 @@ class Service:
         except InputError:
             raise
         except Exception as exc:  # noqa: BLE001 - never a traceback (it could quote input) to the client or log
-            log.error("scoring failed: %s", type(exc).__name__)
+            log_event("scoring_failed", level=logging.ERROR, exception=type(exc).__name__)
             raise InputError("body", f"the model could not score this input ({type(exc).__name__})",
                              status=500) from None
 

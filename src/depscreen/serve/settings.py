@@ -31,7 +31,11 @@ class Settings:
     cors_origins : origins allowed to call the API from a browser; empty: CORS off.
     batch_chunk : users scored per forward pass while streaming a batch.
     failed_keys_per_minute, failed_keys_burst : wrong keys one client address may send
-        (each costs a slow hash) before it is refused with 429.
+        for one key id (each costs a slow hash) before it is refused with 429.
+    forwarded_allow_ips : proxies whose ``X-Forwarded-For`` names the client (addresses
+        or networks, ``*`` for any); empty: the header is ignored and the client is the
+        connection's peer.
+    keys_check_every_s : how often the key file is looked at for changes (seconds).
     """
 
     keys_file: Path | None = None
@@ -53,13 +57,15 @@ class Settings:
     batch_chunk: int = 64
     failed_keys_per_minute: float = 20.0
     failed_keys_burst: int = 20
+    forwarded_allow_ips: list[str] = field(default_factory=list)
+    keys_check_every_s: float = 1.0
 
     def check(self, has_keys: bool = False) -> "Settings":
         """Raise ValueError naming the first setting out of range (``has_keys``: the
         caller brings its own key store)."""
         positive = ("max_body_bytes", "max_batch_body_bytes", "max_users", "max_batch_users",
                     "max_posts_per_user", "max_chars_per_post", "max_top_k", "timeout_s", "workers",
-                    "batch_chunk", "burst")
+                    "batch_chunk", "burst", "keys_check_every_s")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")

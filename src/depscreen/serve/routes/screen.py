@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import logging
 import time
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Optional
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import TypeAdapter, ValidationError
 
@@ -16,12 +15,11 @@ from ..auth import require_key
 from ..body import (JSON_TYPES, NDJSON_TYPES, check_media_type, json_body, parse_json, read_body,
                     request_body_doc, validate)
 from ..errors import InputError, validation_payload
+from ..middleware import log_event
 from ..schemas import BatchRequest, ScreenRequest, ScreenResponse, UserIn
 from ..service import Service, check_users, get_service
 from ..settings import Settings
 from .common import ERRORS
-
-log = logging.getLogger("depscreen.serve")
 
 router = APIRouter(prefix="/v1", tags=["screening"], dependencies=[Depends(require_key)], responses=ERRORS)
 
@@ -39,7 +37,6 @@ async def screen(request: Request, body: ScreenRequest = Depends(json_body(Scree
     if (body.users is None) == (body.posts is None):
         raise InputError("users", "send either 'users' or 'posts' (exactly one of them)")
     top_k = svc.top_k(body.top_k)
-    key_name = request.state.key_name
     if body.users is not None:
         if svc.level == "post":
             raise InputError("users", f"model '{svc.name}' scores single posts; send 'posts' instead")
@@ -48,10 +45,7 @@ async def screen(request: Request, body: ScreenRequest = Depends(json_body(Scree
         check_users(body.users, settings, settings.max_users)
         out = await svc.run_scoring(svc.score_users, body.users, body.explain, top_k, body.languages)
         results = svc.results(out["preds"], users=True, n_posts=out["n_posts"], langs=out["langs"])
-        ids = [r["id"] for r in results]
-        request.state.summary = (f"key={key_name} users={len(results)} "
-                                 f"posts={sum(out['n_posts'])} ids={','.join(ids[:5])}"
-                                 f"{',...' if len(ids) > 5 else ''}")
+        request.state.log = _log_fields(svc, results, posts=sum(out["n_posts"]))
         level = "user"
     else:
         if svc.level == "user":
@@ -67,10 +61,19 @@ async def screen(request: Request, body: ScreenRequest = Depends(json_body(Scree
                                  f"{len(text)} characters; at most {settings.max_chars_per_post} per post")
         out = await svc.run_scoring(svc.score_posts, body.posts, body.explain, top_k, body.languages)
         results = svc.results(out["preds"], langs=out["langs"])
-        request.state.summary = f"key={key_name} posts={len(results)}"
+        request.state.log = {"posts": len(results)}
         level = "post"
+    svc.metrics.scored(level, len(results))
     return {"disclaimer": DISCLAIMER, "model": svc.info, "level": level, "results": results,
             "seconds": round(time.perf_counter() - t0, 4)}
+
+
+def _log_fields(svc: Service, results: list[dict[str, Any]], posts: int) -> dict[str, Any]:
+    """Counts for the request's log line, and pseudonyms (never raw ids) when ids are hashed."""
+    fields: dict[str, Any] = {"users": len(results), "posts": posts}
+    if svc.settings.pseudonymise:
+        fields["ids"] = ",".join(r["id"] for r in results[:5]) + (",..." if len(results) > 5 else "")
+    return fields
 
 
 @router.post("/screen/batch",
@@ -78,23 +81,36 @@ async def screen(request: Request, body: ScreenRequest = Depends(json_body(Scree
                               "description": "JSON Lines: a header line, one line per user, a summary line"}},
              openapi_extra=request_body_doc("BatchRequest", {"application/x-ndjson": {"schema": {
                  "type": "string", "description": "canonical JSON Lines, one user per line"}}}))
-async def screen_batch(request: Request, svc: Service = Depends(get_service)) -> StreamingResponse:
+async def screen_batch(
+    request: Request, svc: Service = Depends(get_service),
+    explain: Optional[bool] = Query(None, description="Add each user's explanation (default: the JSON body's "
+                                    "`explain`, else false)."),
+    languages: Optional[bool] = Query(None, description="Add each post's language (default: the JSON body's "
+                                      "`languages`, else false)."),
+    top_k: Optional[int] = Query(None, ge=1, description="Top posts / features per explanation (capped)."),
+) -> StreamingResponse:
     """Screen up to ``max_batch_users`` users; results stream back as JSON Lines (a
     header with the disclaimer and model, one line per user, a summary line). The
     body is JSON (``{"users": [...]}``) or canonical JSON Lines (one user per line,
-    ``Content-Type: application/x-ndjson``)."""
+    ``Content-Type: application/x-ndjson``). Explanations and languages cost time, so
+    they are off unless asked for: ``?explain=true&languages=true`` (either body type)
+    or ``"explain": true, "languages": true`` in a JSON body."""
     settings = svc.settings
     ctype = check_media_type(request, (*JSON_TYPES, *BATCH_NDJSON_TYPES))
     raw = await read_body(request)
     if svc.level == "post":
         raise InputError("users", f"model '{svc.name}' scores single posts; the batch endpoint takes users")
     if ctype in BATCH_NDJSON_TYPES:
-        users, explain, top_k, languages = parse_ndjson(raw, settings), False, 5, False
+        users, asked = parse_ndjson(raw, settings), BatchRequest.model_construct(explain=False, top_k=5, languages=False)
     else:
-        body = validate(BatchRequest, parse_json(raw))
-        users, explain, top_k, languages = body.users, body.explain, svc.top_k(body.top_k), body.languages
+        asked = validate(BatchRequest, parse_json(raw))
+        users = asked.users
+    explain = asked.explain if explain is None else explain
+    languages = asked.languages if languages is None else languages
+    top_k = svc.top_k(asked.top_k if top_k is None else top_k)
     check_users(users, settings, settings.max_batch_users)
     key_name = request.state.key_name
+    request.state.log = {"users": len(users), "posts": sum(len(u.posts) for u in users), "done": 0}
     t0 = time.perf_counter()
     chunk = settings.batch_chunk
 
@@ -106,18 +122,17 @@ async def screen_batch(request: Request, svc: Service = Depends(get_service)) ->
             try:
                 out = await svc.run_scoring(svc.score_users, part, explain, top_k, languages)
             except InputError as exc:
-                log.info("batch stopped key=%s done=%d status=%d", key_name, done, exc.status)
+                log_event("batch_stopped", request_id=request.state.request_id, key=key_name, done=done,
+                          status=exc.status, error_field=exc.field)
                 yield _line({"error": exc.message, "field": exc.field, "done": done})
                 return
             for r in svc.results(out["preds"], users=True, n_posts=out["n_posts"], langs=out["langs"]):
                 yield _line(r)
             done += len(part)
-        seconds = round(time.perf_counter() - t0, 4)
-        log.info("batch key=%s users=%d posts=%d ms=%.1f", key_name, done,
-                 sum(len(u.posts) for u in users), 1000 * seconds)
-        yield _line({"summary": {"n_users": done, "seconds": seconds}})
+            request.state.log["done"] = done
+            svc.metrics.scored("user", len(part))
+        yield _line({"summary": {"n_users": done, "seconds": round(time.perf_counter() - t0, 4)}})
 
-    request.state.summary = f"key={key_name} users={len(users)} streamed"
     return StreamingResponse(lines(), media_type="application/x-ndjson")
 
 
