@@ -153,23 +153,13 @@ def train(
 
     Returns the fitted model and a :class:`TrainingRecord`.
     """
-    from sklearn.base import clone
-
     from .evaluate.splits import deduplicate
     from .models.base import check_input_level
-    from .models.registry import default_model_name, make_model, registered_name
+    from .models.registry import resolve_model
 
     if not isinstance(corpus, (UserCorpus, PostCorpus)):
         raise TypeError(f"train needs a UserCorpus or PostCorpus, got {type(corpus).__name__}")
-    if model is None:
-        model = default_model_name()
-    if isinstance(model, str):
-        name, est = model, make_model(model, **dict(params or {}))
-    else:
-        est = clone(model)
-        if params:
-            est.set_params(**params)
-        name = registered_name(est) or type(est).__name__
+    name, est = resolve_model(model, params)
     if calibration is not None:
         est, name = _with_calibration(est, name, calibration)
     unlabelled = sum(1 for lab in corpus.labels if lab is None)
@@ -1027,9 +1017,9 @@ def _degenerate_note(model: Any, X: list, y: np.ndarray, label_counts: Mapping[s
 
 
 def _name(model: Any) -> str:
-    from .models.registry import registered_name
+    from .models.registry import model_label
 
-    return registered_name(model) or type(model).__name__
+    return model_label(model)
 
 
 def _plain(v: Any) -> Any:

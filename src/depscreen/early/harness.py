@@ -155,19 +155,6 @@ def time_ordered(corpus: UserCorpus) -> tuple[UserCorpus, int]:
     return UserCorpus(users, name=corpus.name, report=corpus.report), untimed
 
 
-def _resolve_model(model: Any, params: Mapping[str, Any] | None) -> tuple[str, Any]:
-    from ..models.registry import make_model, registered_name
-
-    if isinstance(model, tuple):
-        label, proto = model
-        return label, _resolve_model(proto, params)[1]
-    if isinstance(model, str):
-        return model, make_model(model, **dict(params or {}))
-    if params:
-        model = model.set_params(**params)
-    return registered_name(model) or type(model).__name__, model
-
-
 def _fit(proto: Any, users: list[User], y: np.ndarray):
     from sklearn.base import clone
 
@@ -227,7 +214,9 @@ def early_cross_validate(
     unlabelled = sum(1 for lab in corpus.labels if lab is None)
     if unlabelled:
         raise ValueError(f"corpus '{corpus.name}': {unlabelled} of {len(corpus)} users have no label")
-    name, proto = _resolve_model(model, params)
+    from ..models.registry import resolve_model
+
+    name, proto = resolve_model(model, params)
     notes: list[str] = []
     corpus, untimed = time_ordered(corpus)
     if untimed:

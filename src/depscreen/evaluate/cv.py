@@ -56,6 +56,7 @@ from .metrics import (
 from .splits import DedupReport, SplitPlan, corpus_groups, deduplicate, make_splits
 from ..jsonable import jsonable_params
 from ..models.base import forward
+from ..models.registry import resolve_model
 from .explainability import can_explain, fold_explainability
 
 #: The one disclaimer text (:data:`depscreen.DISCLAIMER`), kept here under its old name.
@@ -344,26 +345,6 @@ def _prepare(corpus, *, cv, repeats, seed, task, dedup, pos_label) -> _Prepared:
     return _Prepared(corpus, report, plan, task, classes, pos_label, X, np.asarray(labels), info)
 
 
-def _resolve(spec: ModelSpec, params: Mapping[str, Any] | None) -> tuple[str, Any]:
-    from ..models.registry import make_model, registered_name
-
-    label = None
-    if isinstance(spec, tuple):
-        label, spec = spec
-    if isinstance(spec, str):
-        proto = make_model(spec, **dict(params or {}))
-        return label or spec, proto
-    if not hasattr(spec, "fit") or not hasattr(spec, "get_params"):
-        raise TypeError(
-            f"model must be a registry name or an unfitted scikit-learn style estimator, "
-            f"got {type(spec).__name__}"
-        )
-    proto = clone(spec)
-    if params:
-        proto.set_params(**params)
-    return label or registered_name(proto) or type(proto).__name__, proto
-
-
 def _check_level(name: str, model: Any, corpus: Corpus) -> None:
     from ..models.base import check_input_level
 
@@ -557,7 +538,7 @@ def cross_validate(
         operating_point = None if operating_point.is_model_rule else operating_point
     prep = _prepare(corpus, cv=cv, repeats=repeats, seed=seed, task=task, dedup=dedup, pos_label=pos_label)
     _check_point(operating_point, prep)
-    name, proto = _resolve(model, params)
+    name, proto = resolve_model(model, params)
     _check_level(name, proto, prep.corpus)
     with _progress(progress, len(prep.plan.folds), name) as advance:
         return _run(name, proto, prep, advance, operating_point)
@@ -602,7 +583,7 @@ def compare(
     resolved: list[tuple[str, Any]] = []
     for spec in models:
         key = spec[0] if isinstance(spec, tuple) else (spec if isinstance(spec, str) else None)
-        name, proto = _resolve(spec, params.pop(key, None) if key else None)
+        name, proto = resolve_model(spec, params.pop(key, None) if key else None)
         resolved.append((name, proto))
     if params:
         raise ValueError(f"params given for models that are not compared: {sorted(params)}")

@@ -7,7 +7,7 @@ gensim. Later issues add their models here (one line each).
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import Any, Mapping
 
 MODELS: dict[str, str] = {
     "majority": "depscreen.models.baselines:MajorityBaseline",
@@ -81,3 +81,42 @@ def registered_name(model: Any) -> str | None:
         if entry == target:
             return name
     return None
+
+
+def model_label(model: Any) -> str:
+    """What to call ``model`` in records and messages: its registry name, else its class name."""
+    return registered_name(model) or type(model).__name__
+
+
+def resolve_model(spec: Any = None, params: Mapping[str, Any] | None = None) -> tuple[str, Any]:
+    """The one road from what a caller names to a fresh, unfitted estimator.
+
+    Parameters
+    ----------
+    spec : a registry name (``"tfidf-lr"``), an unfitted scikit-learn style estimator
+        (cloned: the caller's object is never changed or fitted), a ``(label, spec)``
+        pair that names it in results, or None for the default model.
+    params : keyword parameters set on the estimator (nested ``base__lr`` too).
+
+    Returns ``(name, estimator)``: the label, else the registry name, else the class name.
+
+    >>> resolve_model("tfidf-lr", {"C": 2.0})[1].C
+    2.0
+    """
+    from sklearn.base import clone
+
+    label = None
+    if isinstance(spec, tuple):
+        label, spec = spec
+    if spec is None:
+        spec = default_model_name()
+    if isinstance(spec, str):
+        return label or spec, make_model(spec, **dict(params or {}))
+    if not hasattr(spec, "fit") or not hasattr(spec, "get_params"):
+        raise TypeError(
+            f"model must be a registry name or an unfitted scikit-learn style estimator, got {type(spec).__name__}"
+        )
+    est = clone(spec)
+    if params:
+        est.set_params(**params)
+    return label or model_label(est), est
