@@ -125,3 +125,20 @@ def test_paired_tests_find_a_clear_loss_and_holm_counts_every_comparison():
     assert transfer.set_verdicts(tests) == 2
     verdicts = {t["peer"]: t["verdict"] for t in tests}
     assert verdicts == {"peer-a": "loss", "peer-b": "tie"}
+
+
+def test_tuned_peer_labels_come_from_its_tuned_threshold(monkeypatch):
+    """The harness takes a TunedThresholdClassifierCV peer's labels from its own tuned
+    threshold, not from the most probable class."""
+    from depscreen.corpus.synthetic import make_sample_posts
+
+    monkeypatch.setattr(_peers, "use_embedder", lambda cache_dir=None: _FakeUse())
+    X, _, y = _peers.samples(make_sample_posts(n=160, langs=("en",), seed=5, positive_share=0.3))
+    thresholds = []
+    factories = {"word-lr+tuned": _peers.make_tuned_peers(cv=3)["word-lr+tuned"]}
+    folds = _peers.seeded_folds(y, 2, 1, 7)
+    oof = _peers.cross_val_oof(factories, X, y, folds, ["f1_macro"],
+                               on_fit=lambda m, model: thresholds.append(model.best_threshold_))
+    for (_, te), t in zip(folds[0], thresholds):
+        expected = (oof.proba["word-lr+tuned"][0][te, 1] >= t).astype(int)
+        assert np.array_equal(oof.pred["word-lr+tuned"][0][te], expected)
