@@ -41,7 +41,7 @@ import numpy as np
 
 from . import DISCLAIMER, __version__
 from .corpus.types import Corpus, Post, PostCorpus, PostRecord, User, UserCorpus
-from .jsonable import json_default, jsonable_params
+from .jsonable import json_default, jsonable_params, plain_value
 from .models import folder as model_folder
 from .models.folder import TRAINING_RECORD_NAME  # noqa: F401  (importable from here, as before)
 
@@ -400,7 +400,7 @@ class Predictions:
                 row += [self.post_index[i], self.post_ids[i]]
             if self.truth is not None:
                 row.append(self.truth[i])
-            row.append(_plain(self.labels[i]))
+            row.append(plain_value(self.labels[i]))
             if self.flagged is not None:
                 row.append(int(self.flagged[i]))
             if self.scores is not None:
@@ -505,7 +505,7 @@ def iter_scores(
     if explain and not (callable(getattr(model, "_forward", None)) or callable(getattr(model, "explain", None))):
         raise ValueError(f"model '{_name(model)}' cannot explain its predictions (it has no explain method)")
     name = _name(model)
-    classes = [_plain(c) for c in getattr(model, "classes_", [])]
+    classes = [plain_value(c) for c in getattr(model, "classes_", [])]
     point = resolve_operating_point(model, operating_point)
     stream = _items(items)
     checked = False
@@ -549,7 +549,7 @@ def iter_scores(
             labels = point.decide(out.proba, labels, classes)
             for exp, lab in zip(out.explanations or [], labels):
                 exp.setdefault("toward", exp.get("prediction"))  # the class the features push toward
-                exp["prediction"] = _plain(lab)
+                exp["prediction"] = plain_value(lab)
         yield Predictions(
             ids=ids,
             labels=labels,
@@ -642,15 +642,15 @@ def _adapted(model: Any, preds: Predictions, adaptation) -> Predictions:
     labels = np.asarray(decide(proba)) if callable(decide) else np.asarray([classes[k] for k in proba.argmax(axis=1)])
     for exp, lab in zip(preds.explanations or [], labels):
         exp.setdefault("toward", exp.get("prediction"))  # the class the features push toward
-        exp["prediction"] = _plain(lab)
+        exp["prediction"] = plain_value(lab)
     scores = risk_scores(proba, preds.classes)
     return replace(preds, proba=proba, labels=labels, scores=scores if scores is not None else preds.scores,
                    flagged=None, operating_point=None, adaptation=adaptation.to_dict())
 
 
 def _class_indices(labels: np.ndarray, classes: Sequence[Any]) -> np.ndarray:
-    lookup = {_plain(c): k for k, c in enumerate(classes)}
-    return np.asarray([lookup[_plain(v)] for v in labels], dtype=int)
+    lookup = {plain_value(c): k for k, c in enumerate(classes)}
+    return np.asarray([lookup[plain_value(v)] for v in labels], dtype=int)
 
 
 def score_file(
@@ -858,7 +858,7 @@ def prevalence(
                         f"{', '.join(small[:10])}{' ...' if len(small) > 10 else ''}")
     return PrevalenceResult(
         model=preds.model, unit=unit, classes=classes,
-        positive=_plain(positive_label(classes)) if len(classes) == 2 else None, methods=methods, groups=groups,
+        positive=plain_value(positive_label(classes)) if len(classes) == 2 else None, methods=methods, groups=groups,
         by=by, confidence=confidence, n_boot=n_boot, seed=seed, min_group=min_group,
         oof_items=None if oof is None else len(oof), warnings=warnings,
     )
@@ -1020,10 +1020,6 @@ def _name(model: Any) -> str:
     from .models.registry import model_label
 
     return model_label(model)
-
-
-def _plain(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
 
 
 def _csv_cell(v: Any) -> Any:

@@ -43,6 +43,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..corpus.types import Post, User
+from ..jsonable import plain_value
 
 _WHITE_SPACES = re.compile(r"\s\s+")  # scikit-learn's whitespace collapse for char n-grams
 
@@ -64,7 +65,7 @@ class ScoreStream:
         return int(self.seen[-1]) if len(self.seen) else 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"user_id": self.user_id, "label": _plain(self.label),
+        return {"user_id": self.user_id, "label": plain_value(self.label),
                 "scores": [round(float(s), 6) for s in self.scores], "seen": [int(s) for s in self.seen]}
 
     @classmethod
@@ -555,7 +556,3 @@ def run_streams(
                for u, sc, se in zip(users, scores, seen)]
     return StreamRun(streams, "incremental" if stepper.incremental else "recompute", stepper.name,
                      user_steps, int(sum(limit)), seconds)
-
-
-def _plain(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v

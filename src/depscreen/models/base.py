@@ -162,9 +162,9 @@ def check_input_level(model: Any, data: Any, name: str | None = None) -> None:
 
 
 def _model_label(model: Any) -> str:
-    from .registry import registered_name
+    from .registry import model_label
 
-    return registered_name(model) or type(model).__name__
+    return model_label(model)
 
 
 class SavableMixin:

@@ -33,6 +33,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from ..corpus.types import User
+from ..jsonable import plain_value
 from ..text.segment import TOKEN_PATTERN, segment_cjk
 from .base import Forward, SavableMixin, as_documents, check_fitted, explanation_score, risk_scores
 from .tfidf_io import load_linear, load_tfidf, read_arrays, save_linear, save_tfidf, write_arrays
@@ -144,7 +145,7 @@ class MajorityBaseline(_SkopsSaved, ClassifierMixin, BaseEstimator):
         proba = self.dummy_.predict_proba(Z)
         scores = risk_scores(proba, self.classes_)
         explanations = (
-            [{"prediction": _plain(p), "score": explanation_score(scores, proba, i), "top_features": []}
+            [{"prediction": plain_value(p), "score": explanation_score(scores, proba, i), "top_features": []}
              for i, p in enumerate(preds)]
             if explain else None
         )
@@ -344,7 +345,7 @@ class TfidfLogReg(SavableMixin, ClassifierMixin, BaseEstimator):
             contrib = row.data * w[row.indices]
             order = np.argsort(-contrib)[:top_k]
             item: dict[str, Any] = {
-                "prediction": _plain(preds[i]),
+                "prediction": plain_value(preds[i]),
                 "score": explanation_score(scores, proba, i),
                 "top_features": [
                     {"feature": str(names[row.indices[j]]), "contribution": float(contrib[j])}
@@ -397,7 +398,3 @@ class TfidfLogReg(SavableMixin, ClassifierMixin, BaseEstimator):
         ]
         self.classifier_ = load_linear(config["classifier"], arrays, "lr", folder)
         self.classes_ = self.classifier_.classes_
-
-
-def _plain(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v

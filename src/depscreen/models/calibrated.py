@@ -37,6 +37,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.model_selection import StratifiedKFold
 
+from ..jsonable import plain_value
 from ..population.calibration import calibrator_from_state, check_method, fit_calibrator
 from ..population.oof import OutOfFold
 from . import folder as model_folder
@@ -148,7 +149,7 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
             explanations = []
             for i, item in enumerate(inner.explanations):
                 item = dict(item)
-                item["prediction"] = _plain(preds[i])
+                item["prediction"] = plain_value(preds[i])
                 item["score"] = explanation_score(scores, proba, i)
                 explanations.append(item)
         return Forward(preds, proba, scores, explanations)
@@ -191,7 +192,7 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
             raise ValueError(f"{type(self.estimator_).__name__} is not a registered depscreen model: cannot save it")
         extra: dict[str, Any] = {
             "fitted": {
-                "classes": [_plain(c) for c in self.classes_],
+                "classes": [plain_value(c) for c in self.classes_],
                 "calibration": {"method": self.calibration_, "note": self.calibration_note_,
                                 "state": None if self.calibrator_ is None else self.calibrator_.get_state()},
                 "decision": self.decision_,
@@ -242,7 +243,3 @@ def _aligned(proba: np.ndarray, have: Sequence[Any], want: Sequence[Any]) -> np.
     for j, c in enumerate(have):
         out[:, want.index(c)] = proba[:, j]
     return out
-
-
-def _plain(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v

@@ -71,6 +71,7 @@ from ..features.user_features import (
     restore_union,
     save_union,
 )
+from ..jsonable import plain_value
 from .base import Forward, SavableMixin, check_fitted, explanation_score, risk_scores
 from .baselines import dump_skops, load_skops
 
@@ -311,7 +312,7 @@ class FeatureClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             contrib = contributions[i]
             order = [j for j in np.argsort(-contrib, kind="stable")[:top_k] if contrib[j] > 0]
             entry: dict[str, Any] = {
-                "prediction": _plain(predictions[i]),
+                "prediction": plain_value(predictions[i]),
                 "score": explanation_score(scores, proba, i),
                 "attribution": method,
                 "top_features": [
@@ -393,10 +394,6 @@ class FeatureClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         self.features_ = restore_union(self._union(), config["features"], folder)
         self.classes_ = self.estimator_.classes_
         self.lexicon_ = self._lexicon_part().lexicon_ if self.use_lexicon else None
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _tree_path_contributions(tree: DecisionTreeClassifier, F: np.ndarray, class_idx: np.ndarray) -> np.ndarray:

@@ -62,6 +62,8 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from ..jsonable import plain_value
+
 METHODS = ("auto", "sigmoid", "isotonic", "temperature", "vector")
 #: Fewest members a class needs in the out-of-fold sample for a calibration map.
 MIN_CLASS_MEMBERS = 5
@@ -69,10 +71,6 @@ MIN_CLASS_MEMBERS = 5
 ISOTONIC_MIN_ITEMS = 1000
 _EPS = 1e-12
 _PROBA_FLOOR = 1e-6  # isotonic output is kept inside (floor, 1 - floor): no log(0)
-
-
-def _plain(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
 
 
 def _check_proba(proba: Any, n_classes: int | None = None) -> np.ndarray:
@@ -321,7 +319,7 @@ def fit_calibrator(proba: np.ndarray | None, y: np.ndarray | None, method: str |
     counts = np.bincount(y, minlength=K)
     if counts.min() < MIN_CLASS_MEMBERS:
         k = int(counts.argmin())
-        name = f"class {_plain(classes[k])!r}" if classes is not None else f"class index {k}"
+        name = f"class {plain_value(classes[k])!r}" if classes is not None else f"class index {k}"
         return CalibrationFit(None, None, f"left uncalibrated: {name} has {int(counts[k])} out-of-fold "
                               f"member(s), calibration needs at least {MIN_CLASS_MEMBERS} per class")
     concrete = resolve_method(method, K)

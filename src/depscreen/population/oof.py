@@ -32,13 +32,11 @@ from typing import Any
 
 import numpy as np
 
+from ..jsonable import plain_value
+
 OOF_ARRAYS = "out_of_fold.safetensors"
 OOF_META = "out_of_fold.json"
 FORMAT_VERSION = 1
-
-
-def _plain(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,7 +62,7 @@ class OutOfFold:
     raw_proba: np.ndarray | None = None
 
     def __post_init__(self) -> None:
-        classes = [_plain(c) for c in self.classes]
+        classes = [plain_value(c) for c in self.classes]
         y = np.asarray(self.y, dtype=np.int64)
         proba = np.asarray(self.proba, dtype=np.float64)
         raw = None if self.raw_proba is None else np.asarray(self.raw_proba, dtype=np.float64)

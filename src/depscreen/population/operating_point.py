@@ -78,6 +78,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..jsonable import plain_value
 from .oof import OutOfFold
 
 KINDS = ("sensitivity", "specificity", "threshold", "f1_macro", "model")
@@ -92,10 +93,6 @@ _PATTERN = re.compile(r"^(?P<kind>[A-Za-z_0-9]+)\s*(?:=\s*(?P<value>[^@]*?))?\s*
 
 class OperatingPointError(ValueError):
     """A point that cannot be read, reached or chosen; the message says what to do."""
-
-
-def _plain(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
 
 
 @dataclass(frozen=True)
@@ -199,7 +196,7 @@ class ChosenPoint:
 
     # -------------------------------------------------------------------- applying --
     def _case_columns(self, classes: Sequence[Any] | None = None) -> list[int]:
-        classes = [_plain(c) for c in (self.classes if classes is None else classes)]
+        classes = [plain_value(c) for c in (self.classes if classes is None else classes)]
         missing = [c for c in self.cases if c not in classes]
         if missing:
             raise OperatingPointError(
@@ -221,12 +218,12 @@ class ChosenPoint:
     def decide(self, proba: np.ndarray, labels: Sequence[Any], classes: Sequence[Any] | None = None) -> np.ndarray:
         """Labels at this point: the model's ``labels`` moved to the side of the cut the
         point decides (see the module docstring)."""
-        classes = [_plain(c) for c in (self.classes if classes is None else classes)]
+        classes = [plain_value(c) for c in (self.classes if classes is None else classes)]
         proba = np.asarray(proba, dtype=float)
         flagged = self.flag(proba, classes)
         cols = self._case_columns(classes)
         index = {c: j for j, c in enumerate(classes)}
-        idx = np.asarray([index[_plain(v)] for v in labels], dtype=int)
+        idx = np.asarray([index[plain_value(v)] for v in labels], dtype=int)
         if len(classes) == 2:
             pos = cols[0]
             out = np.where(flagged, pos, 1 - pos)
@@ -269,9 +266,9 @@ class ChosenPoint:
             "spec": self.spec,
             "kind": self.kind,
             "target": self.target,
-            "classes": [_plain(c) for c in self.classes],
-            "cases": [_plain(c) for c in self.cases],
-            "level": _plain(self.level),
+            "classes": [plain_value(c) for c in self.classes],
+            "cases": [plain_value(c) for c in self.cases],
+            "level": plain_value(self.level),
             "ordered": self.ordered,
             "threshold": float(self.threshold),
             "score": "P(" + (f"level >= {self.level}" if self.ordered else f"{self.level}") + ")",
@@ -322,7 +319,7 @@ def _match_level(level: str, classes: list) -> int:
 def cases_for(point: OperatingPoint, classes: Sequence[Any]) -> tuple[list, Any, bool]:
     """Which classes count as cases for ``point`` on a model with ``classes``:
     ``(cases, level, ordered)``."""
-    classes = [_plain(c) for c in classes]
+    classes = [plain_value(c) for c in classes]
     if len(classes) < 2:
         raise OperatingPointError("an operating point needs a model with at least two classes")
     task = _task_of(classes)
@@ -423,7 +420,7 @@ def choose_point(
     point = OperatingPoint.parse(point)
     if point.is_model_rule:
         return None
-    classes = [_plain(c) for c in classes]
+    classes = [plain_value(c) for c in classes]
     cases, level, ordered = cases_for(point, classes)
     cases_text = f"level >= {level}" if ordered else f"class {level}"
     spec = str(point)
@@ -436,7 +433,7 @@ def choose_point(
                 "'threshold=T' works without them"
             )
         return ChosenPoint(spec, point.kind, point.value, classes, cases, level, ordered, float(point.value), None)
-    if [_plain(c) for c in oof.classes] != classes:
+    if [plain_value(c) for c in oof.classes] != classes:
         raise OperatingPointError(f"the stored out-of-fold scores are for classes {oof.classes}, the model has "
                                   f"{classes}; retrain the model")
     cols = [classes.index(c) for c in cases]

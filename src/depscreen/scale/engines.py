@@ -21,6 +21,7 @@ import os
 import sys
 from typing import Any, Iterator
 
+from ..jsonable import plain_value
 from .jobs import RESULT_KEYS
 from .manifest import ScaleError
 
@@ -173,7 +174,7 @@ class RayEngine:
         _configure(ds.context)  # this dataset's own copy: the process-wide context is left alone
         try:
             for row in ds.iter_rows():
-                yield {k: _plain(row[k]) for k in RESULT_KEYS}
+                yield {k: plain_value(row[k]) for k in RESULT_KEYS}
         except Exception as exc:
             raise ScaleError(f"the Ray run failed: {type(exc).__name__}: {str(exc)[:500]}") from None
 
@@ -203,10 +204,6 @@ def _configure(ctx: Any) -> None:
     ctx.print_on_execution_start = False
     ctx.enable_auto_log_stats = False
     ctx.verbose_stats_logs = False
-
-
-def _plain(v: Any) -> Any:
-    return v.item() if hasattr(v, "item") else v
 
 
 def make_engine(engine: str, *, address: str | None = None, num_actors: int | None = None,

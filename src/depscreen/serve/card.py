@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import DISCLAIMER, __version__
+from ..jsonable import plain_value
 from ..models import folder as model_folder
 from .viewer import risk_class
 
@@ -50,7 +51,7 @@ def model_card(model: Any, folder: str | Path | None, name: str) -> dict[str, An
         "version": version,
         "depscreen_version": str(config.get("depscreen_version", __version__)),
         "input_level": getattr(model, "input_level", "any"),
-        "classes": [_plain(c) for c in getattr(model, "classes_", [])],
+        "classes": [plain_value(c) for c in getattr(model, "classes_", [])],
         # the class that means risk (two-class models only): the review page turns "toward the
         # prediction" in explanations into "toward / away from risk" with it
         "risk_class": risk_class(getattr(model, "classes_", None)),
@@ -72,7 +73,3 @@ def _params(model: Any) -> dict[str, Any]:
     except Exception:  # noqa: BLE001 - a card never fails for want of parameters
         return {}
     return json.loads(json.dumps(params, default=repr))
-
-
-def _plain(v: Any) -> Any:
-    return v.item() if hasattr(v, "item") else v

@@ -32,6 +32,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .. import DISCLAIMER
+from ..jsonable import plain_value
 
 STATIC = Path(__file__).parent / "static"
 HIGHLIGHT = 3
@@ -63,8 +64,8 @@ def user_view(user: Any, explanation: dict[str, Any] | None, *, score: float | N
                       "weight": weights[i], "used": used[i], "top": i in top})
     return {"id": str(user_id if user_id is not None else user.user_id),
             "score": _num(score if score is not None else exp.get("score")),
-            "prediction": _plain(prediction if prediction is not None else exp.get("prediction")),
-            "toward": _plain(next((exp[k] for k in ("toward", "prediction") if exp.get(k) is not None), prediction)),
+            "prediction": plain_value(prediction if prediction is not None else exp.get("prediction")),
+            "toward": plain_value(next((exp[k] for k in ("toward", "prediction") if exp.get(k) is not None), prediction)),
             "probabilities": probabilities, "features": exp.get("top_features") or [],
             "weight_kind": weight_kind(exp), "posts": posts}
 
@@ -84,8 +85,8 @@ def risk_class(classes: Sequence[Any] | None) -> Any:
     """
     from ..models.task import positive_label
 
-    classes = [] if classes is None else [_plain(c) for c in classes]
-    return _plain(positive_label(classes)) if len(classes) == 2 else None
+    classes = [] if classes is None else [plain_value(c) for c in classes]
+    return plain_value(positive_label(classes)) if len(classes) == 2 else None
 
 
 def view_from_predictions(users: Sequence[Any], preds: Any, *, show_text: bool = True,
@@ -108,7 +109,7 @@ def view_from_predictions(users: Sequence[Any], preds: Any, *, show_text: bool =
                              score=None if preds.scores is None else float(preds.scores[i]),
                              prediction=preds.labels[i], probabilities=probs, languages=langs,
                              show_text=show_text))
-    classes = None if preds.classes is None else [_plain(c) for c in preds.classes]
+    classes = None if preds.classes is None else [plain_value(c) for c in preds.classes]
     return {"depscreen_view": 1, "disclaimer": DISCLAIMER, "model": {"name": preds.model, "version": ""},
             "source": source, "classes": classes, "risk_class": risk_class(classes), "users": out}
 
@@ -143,10 +144,6 @@ def _num(v: Any) -> float | None:
         return None
     v = float(v)
     return v if np.isfinite(v) else None
-
-
-def _plain(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
 
 
 def _default(obj: Any) -> Any:

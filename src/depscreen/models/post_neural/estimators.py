@@ -71,6 +71,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.class_weight import compute_class_weight
 
 from ...features.tfidf_expansion import FastTextExpandedTfidf
+from ...jsonable import plain_value
 from ..base import (
     Forward,
     SavableMixin,
@@ -166,10 +167,6 @@ def _restore_preprocessor(params: dict[str, Any] | None, saved: dict[str, Any] |
 
 def _tokenize(pre, texts: Sequence[str]) -> list[list[str]]:
     return pre.transform(list(texts))
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _run_summary(run: dict[str, Any]) -> dict[str, Any]:
@@ -449,7 +446,7 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         if isinstance(spec, dict):
             weights = []
             for c in self.classes_:
-                c = _plain(c)
+                c = plain_value(c)
                 if c in spec:
                     weights.append(float(spec[c]))
                 elif str(c) in spec:  # labels come back as strings from JSON
@@ -578,7 +575,7 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             "max_epochs": max_epochs,
             "n_pretrained_rows": n_pretrained,
             "degenerate": predicts_one_class(truth, predicted),
-            "predicted_class": _plain(self.classes_[int(np.bincount(predicted).argmax())]),
+            "predicted_class": plain_value(self.classes_[int(np.bincount(predicted).argmax())]),
             "checked_on": "validation" if valid_data is not None else "training",
             "n_checked": int(len(truth)),
         }
@@ -680,7 +677,7 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         explanations = None
         if explain:
             explanations = [
-                {"prediction": _plain(p), "score": explanation_score(scores, proba, i),
+                {"prediction": plain_value(p), "score": explanation_score(scores, proba, i),
                  "top_features": r}
                 for i, (p, r) in enumerate(zip(predictions, reasons))
             ]
@@ -774,7 +771,7 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         return {
             "arch": self.arch,
             "input_level": self.input_level,
-            "classes": [_plain(c) for c in self.classes_],
+            "classes": [plain_value(c) for c in self.classes_],
             "network": self.network_config_,
             "preprocessing": self.preprocessor_.get_config(folder=folder),  # tables pinned in resources/
             "class_weight": None if self.class_weight_ is None else [float(w) for w in self.class_weight_],
