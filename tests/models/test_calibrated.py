@@ -90,3 +90,22 @@ def test_old_default_folder_loads_uncalibrated_with_a_warning(skewed, tmp_path):
     assert old.calibrator_ is None and "uncalibrated" in old.calibration_note_ and old.oof_ is None
     raw = model.predict_proba(skewed.texts[:10])
     assert not np.allclose(old.predict_proba(skewed.texts[:10]), raw)  # the raw, balanced probabilities
+
+
+def test_cli_train_calibration(skewed, tmp_path):
+    from typer.testing import CliRunner
+
+    import depscreen.cli.evaluate  # noqa: F401  (registers train on the app)
+    from depscreen.cli import app
+    from depscreen.corpus.io import write_jsonl
+
+    data = write_jsonl(skewed, tmp_path / "posts.jsonl")
+    out = tmp_path / "model"
+    result = CliRunner().invoke(app, ["train", "--data", str(data), "--out", str(out), "--model", "tfidf-lr",
+                                      "--calibration", "sigmoid"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "calibrated on out-of-fold training scores (sigmoid)" in result.output
+    assert training_record(out).model == "calibrated"
+    bad = CliRunner().invoke(app, ["train", "--data", str(data), "--out", str(tmp_path / "x"), "--calibration",
+                                   "platt"], terminal_width=200)
+    assert bad.exit_code != 0 and "calibration must be one of" in bad.output and "Traceback" not in bad.output

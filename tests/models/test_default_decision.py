@@ -9,7 +9,8 @@ import pytest
 
 from depscreen.models.base import load_model
 from depscreen.models.decision import (
-    apply_cutpoints, best_threshold, median_level, ordinal_cutpoints, ordinal_metric,
+    apply_cutpoints, apply_rule, best_threshold, choose_rule, cost_levels, median_level, ordinal_cutpoints,
+    ordinal_metric,
 )
 from depscreen.models.default import DefaultClassifier
 
@@ -114,8 +115,8 @@ def test_levels_get_cut_points_names_get_argmax_and_bad_pairs_fail():
     levels = [2] * 20 + [1] * 20 + [0] * 20
     model = DefaultClassifier(embedder=None, Cs=(3.0,)).fit(X, levels)
     rule = model.decision_
-    assert rule["rule"] == "cutpoints" and rule["metric"] == "f1_macro_mae"
-    assert rule["oof_mae"] <= rule["mae_bound"] + 1e-12  # no worse than the median rule out of fold
+    assert rule["metric"] == "f1_macro_mae" and rule["oof_mae"] <= rule["mae_bound"] + 1e-12  # argmax's MAE
+    assert np.array_equal(model.predict(X), apply_rule(rule, model.predict_proba(X), model.classes_))
     median = DefaultClassifier(embedder=None, Cs=(3.0,), decision_metric="median").fit(X, levels)
     assert median.decision_ == {"rule": "median"}
     proba = median.predict_proba(X)
@@ -153,3 +154,49 @@ def test_save_load_keeps_the_decision_rule(tmp_path, labels, metric):
         old = load_model(folder)
     assert old.decision_ == {"rule": "argmax"}
     assert np.array_equal(old.predict(probe), old.classes_[old.predict_proba(probe).argmax(1)])
+
+
+def _calibrated_levels(n, shares, rng, separation=1.0):
+    """Synthetic ordered levels with exactly calibrated probabilities: a latent score
+    ``level * separation + noise`` and the Bayes posterior of each level given it."""
+    K = len(shares)
+    y = rng.choice(K, n, p=shares)
+    x = y * separation + rng.normal(0, 1, n)
+    lik = np.exp(-0.5 * (x[:, None] - np.arange(K)[None] * separation) ** 2)
+    post = lik * np.asarray(shares) / (lik * np.asarray(shares)).sum(1, keepdims=True)
+    return post, y
+
+
+@pytest.mark.parametrize("shares", [[0.73, 0.17, 0.07, 0.03], [0.05, 0.15, 0.8], [0.4, 0.51, 0.09]])
+def test_default_ordinal_rule_on_case_mixes_far_from_balanced(shares):
+    """Chosen on one calibrated sample, scored on another of the same mix: the default
+    rule keeps argmax's MAE (within sampling noise) and finds the rare levels better."""
+    rng = np.random.default_rng(21)
+    levels = np.arange(len(shares), dtype=float)
+    P_fit, y_fit = _calibrated_levels(3000, shares, rng)
+    P_new, y_new = _calibrated_levels(3000, shares, rng)
+    rule = choose_rule(P_fit, y_fit, levels.astype(int), "auto")
+    assert rule["rule"] in ("cost", "argmax") and rule["oof_mae"] <= rule["mae_bound"] + 1e-12
+    pred = apply_rule(rule, P_new, np.arange(len(shares)))
+    argmax, median = P_new.argmax(1), median_level(P_new)
+    score = {name: (ordinal_metric(y_new, p, levels, "f1_macro"), -ordinal_metric(y_new, p, levels, "mae"))
+             for name, p in [("rule", pred), ("argmax", argmax), ("median", median)]}
+    assert score["rule"][1] <= score["argmax"][1] + 0.02
+    assert score["rule"][0] >= score["argmax"][0] - 0.005
+    assert score["rule"][0] >= score["median"][0] - 0.005
+    # the binary threshold on the same kind of skewed, calibrated scores flags the rare class
+    cases = y_new >= len(shares) - 1
+    p_case = P_new[:, -1]
+    t, _ = best_threshold(P_fit[:, -1], y_fit >= len(shares) - 1, "f1_macro")
+    flagged = p_case >= t
+    assert abs(flagged.mean() - cases.mean()) < 0.15  # neither everyone nor no one
+    assert cases[flagged].mean() > cases.mean() and (~cases[~flagged]).mean() > (~cases).mean()
+
+
+def test_cost_rule_ends_are_the_median_and_the_share_weighted_argmax():
+    rng = np.random.default_rng(2)
+    P = rng.dirichlet(np.full(4, 0.8), 300)
+    shares = np.array([0.6, 0.25, 0.1, 0.05])
+    levels = np.arange(4.0)
+    assert np.array_equal(cost_levels(P, levels, shares, 1.0), median_level(P))
+    assert np.array_equal(cost_levels(P, levels, shares, 0.0), (P / shares).argmax(1))

@@ -13,6 +13,8 @@ data only, never on the data the model is later scored on:
 * :func:`ordinal_cutpoints` -- ordered numeric levels: cut points on the expected level
   ``sum(p * level)`` that maximise an ordinal objective (coordinate ascent from plain
   rounding); :func:`apply_cutpoints` turns expected levels into level indices.
+* :func:`cost_levels` -- ordered levels: the least expected cost for a cost that mixes
+  level distance and class-balanced error (the default, see below);
 * :func:`choose_rule` / :func:`apply_rule` -- the rule a model stores (a small JSON dict)
   and how ``predict`` applies it.
 
@@ -22,16 +24,25 @@ Two ordinal metrics pull apart. The mean absolute error (MAE) is smallest for th
 median of a calibrated level distribution, which keeps most predictions on the common
 levels; macro-F1 rewards finding the rare levels, which costs MAE. A rule tuned for one
 loses on the other (on a public severity set: argmax of balanced probabilities, macro-F1
-0.443 / MAE 0.496; the median of unweighted ones, 0.317 / 0.475). The default takes both
-as constraints in order: among cut points on the calibrated expected level whose
-out-of-fold MAE is **no worse than the median rule's** (the rule that minimises the
-expected absolute error, so the bound is the best MAE a rule can promise), it picks
-those with the highest out-of-fold macro-F1. So it never gives up MAE against the
-MAE-optimal rule on the held-out scores, and it spends whatever slack the cut points
-have on the rare levels. The search starts from the cut points with the least MAE and
-moves one cut point at a time (``K - 1`` numbers: little to overfit). Choose
-``decision_metric="mae"`` (or ``"median"``) when the error in levels is all that counts,
-``"f1_macro"`` when every level must be found whatever the error in levels.
+0.443 / MAE 0.496; the median of unweighted ones, 0.317 / 0.475). The default is the
+Bayes decision (least expected cost under the calibrated probabilities) for a cost that
+mixes the two, :func:`cost_levels`::
+
+    cost(true k, predicted j) = lam * |level_k - level_j| / range
+                              + (1 - lam) * [k != j] / (K * share_k)
+
+``lam = 1`` is the median (least expected absolute error), ``lam = 0`` the argmax of
+``p_k / share_k`` (the most expected per-level recall, what balanced class weights aim
+at). One number, ``lam``, is chosen on the out-of-fold calibrated probabilities: the
+best macro-F1 among the values whose MAE is **no worse than that of the most probable
+level** (argmax, the rule of every plain classifier), ties to the larger ``lam``; argmax
+itself is a candidate, and the rule when no ``lam`` beats it. So on
+held-out scores it gives up no MAE against argmax and spends the room between argmax
+and the median on the rare levels; the median (``lam = 1``) is always a candidate. The
+class shares are the training data's, so the rule moves with neither the class
+weights nor the data it is later scored on. Choose ``decision_metric="mae"`` (or
+``"median"``) when the error in levels is all that counts, ``"f1_macro"`` when every
+level must be found whatever the error in levels.
 
 Metrics are on class indices ``0..K-1`` (``levels`` gives the numeric value of each).
 
@@ -102,7 +113,7 @@ def ordinal_metric(y: np.ndarray, pred: np.ndarray, levels: Sequence[float], met
     cm = np.bincount(y * K + pred, minlength=K * K).reshape(K, K).astype(float)
     denom = cm.sum(0) + cm.sum(1)
     f1 = np.divide(2 * np.diag(cm), denom, out=np.zeros(K), where=denom > 0).mean()
-    if metric in ("f1_macro", "f1_macro_mae"):
+    if metric == "f1_macro":
         return float(f1)
     raise ValueError(f"unknown ordinal decision metric {metric!r}; use one of {', '.join(ORDINAL_METRICS)}")
 
@@ -120,37 +131,24 @@ def apply_cutpoints(values: np.ndarray, cutpoints: Sequence[float]) -> np.ndarra
 
 def ordinal_cutpoints(
     values: np.ndarray, y: np.ndarray, levels: Sequence[float], metric: str = "macro_mae",
-    *, mae_bound: float | None = None, candidates: int = 200, sweeps: int = 4,
+    *, candidates: int = 200, sweeps: int = 4,
 ) -> tuple[np.ndarray, float]:
     """Increasing cut points on the expected level ``values`` that maximise
     :func:`ordinal_metric` against level indices ``y``; start from rounding to the
     nearest level (cut points halfway between levels) and move one cut point at a time to
     the best of ``candidates`` quantiles of ``values`` between its neighbours, until a
-    sweep changes nothing. Returns ``(cutpoints, metric value)``.
-
-    ``metric="f1_macro_mae"``: the highest macro-F1 among cut points whose MAE is at most
-    ``mae_bound`` (required; the search starts from the least-MAE cut points, and when
-    even those exceed the bound it keeps them: the least MAE reachable)."""
+    sweep changes nothing. Returns ``(cutpoints, metric value)``. (``"f1_macro_mae"`` is
+    not a cut-point rule: see :func:`cost_levels`.)"""
     levels = np.asarray(levels, dtype=float)
     values = np.asarray(values, dtype=float)
     y = np.asarray(y)
-    bounded = metric == "f1_macro_mae"
-    if bounded and mae_bound is None:
-        raise ValueError("metric 'f1_macro_mae' needs mae_bound (the MAE the cut points may not exceed)")
-    if metric not in ORDINAL_METRICS:
-        raise ValueError(f"unknown ordinal decision metric {metric!r}; use one of {', '.join(ORDINAL_METRICS)}")
+    if metric not in ("f1_macro", "mae", "macro_mae"):
+        raise ValueError(f"cut points maximise f1_macro, mae or macro_mae, got {metric!r}")
 
     def key(trial: np.ndarray) -> tuple:
-        pred = apply_cutpoints(values, trial)
-        if not bounded:
-            return (ordinal_metric(y, pred, levels, metric),)
-        mae = -ordinal_metric(y, pred, levels, "mae")
-        return (mae <= mae_bound + 1e-12, ordinal_metric(y, pred, levels, "f1_macro"), -mae)
+        return (ordinal_metric(y, apply_cutpoints(values, trial), levels, metric),)
 
-    if bounded:
-        cuts, _ = ordinal_cutpoints(values, y, levels, "mae", candidates=candidates, sweeps=sweeps)
-    else:
-        cuts = (levels[:-1] + levels[1:]) / 2
+    cuts = (levels[:-1] + levels[1:]) / 2
     grid = np.unique(np.quantile(values, np.linspace(0, 1, candidates + 1)))
     grid = np.unique(np.r_[(grid[:-1] + grid[1:]) / 2, (levels[:-1] + levels[1:]) / 2])
     best = key(cuts)
@@ -167,7 +165,7 @@ def ordinal_cutpoints(
                     best, cuts, moved = score, trial, True
         if not moved:
             break
-    return cuts, float(best[1] if bounded else best[0])
+    return cuts, float(best[0])
 
 
 def _better(a: tuple, b: tuple, tol: float = 1e-12) -> bool:
@@ -222,15 +220,52 @@ def choose_rule(proba: np.ndarray | None, y_idx: np.ndarray | None, classes: Seq
     levels = np.asarray(classes, dtype=float)
     proba = np.asarray(proba, dtype=float)
     y_idx = np.asarray(y_idx)
-    bound = None
     if metric == "f1_macro_mae":
-        bound = -ordinal_metric(y_idx, median_level(proba), levels, "mae")
-    cuts, value = ordinal_cutpoints(proba @ levels, y_idx, levels, metric, mae_bound=bound)
-    rule = {"rule": "cutpoints", "metric": metric, "cutpoints": [float(c) for c in cuts], "oof_value": value}
-    if bound is not None:
-        rule["mae_bound"] = float(bound)
-        rule["oof_mae"] = -ordinal_metric(y_idx, apply_cutpoints(proba @ levels, cuts), levels, "mae")
-    return rule
+        return _choose_cost_rule(proba, y_idx, levels)
+    cuts, value = ordinal_cutpoints(proba @ levels, y_idx, levels, metric)
+    return {"rule": "cutpoints", "metric": metric, "cutpoints": [float(c) for c in cuts], "oof_value": value}
+
+
+LAMBDA_GRID = np.linspace(0.0, 1.0, 21)
+
+
+def cost_levels(proba: np.ndarray, levels: Sequence[float], shares: Sequence[float], lam: float) -> np.ndarray:
+    """Level indices with the least expected cost under ``proba`` for
+    ``lam * |level distance| / range + (1 - lam) * [wrong] / (K * share of the true level)``
+    (see the module docstring): ``lam = 1`` the median, ``lam = 0`` argmax of
+    ``p / share``."""
+    levels = np.asarray(levels, dtype=float)
+    shares = np.clip(np.asarray(shares, dtype=float), 1e-12, None)
+    K = len(levels)
+    span = max(float(levels.max() - levels.min()), 1e-12)
+    distance = np.abs(levels[:, None] - levels[None, :]) / span
+    balanced = (1.0 - np.eye(K)) / (K * shares[:, None])
+    cost = float(lam) * distance + (1.0 - float(lam)) * balanced  # (true k, predicted j)
+    return (np.asarray(proba, dtype=float) @ cost).argmin(axis=1)
+
+
+def _choose_cost_rule(proba: np.ndarray, y_idx: np.ndarray, levels: np.ndarray) -> dict[str, Any]:
+    """``lam`` of :func:`cost_levels` with the best out-of-fold macro-F1 among those whose
+    MAE is no worse than argmax's, ties to the larger ``lam``. Argmax itself is a
+    candidate (it meets its own bound), so when no ``lam`` does better the rule is argmax."""
+    shares = np.bincount(y_idx, minlength=len(levels)) / len(y_idx)
+    argmax = proba.argmax(axis=1)
+    bound = -ordinal_metric(y_idx, argmax, levels, "mae")
+    f1_argmax = ordinal_metric(y_idx, argmax, levels, "f1_macro")
+    best_key, best = (f1_argmax, -bound, -1.0), None  # argmax: the candidate to beat
+    for lam in LAMBDA_GRID:
+        pred = cost_levels(proba, levels, shares, lam)
+        mae = -ordinal_metric(y_idx, pred, levels, "mae")
+        if mae > bound + 1e-12:
+            continue
+        key = (ordinal_metric(y_idx, pred, levels, "f1_macro"), -mae, float(lam))
+        if key > best_key:
+            best_key, best = key, float(lam)
+    common = {"metric": "f1_macro_mae", "oof_value": float(best_key[0]), "oof_mae": float(-best_key[1]),
+              "mae_bound": float(bound)}
+    if best is None:
+        return {"rule": "argmax", **common}
+    return {"rule": "cost", "lambda": best, "shares": [float(v) for v in shares], **common}
 
 
 def apply_rule(rule: dict[str, Any] | None, proba: np.ndarray, classes: Sequence[Any]) -> np.ndarray:
@@ -247,6 +282,8 @@ def apply_rule(rule: dict[str, Any] | None, proba: np.ndarray, classes: Sequence
         return classes[median_level(proba)]
     if kind == "cutpoints":
         return classes[apply_cutpoints(proba @ classes.astype(float), rule["cutpoints"])]
+    if kind == "cost":
+        return classes[cost_levels(proba, classes.astype(float), rule["shares"], rule["lambda"])]
     if kind != "argmax":
         raise ValueError(f"unknown decision rule {kind!r} in a saved model")
     return classes[proba.argmax(axis=1)]

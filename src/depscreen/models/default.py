@@ -40,10 +40,12 @@ A strong, general recipe with nothing tuned to any one data set:
    that maximises macro-F1 (the mean of both classes' F1: like the positive class's F1
    where positives are rare, but it cannot be won by flagging everyone when a sample
    holds more cases than controls); more than two ordered numeric levels (``0..4``) --
-   cut points on the expected level with the best macro-F1 among those whose MAE is no
-   worse than the median rule's (``"f1_macro_mae"``; the median of a calibrated level
-   distribution has the least expected absolute error, so this rule gives up no MAE to
-   it and spends the slack on the rare levels); named classes -- ``argmax``.
+   the least expected cost for a cost that mixes level distance (whose Bayes rule is the
+   median) and class-balanced error (whose Bayes rule finds the rare levels), the mix
+   chosen for the best macro-F1 among those whose MAE is no worse than argmax's
+   (``"f1_macro_mae"``, :func:`depscreen.models.decision.cost_levels`: two ordinal
+   metrics pull apart, and this rule gives up no MAE to the most-probable-level rule
+   while spending the room on the rare levels); named classes -- ``argmax``.
    ``predict`` applies the rule to ``predict_proba``'s calibrated probabilities.
 
 Explanations come from the TF-IDF model: the n-grams that pushed most toward the
@@ -121,8 +123,8 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         ``"f1_macro"``; for ordered numeric levels ``"median"`` or cut points on the
         expected level that maximise ``"mae"`` (when the error in levels is all that
         counts), ``"macro_mae"``, ``"f1_macro"`` (when every level must be found, whatever
-        the error in levels) or ``"f1_macro_mae"`` (the default: macro-F1 with MAE no
-        worse than the median rule's; :func:`depscreen.models.decision.choose_rule`).
+        the error in levels) or ``"f1_macro_mae"`` (the default: the best macro-F1 with MAE
+        no worse than argmax's; :func:`depscreen.models.decision.choose_rule`).
     embedder : str or None
         Sentence-embedding backend to stack with (``"use"``, ``"e5"``, ``"hf:PATH"``), or
         None for the TF-IDF model alone.
