@@ -23,6 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from ...jsonable import plain_value
 from ..base import Forward, check_fitted
 from .bags import Bag, EmbeddedUsers, time_order
 from .networks import LSTMAutoencoder, attention_entropy
@@ -60,11 +61,6 @@ def entropy(w: np.ndarray) -> tuple[float, float]:
     keep = t > -1  # every post the model saw counts towards n
     ent, norm = attention_entropy(t, keep)
     return float(ent[0]), float(norm[0])
-
-
-def jsonable(v: Any) -> Any:
-    """A numpy scalar as a plain Python value (labels in explanations and configs)."""
-    return v.item() if isinstance(v, np.generic) else v
 
 
 def explain_bag(user, bag: Bag, weights: np.ndarray, prediction: Any, score: float, *,
@@ -188,7 +184,7 @@ class InferenceMixin:
         explanations = None
         if explain:
             explanations = [
-                explain_bag(user, bag, res["attention"][i], jsonable(predictions[i]), float(scores[i]),
+                explain_bag(user, bag, res["attention"][i], plain_value(predictions[i]), float(scores[i]),
                             top_k=top_k, pooling=self.pooling)
                 for i, (user, bag) in enumerate(zip(users, bags))
             ]

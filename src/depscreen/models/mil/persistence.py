@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from ...jsonable import plain_value
 from .. import folder as model_folder
 from ..base import check_fitted
 from ..folder import CONFIG_NAME
-from .inference import jsonable
 
 WEIGHTS_NAME = "model.safetensors"
 HISTORY_NAME = "history.json"
@@ -80,7 +80,7 @@ class PersistenceMixin:
             embedder_cfg["folder"] = EMBEDDER_FOLDER
         state_cfg = {
             "head": self.head_,
-            "classes": None if self.head_ == "regression" else [jsonable(c) for c in self.classes_.tolist()],
+            "classes": None if self.head_ == "regression" else [plain_value(c) for c in self.classes_.tolist()],
             "y_mean": getattr(self, "y_mean_", None),
             "y_std": getattr(self, "y_std_", None),
             "input_dim": self.input_dim_,
