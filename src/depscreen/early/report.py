@@ -48,7 +48,7 @@ def delay_histogram(result: "EarlyCVResult") -> str:
 
     from matplotlib.figure import Figure
 
-    from ..evaluate.report import _png
+    from ..evaluate.report import png_base64
 
     labels = list(result.decisions)
     ncols = min(3, len(labels))
@@ -77,13 +77,13 @@ def delay_histogram(result: "EarlyCVResult") -> str:
             ax.set_ylabel("users", fontsize=8)
         if j == 0 and len(tp) + len(fp):
             ax.legend(fontsize="x-small", frameon=False)
-    return _png(fig)
+    return png_base64(fig)
 
 
 def tradeoff_chart(result: "EarlyCVResult") -> tuple[str, dict[str, list[float]]]:
     from matplotlib.figure import Figure
 
-    from ..evaluate.report import _png
+    from ..evaluate.report import png_base64
 
     curve = tradeoff(result.streams, result.y)
     fig = Figure(figsize=(6.5, 3.4))
@@ -95,13 +95,13 @@ def tradeoff_chart(result: "EarlyCVResult") -> tuple[str, dict[str, list[float]]
     ax.set_xlabel("fixed threshold on the score")
     ax.grid(alpha=0.3)
     ax.legend(fontsize="small", frameon=False)
-    return _png(fig), curve
+    return png_base64(fig), curve
 
 
 def score_curves(result: "EarlyCVResult", policy: str, n_each: int = 4) -> str:
     from matplotlib.figure import Figure
 
-    from ..evaluate.report import _png
+    from ..evaluate.report import png_base64
 
     y = result.y
     d, k = result.decisions[policy]
@@ -128,13 +128,13 @@ def score_curves(result: "EarlyCVResult", policy: str, n_each: int = 4) -> str:
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("score")
     fig.suptitle(policy, fontsize=9)
-    return _png(fig)
+    return png_base64(fig)
 
 
 def html_early_report(result: "EarlyCVResult", path: str | Path, *, title: str | None = None) -> Path:
     """Write the self-contained early-detection report of ``result`` to ``path``."""
     from .. import DISCLAIMER
-    from ..evaluate.report import _CSS
+    from ..evaluate.report import REPORT_CSS
     from .harness import HEADLINE
 
     e = html.escape
@@ -142,7 +142,7 @@ def html_early_report(result: "EarlyCVResult", path: str | Path, *, title: str |
     c = result.corpus
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>{e(title)}</title><style>{_CSS}</style></head><body>",
+        f"<title>{e(title)}</title><style>{REPORT_CSS}</style></head><body>",
         f"<h1>{e(title)}</h1>",
         f"<p class='note'>{e(DISCLAIMER)}</p>",
         "<h2>Setup</h2><ul>",

@@ -209,7 +209,9 @@ def _best(results, metric: str) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------
-def _png(fig) -> str:
+def png_base64(fig) -> str:
+    """A matplotlib figure as base64 PNG text, for an ``<img src="data:image/png;base64,...">``
+    in a self-contained HTML report (evaluate's and early detection's)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     return base64.b64encode(buf.getvalue()).decode("ascii")
@@ -233,7 +235,7 @@ def metric_chart(results: Sequence["CVResult"], metrics: Sequence[str] | None = 
     ax.set_ylabel("mean over folds (±1 std)")
     ax.legend(fontsize="small", frameon=False)
     ax.grid(axis="y", alpha=0.3)
-    return _png(fig)
+    return png_base64(fig)
 
 
 def confusion_chart(results: Sequence["CVResult"]) -> str | None:
@@ -263,7 +265,7 @@ def confusion_chart(results: Sequence["CVResult"]) -> str | None:
             ax.set_ylabel("true")
         ax.set_title(name, fontsize=9)
     fig.tight_layout()
-    return _png(fig)
+    return png_base64(fig)
 
 
 def reliability_tables(results: Sequence["CVResult"]) -> dict[str, dict]:
@@ -285,10 +287,11 @@ def reliability_chart(results: Sequence["CVResult"]) -> str | None:
     tables = reliability_tables(results)
     if not tables:
         return None
-    return _png(reliability_figure(tables))
+    return png_base64(reliability_figure(tables))
 
 
-_CSS = """
+#: The style sheet of depscreen's HTML reports.
+REPORT_CSS = """
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}
 th:first-child,td:first-child{text-align:left}.note{background:#fff6dd;padding:.6em 1em;border-left:4px solid #e0b000}
@@ -313,7 +316,7 @@ def html_report(
     title = title or f"depscreen evaluation: {first.corpus.get('name') or 'corpus'}"
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>{e(title)}</title><style>{_CSS}</style></head><body>",
+        f"<title>{e(title)}</title><style>{REPORT_CSS}</style></head><body>",
         f"<h1>{e(title)}</h1>",
         f"<p class='note'>{e(DISCLAIMER)}</p>",
         "<h2>Setup</h2><ul>",

@@ -261,7 +261,3 @@ def attach_out_of_fold(model: Any, folder: Path) -> Any:
         except AttributeError:  # a model class that refuses new attributes keeps none
             pass
     return model
-
-
-#: kept for modules that still import it; use :func:`depscreen.models.folder.config_params`
-_jsonable_params = model_folder.config_params
