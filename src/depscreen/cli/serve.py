@@ -66,8 +66,16 @@ def run_command(
     max_posts: int = typer.Option(2000, "--max-posts", metavar="N", min=1, help="Posts per user."),
     max_chars: int = typer.Option(5000, "--max-chars", metavar="N", min=1, help="Characters per post."),
     timeout: float = typer.Option(30.0, "--timeout", metavar="SECONDS", min=0.1,
-                                  help="Longest scoring time per request."),
-    workers: int = typer.Option(2, "--workers", metavar="N", min=1, help="Requests scored at the same time."),
+                                  help="Longest scoring time per request; past it the request's worker process "
+                                       "is stopped and replaced (504)."),
+    workers: int = typer.Option(2, "--workers", metavar="N", min=1,
+                                help="Scoring worker processes (each loads the model): requests scored at once."),
+    embed_cache: Optional[Path] = typer.Option(
+        None, "--embed-cache", metavar="DIR",
+        help="Keep sentence embeddings of screened posts in DIR (keyed disk cache). Default: in each worker's "
+             "memory only, nothing written to disk."),
+    memory_cache: int = typer.Option(20_000, "--memory-cache", metavar="N", min=1,
+                                     help="Embeddings each worker keeps in memory (about 2 KB each)."),
     log_level: str = typer.Option("info", "--log-level", metavar="LEVEL", help="debug, info, warning or error."),
     forwarded_allow_ips: Optional[str] = typer.Option(
         None, "--forwarded-allow-ips", metavar="IPS",
@@ -98,6 +106,7 @@ def run_command(
             keys_file=keys, allow_no_keys=no_keys, rate_limit=rate_limit, burst=burst, max_body_bytes=max_body,
             max_users=max_users, max_batch_users=max_batch_users, max_posts_per_user=max_posts,
             max_chars_per_post=max_chars, timeout_s=timeout, workers=workers, pseudonymise=pseudonymise,
+            embed_cache=embed_cache, memory_cache_items=memory_cache, isolation="process",
             pseudonym_salt=os.environ.get("DEPSCREEN_PSEUDONYM_SALT", ""), cors_origins=list(cors or []),
             forwarded_allow_ips=[ip.strip() for ip in (forwarded_allow_ips or "").split(",") if ip.strip()],
         )
@@ -159,6 +168,7 @@ def keys_list_command(
         entries = read_entries(keys)
     for e in entries:
         typer.echo(f"{e.name}\t{e.key_id}\t{e.created}")
+
 
 @keys_app.command("revoke")
 def keys_revoke_command(

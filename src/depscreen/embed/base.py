@@ -208,16 +208,18 @@ class Embedder(ABC):
         :class:`~depscreen.embed.cache.EmbeddingCache` under :attr:`cache_dir`, this
         process's :class:`~depscreen.embed.cache.MemoryCache` when :attr:`cache_dir` is
         ``":memory:"``, or None when caching is off."""
-        if self.cache_dir is None:
-            return None
-        from .cache import MEMORY, EmbeddingCache, memory_store
+        from .cache import _UNSET, MEMORY, EmbeddingCache, memory_store, process_cache
 
+        forced = process_cache()  # a cache_scope or set_process_cache wins, whenever it was set
+        where = self.cache_dir if forced is _UNSET else forced
+        if where is None:
+            return None
         name = self.name  # a refitted corpus-fitted space gets a store of its own
-        if self.cache_dir == MEMORY:
+        if where == MEMORY:
             return memory_store(name, self.dim)
         store = getattr(self, "_store", None)
-        if store is None or store.name != name or store.root != Path(self.cache_dir):
-            store = EmbeddingCache(self.cache_dir, name, self.dim)
+        if store is None or store.name != name or store.root != Path(where):
+            store = EmbeddingCache(where, name, self.dim)
             self._store = store
         return store
 
@@ -247,11 +249,12 @@ class Embedder(ABC):
         progress : bool
             Show a rich progress bar with posts per second.
         """
-        if self.cache_dir is None:
+        store = self.cache
+        if store is None:
             return self.compute(texts, batch_size=batch_size, progress=progress)
         from .cache import CacheStats, embed_through_cache
 
-        vectors, stats = embed_through_cache(self, self.cache, texts, batch_size=batch_size, progress=progress)
+        vectors, stats = embed_through_cache(self, store, texts, batch_size=batch_size, progress=progress)
         self.last_stats = stats
         if not isinstance(getattr(self, "stats", None), CacheStats):
             self.stats = CacheStats()

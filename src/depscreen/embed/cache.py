@@ -68,6 +68,7 @@ import time
 import warnings
 from collections import OrderedDict
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
@@ -129,9 +130,37 @@ def set_process_cache(where: Any = _UNSET, *, max_items: int = DEFAULT_MEMORY_IT
     _process_cache["max_items"] = int(max_items)
 
 
+_scope: ContextVar[Any] = ContextVar("depscreen_embedding_cache_scope", default=_UNSET)
+
+
+@contextmanager
+def cache_scope(where: Any, *, max_items: int | None = None) -> Iterator[None]:
+    """Within this block (this thread or task only), every embedder caches in ``where``
+    (as :func:`set_process_cache`, which it overrides). The service scores a fitted model
+    object in threads under ``cache_scope(":memory:")``."""
+    if where is not None and where != MEMORY:
+        where = Path(where).expanduser()
+    token = _scope.set((where, None if max_items is None else int(max_items)))
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
 def process_cache() -> Any:
-    """The override set by :func:`set_process_cache`, or ``_UNSET`` (no override)."""
+    """Where embedders of this thread must cache: the innermost :func:`cache_scope`,
+    else the override set by :func:`set_process_cache`, else ``_UNSET`` (no override)."""
+    scoped = _scope.get()
+    if scoped is not _UNSET:
+        return scoped[0]
     return _process_cache["where"]
+
+
+def _memory_items() -> int:
+    scoped = _scope.get()
+    if scoped is not _UNSET and scoped[1] is not None:
+        return scoped[1]
+    return int(_process_cache["max_items"])
 
 
 # ------------------------------------------------------------------------- keyed hashes
@@ -683,7 +712,7 @@ def memory_store(name: str, dim: int, max_items: int | None = None) -> MemoryCac
     """This process's :class:`MemoryCache` for vector space ``name`` (one per space,
     shared by every embedder of that space; ``max_items`` from :func:`set_process_cache`
     unless given)."""
-    size = int(max_items if max_items is not None else _process_cache["max_items"])
+    size = int(max_items if max_items is not None else _memory_items())
     with _memory_lock:
         store = _memory_stores.get((name, int(dim)))
         if store is None or store.max_items != size:
@@ -1069,7 +1098,7 @@ def embed_corpus(
     if cache_dir is not None and not isinstance(embedder, CachedEmbedder):
         embedder = CachedEmbedder(embedder, cache_dir)
     texts, offsets, ids = _texts_and_offsets(corpus)
-    if getattr(embedder, "cache_dir", None) is not None and isinstance(embedder, Embedder):
+    if isinstance(embedder, Embedder) and embedder.cache is not None:
         vectors = embedder.embed(texts, batch_size=batch_size, progress=progress)
         stats = embedder.last_stats
     else:

@@ -1,5 +1,6 @@
 """What a running service holds (the model, its card, keys, limits, pseudonyms) and how
-it scores: through ``depscreen.score``, in worker threads, under the timeout.
+it scores: through ``depscreen.score``, in worker processes that a timeout stops
+(:mod:`depscreen.serve.scoring`; threads for a fitted model object).
 
 Routes reach the one :class:`Service` of their app with the :func:`get_service`
 dependency.
@@ -16,7 +17,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import anyio
 import numpy as np
 from fastapi import Request
 
@@ -48,7 +48,19 @@ class Service:
         # wrong keys per client address and key id: each costs a deliberately slow hash,
         # so a client that keeps guessing is refused (429) before any hashing
         self.failures = RateLimiter(settings.failed_keys_per_minute, settings.failed_keys_burst)
-        self.capacity = anyio.CapacityLimiter(settings.workers)
+        from .scoring import ProcessScorer, ThreadScorer
+
+        if folder is not None and settings.isolation == "process":
+            # worker processes, each with the model loaded once, killed and replaced past the
+            # timeout; embeddings cached in their memory unless a disk cache was asked for
+            self.scorer: Any = ProcessScorer(
+                folder, workers=settings.workers, timeout_s=settings.timeout_s,
+                cache=":memory:" if settings.embed_cache is None else settings.embed_cache,
+                memory_items=settings.memory_cache_items)
+        else:  # a fitted object cannot be sent to a worker process: threads (a timeout cannot stop them)
+            self.scorer = ThreadScorer(model, workers=settings.workers, timeout_s=settings.timeout_s,
+                                       cache=":memory:" if settings.embed_cache is None else settings.embed_cache,
+                                       memory_items=settings.memory_cache_items)
         salt = settings.pseudonym_salt or secrets.token_hex(16)
         self._salt = salt.encode()
         self.ready = False
@@ -71,56 +83,45 @@ class Service:
         return min(int(requested), self.settings.max_top_k)
 
     def warm_up(self) -> None:
-        """One tiny forward pass (English, Chinese and Indonesian text, languages detected)
-        so that the first request does not pay for lazy loading (tokenisers, encoders)."""
-        from ..api import score
-        from ..corpus.types import Post, User
-
-        texts = ["warm up the model", "模型预热一下", "pemanasan model dulu"]
-        items: list[Any] = texts if self.level == "post" else [User("warm-up", None, [Post(t) for t in texts])]
-        try:
-            score(self.model, items, explain=True)
-            languages(texts, [None] * len(texts))
-        except Exception as exc:  # noqa: BLE001 - reported by /readyz, never with input text
-            self.ready = False
-            self.warm_error = type(exc).__name__
-            log_event("warm_up_failed", level=logging.WARNING, exception=type(exc).__name__)
-            return
-        self.ready = True
+        """Start the scorer: each worker loads the model and runs one tiny forward pass
+        (English, Chinese and Indonesian text, languages detected), so that the first
+        request does not pay for lazy loading; /readyz says ready only after that."""
+        self.scorer.start(warm=True)
+        self.ready = self.scorer.ready
+        if not self.ready:
+            self.warm_error = self.scorer.warm_error
+            log_event("warm_up_failed", level=logging.WARNING, exception=str(self.scorer.warm_error))
 
     # ---------------------------------------------------------------- scoring
     async def run_scoring(self, fn, *args):
-        """``fn(*args)`` in a worker thread (at most ``workers`` at once), 504 past the timeout."""
-        timeout = self.settings.timeout_s
+        """Run the job that ``fn(*args)`` prepares (:meth:`score_users`, :meth:`score_posts`)
+        in the scorer: at most ``workers`` at once; past the timeout its worker is killed
+        (no more CPU) and the answer is 504; a model error is a 500 naming its type only."""
+        from .scoring import ScoringFailed, ScoringTimeout
+
+        job, job_args = fn(*args)
         try:
-            with anyio.fail_after(timeout):
-                return await anyio.to_thread.run_sync(fn, *args, limiter=self.capacity, abandon_on_cancel=True)
-        except TimeoutError:
-            raise InputError("body", f"scoring took longer than {timeout:g} s", status=504) from None
-        except InputError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - never a traceback (it could quote input) to the client or log
-            log_event("scoring_failed", level=logging.ERROR, exception=type(exc).__name__)
-            raise InputError("body", f"the model could not score this input ({type(exc).__name__})",
-                             status=500) from None
+            return await self.scorer.run(job, *job_args)
+        except ScoringTimeout:
+            raise InputError("body", f"scoring took longer than {self.settings.timeout_s:g} s", status=504) from None
+        except ScoringFailed as exc:  # never a traceback (it could quote input) to the client or log
+            log_event("scoring_failed", level=logging.ERROR, exception=exc.kind)
+            raise InputError("body", f"the model could not score this input ({exc.kind})", status=500) from None
 
-    def score_users(self, users: list[UserIn], explain: bool, top_k: int, langs: bool) -> dict[str, Any]:
-        from ..api import score
+    def score_users(self, users: list[UserIn], explain: bool, top_k: int, langs: bool) -> tuple[Any, tuple]:
+        """The job that scores ``users`` (for :meth:`run_scoring`): corpus users, made here."""
+        from .scoring import score_users
 
-        corpus_users = to_users(users)
-        preds = score(self.model, corpus_users, explain=explain, top_k=top_k, batch_size=max(1, len(corpus_users)))
-        found = [languages(u.texts, [p.lang for p in u.posts]) for u in corpus_users] if langs else None
-        return {"preds": preds, "n_posts": [len(u.posts) for u in corpus_users], "langs": found}
+        return score_users, (to_users(users), explain, top_k, langs)
 
-    def score_posts(self, posts: list, explain: bool, top_k: int, langs: bool) -> dict[str, Any]:
-        from ..api import score
+    def score_posts(self, posts: list, explain: bool, top_k: int, langs: bool) -> tuple[Any, tuple]:
+        """The job that scores bare ``posts`` (for :meth:`run_scoring`)."""
         from ..corpus.types import PostRecord
+        from .scoring import score_posts
 
         records = [PostRecord(str(i), p, None) if isinstance(p, str) else
                    PostRecord(str(p.id) if p.id is not None else str(i), p.text, None) for i, p in enumerate(posts)]
-        preds = score(self.model, records, explain=explain, top_k=top_k, batch_size=max(1, len(records)))
-        found = [[lang] for lang in languages([r.text for r in records], [None] * len(records))] if langs else None
-        return {"preds": preds, "langs": found}
+        return score_posts, (records, explain, top_k, langs)
 
     def results(self, preds, *, users=None, n_posts=None, langs=None) -> list[dict[str, Any]]:
         """One :class:`ItemResult` per scored item (ids pseudonymised when asked)."""
@@ -176,9 +177,9 @@ def to_users(users: list[UserIn]):
 
 
 def languages(texts: list[str], given: list[str | None]) -> list[str]:
-    from ..text.langdetect import detect_language
+    from .scoring import languages as detect
 
-    return [g or detect_language(t) for t, g in zip(texts, given)]
+    return detect(texts, given)
 
 
 def _jsonable(obj: Any) -> Any:

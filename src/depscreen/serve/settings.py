@@ -36,6 +36,18 @@ class Settings:
         or networks, ``*`` for any); empty: the header is ignored and the client is the
         connection's peer.
     keys_check_every_s : how often the key file is looked at for changes (seconds).
+    isolation : ``"process"`` (what ``depscreen serve`` uses): score a model folder in
+        ``workers`` worker processes, each killed and replaced when a request passes
+        ``timeout_s``, so ``workers`` x ``timeout_s`` bounds the CPU of any request;
+        ``"thread"`` (the default of this class, for tests and notebooks: no process
+        start-up): in this process, where a timeout answers 504 but cannot stop the
+        work. A fitted model object is always scored in threads.
+    embed_cache : where scoring caches sentence embeddings: None (default) keeps
+        them in memory only (at most ``memory_cache_items`` vectors per worker, gone
+        with it): nothing about a post is written to disk; a folder keeps them there
+        (keyed by HMAC, see ``depscreen embed cache purge``).
+    memory_cache_items : vectors each worker keeps in memory (about 2 KB each at 512
+        dimensions).
     """
 
     keys_file: Path | None = None
@@ -59,16 +71,21 @@ class Settings:
     failed_keys_burst: int = 20
     forwarded_allow_ips: list[str] = field(default_factory=list)
     keys_check_every_s: float = 1.0
+    isolation: str = "thread"
+    embed_cache: Path | None = None
+    memory_cache_items: int = 20_000
 
     def check(self, has_keys: bool = False) -> "Settings":
         """Raise ValueError naming the first setting out of range (``has_keys``: the
         caller brings its own key store)."""
         positive = ("max_body_bytes", "max_batch_body_bytes", "max_users", "max_batch_users",
                     "max_posts_per_user", "max_chars_per_post", "max_top_k", "timeout_s", "workers",
-                    "batch_chunk", "burst", "keys_check_every_s")
+                    "batch_chunk", "burst", "keys_check_every_s", "memory_cache_items")
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.isolation not in ("process", "thread"):
+            raise ValueError(f"isolation must be 'process' or 'thread', got {self.isolation!r}")
         if self.rate_limit < 0:
             raise ValueError(f"rate_limit must be 0 (off) or positive, got {self.rate_limit}")
         if self.keys_file is None and not self.allow_no_keys and not has_keys:
