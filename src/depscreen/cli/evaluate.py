@@ -315,6 +315,7 @@ def predict(
     column); --operating-point overrides it.
     """
     from .. import api
+    from ..models.folder import require_model_folder
     from ..corpus.io import CorpusFormatError
     from ..scale.shards import is_sharded
 
@@ -327,16 +328,14 @@ def predict(
                                "(`depscreen train --operating-point ...`), which every shard applies")
             if adapt_priors:
                 raise CliError("--adapt-priors is for one file: it estimates the shares over the whole input first")
-            if not (model_dir / "config.json").exists():
-                raise CliError(f"{model_dir}: not a depscreen model folder (no config.json)")
+            require_model_folder(model_dir)
         return _scale.predict_shards(
             model_dir, data, out, engine=engine, fmt=fmt, batch_size=batch_size, explain=explain,
             per_post=per_post, address=address, num_actors=num_actors, cpus_per_actor=cpus_per_actor,
             cache=cache,
         )
     with guard(CorpusFormatError):
-        if not (model_dir / "config.json").exists():
-            raise CliError(f"{model_dir}: not a depscreen model folder (no config.json)")
+        require_model_folder(model_dir)
         model = api.load(model_dir)
         if adapt_priors and operating_point is not None:
             raise CliError("--adapt-priors re-decides with the model's own rule on re-weighted probabilities; "

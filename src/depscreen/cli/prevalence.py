@@ -50,11 +50,11 @@ def prevalence(
     """Estimate the share of each class in a corpus (users, or posts for a post-level
     corpus), with a bootstrap interval, overall and per group."""
     from .. import api
+    from ..models.folder import require_model_folder
     from ..population.groups import check_by
 
     with guard():
-        if not (model_dir / "config.json").exists():
-            raise CliError(f"{model_dir}: not a depscreen model folder (no config.json)")
+        require_model_folder(model_dir)
         check_by(by)
         if plot is not None and by != "month":
             raise CliError("--plot draws the share over months: add --by month")
