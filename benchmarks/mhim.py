@@ -29,11 +29,14 @@ Data sets
 * ``interviews``: SYNTHETIC interviews (dual encoder over question + answer turns, 0-24
   score): a check of the software in the paper's own setting, not evidence about people.
 
-The default run (about 30 min on a quiet 2-core machine) has 5 seeds x 5 folds for the
-with / without comparison and the peers (on every seed: with one seed, 5 folds, an exact
-sign test cannot go below p = 0.0625, so no verdict would be possible), the t/b sweep on
-the Reddit bags and the variants (momentum donor, soft masking, ...) on its first 2 seeds.
-``--full`` adds the C-SSRS sweep.
+The default run (about 25 min on a quiet 2-core machine) has 5 seeds x 5 folds for the
+with / without comparison and the peers (C-SSRS peers on the first seed only: six peers
+cost minutes a fold on its long user documents; with one seed's 5 folds the exact sign
+test cannot go below p = 0.0625, so no verdict against the peers is possible there, and
+the file says so beside it), the t/b sweep on the Reddit bags and the variants (momentum
+donor, soft masking, ...) on its first 2 seeds. ``--full`` adds the C-SSRS sweep and the
+peers on every seed. ``--peers-only`` re-measures the peers of named data sets and takes
+their MIL arms from ``--keep-from`` (same seeds, so the same folds).
 
 On the score tasks (C-SSRS 0-4, interviews 0-24) the model regresses a score, so the peers
 include regressors of the same features (:func:`_peers.make_regression_peers`: word /
@@ -108,7 +111,8 @@ LMIL = dict(
 )
 
 DATASETS = {
-    "cssrs": dict(kind="score", title="Reddit C-SSRS 500 users, 0-4 score", short="C-SSRS, proxy",
+    # peers on the first seed only: six peers cost minutes a fold on C-SSRS's long user documents
+    "cssrs": dict(kind="score", title="Reddit C-SSRS 500 users, 0-4 score", short="C-SSRS, proxy", peer_seeds=1,
                   proxy="suicide-risk severity (Supportive..Attempt as 0..4), not depression"),
     "reddit-bags": dict(kind="bags", fmt="reddit-cleaned", positive=None, lang="en", variants=True,
                         title="constructed bags from Reddit depression posts (en)", short="constructed bags",
@@ -309,6 +313,8 @@ def run_dataset(name: str, seeds, args, log) -> dict[str, Any]:
     spec = DATASETS[name]
     dialogue = spec["kind"] == "dialogue"
     users, y, task, info = load(name, args.smoke)
+    if name in args.peers_only:
+        return peers_only(name, users, y, task, seeds, args, log)
     emb, embed_s = embed_all(users, dialogue)
     lmil = {**LMIL, **spec.get("params", {}), **(SMOKE["params"] if args.smoke else {})}
     log(f"{name}: {len(users)} users, {sum(len(u.posts) for u in users)} posts, embedded in {embed_s:.0f}s")
@@ -355,6 +361,29 @@ def run_dataset(name: str, seeds, args, log) -> dict[str, Any]:
     res = {"name": name, "task": task, "info": info, "rows": rows, "embed_seconds": embed_s,
            "entropy_example": entropy_example, "n_posts": sum(len(u.posts) for u in users),
            "peer_seeds": [s for s, _ in plans[:n_peer]], "sweep_seeds": list(sweep_seeds)}
+    res["tests"] = tests(res, seeds)
+    return res
+
+
+def peers_only(name: str, users, y, task: str, seeds, args, log) -> dict[str, Any]:
+    """Data set ``name`` with its MIL arms from the saved run (``--keep-from``) and its
+    peers measured now, on the same seeds and therefore the same folds."""
+    from depscreen.evaluate.splits import make_splits
+
+    spec = DATASETS[name]
+    dialogue = spec["kind"] == "dialogue"
+    saved = next((r for r in json.loads(Path(args.keep_from).read_text())["results"] if r["name"] == name), None)
+    if saved is None:
+        raise SystemExit(f"--peers-only {name}: no such data set in {args.keep_from}")
+    strata = y if not dialogue else np.floor(y / 6)
+    plans = [(seed, make_splits(list(strata), cv=CV, seed=seed, stratify=True)) for seed in seeds]
+    n_peer = len(seeds) if args.full else min(len(seeds), spec.get("peer_seeds", len(seeds)))
+    rows = [r for r in saved["rows"] if not r["arm"].startswith("peer:")]
+    rows += run_peers(peer_users(users, dialogue), y, task, plans[:n_peer], spec.get("lang") == "zh", log, name)
+    if task == "regression":
+        rows += run_score_peers(peer_users(users, dialogue), y, plans[:n_peer], spec.get("lang") == "zh", log, name)
+    res = {**saved, "rows": rows, "peer_seeds": [s for s, _ in plans[:n_peer]],
+           "peers_measured_by_this_run": True}
     res["tests"] = tests(res, seeds)
     return res
 
@@ -446,11 +475,25 @@ def split_evidence(t: dict[str, Any], higher: bool) -> str | None:
     return None
 
 
+def impossible_note(t: dict[str, Any]) -> str | None:
+    """Where the paired folds are too few for the exact sign test ever to reach p < 0.05
+    (5 folds: its smallest p is 0.0625), a win or a loss is impossible by construction."""
+    n = t["n_folds"]
+    floor = 2 * 0.5 ** n if n else 1.0
+    if floor < 0.05:
+        return None
+    return (f"a verdict is impossible by construction here: with {n} paired folds the exact sign test cannot go "
+            f"below p = {floor:.4f}")
+
+
 def verdict_text(t: dict[str, Any], higher: bool, words: dict[str, str]) -> str:
-    """The table's verdict cell: the word, and for a tie the test that disagreed, if any."""
+    """The table's verdict cell: the word, for a tie the test that disagreed, if any, and
+    whether the folds could have given a verdict at all."""
     split = split_evidence(t, higher)
-    return words[t["verdict"]] + (f" (split evidence: {split})" if split else " (no evidence either way)"
+    text = words[t["verdict"]] + (f" (split evidence: {split})" if split else " (no evidence either way)"
                                   if t["verdict"] == "tie" else "")
+    note = impossible_note(t)
+    return text + (f"; {note}" if note else "")
 
 
 def _test_cells(t: dict[str, Any]) -> str:
@@ -582,8 +625,9 @@ def summary_lines(results) -> list[str]:
         for m, t in res["tests"]["vs_peer"].items():
             word = {"better": "win", "worse": "loss", "tie": "tie"}[t["verdict"]]
             split = split_evidence(t, m not in LOWER_BETTER)
+            note = impossible_note(t)
             peers.append(f"{m} {t['claim_mean']:.3f} vs {t['peer']} {t['peer_mean']:.3f}: **{word}**"
-                         + (f" (split evidence: {split})" if split else ""))
+                         + (f" (split evidence: {split})" if split else "") + (f" ({note})" if note else ""))
         out.append(f"* **{res['name']}** ({spec['short']}): against its first phase, {donor}. "
                    f"Against the strongest peer ({_n_folds(res, 'vs_peer')} paired folds): {'; '.join(peers)}.")
     return out
@@ -692,10 +736,15 @@ def main(argv=None) -> int:
     p.add_argument("--out", default=str(RESULTS_DIR), help="folder for mhim.md / mhim.json")
     p.add_argument("--no-write", action="store_true")
     p.add_argument("--from-json", default=None, help="re-render the markdown from a saved mhim.json")
+    p.add_argument("--peers-only", default="",
+                   help="comma-separated data sets whose MIL arms come from --keep-from; only their peers run")
     p.add_argument("--keep-from", default=None,
                    help="a saved mhim.json: the data sets this run does not measure are taken from it, unchanged "
                    "(its run record is kept beside this one), so one file holds every data set")
     args = p.parse_args(argv)
+    args.peers_only = set(args.peers_only.split(",")) - {""}
+    if args.peers_only and not args.keep_from:
+        p.error("--peers-only needs --keep-from (the saved run its MIL arms come from)")
     args.sweep = set((args.sweep if args.sweep is not None
                       else ("cssrs,reddit-bags" if args.full else "reddit-bags")).split(",")) - {""}
     if args.from_json:
@@ -736,9 +785,11 @@ def main(argv=None) -> int:
         if kept:
             run = saved["run"]
             record.extra["kept_from_earlier_run"] = {
-                "datasets": [r["name"] for r in kept], "commit": run.get("commit"), "date_utc": run.get("date_utc"),
+                "datasets": [r["name"] for r in kept], "peers_only": sorted(args.peers_only),
+                "commit": run.get("commit"), "date_utc": run.get("date_utc"),
                 "command": run.get("command"), "seeds": saved.get("seeds"),
-                "note": "measured by that run, unchanged; re-rendered (tests, Holm column) by this one",
+                "note": "measured by that run, unchanged (for the peers-only data sets: their MIL arms, whose folds "
+                        "this run's peers share); re-rendered (tests, Holm column) by this one",
             }
             order = list(DATASETS)
             results = sorted(results + kept, key=lambda r: order.index(r["name"]))

@@ -147,3 +147,11 @@ def test_interview_peers_read_each_answer_with_its_question():
     (u,) = mhim.peer_users(users, dialogue=True)
     assert u.posts[0].text == "Do you have trouble sleeping? Yes, most days."
     assert mhim.peer_users(users, dialogue=False) is users
+
+
+def test_five_paired_folds_cannot_give_a_verdict_and_the_file_says_so():
+    t = mhim.fold_test([0.5] * 5, [0.9] * 5, higher=False)  # better in every fold
+    assert t["verdict"] == "tie" and t["sign_p"] == pytest.approx(0.0625)
+    assert "impossible by construction" in mhim.verdict_text(t, False, mhim.HOLDS)
+    many = mhim.fold_test([0.5] * 25, [0.9] * 25, higher=False)
+    assert many["verdict"] == "better" and mhim.impossible_note(many) is None
