@@ -385,6 +385,9 @@ class LinearTfidfStepper(Stepper):
         proba = _aligned(proba, self.lr.classes_, self.classes)
         if self.stack is not None:
             proba = self._stack(states, new_posts, proba)
+        calibrator = getattr(self.model, "calibrator_", None)  # depscreen-default's calibration map
+        if calibrator is not None:
+            proba = calibrator.transform(proba)
         from ..models.base import risk_scores
 
         return np.asarray(risk_scores(proba, self.classes), dtype=float)
