@@ -339,3 +339,44 @@ def test_pseudonymise_hashes_post_ids_that_carry_the_user_id(key_file, key):
     assert "realname" not in r.text
     posts = r.json()["results"][0]["explanation"]["posts"]
     assert posts[0]["id"].startswith("p_") and posts[1]["id"] is None
+
+
+def test_forwarded_for_counts_only_from_a_named_proxy(make_client, key):
+    """Finding 6 (issue 20): X-Forwarded-For is ignored unless forwarded_allow_ips names the
+    proxy; with it, each forwarded client has its own wrong-key budget."""
+    wrong = key[:-3] + ("abc" if not key.endswith("abc") else "xyz")
+
+    def codes(client):
+        return [client.post("/v1/screen", json={"users": [_user()]},
+                            headers={"X-API-Key": wrong, "X-Forwarded-For": f"10.1.0.{i}"}).status_code
+                for i in range(5)]
+
+    assert codes(make_client(failed_keys_per_minute=6, failed_keys_burst=3)) == [401, 401, 401, 429, 429]
+    # the TestClient's peer address is the literal 'testclient': trusted as the proxy here
+    behind_proxy = make_client(failed_keys_per_minute=6, failed_keys_burst=3, forwarded_allow_ips=["testclient"])
+    assert codes(behind_proxy) == [401] * 5
+
+
+def test_batch_results_carry_languages_and_explanations_when_asked(make_client, key, sample):
+    """Finding 10 (issue 20, README): batch results had languages and explanations null."""
+    client = make_client()
+    users = [u.to_dict() for u in sample.users[:3]]
+    ndjson = "\n".join(json.dumps(u) for u in users).encode()
+    headers = {"X-API-Key": key, "Content-Type": "application/x-ndjson"}
+    plain = [json.loads(x) for x in client.post("/v1/screen/batch", content=ndjson, headers=headers).text.splitlines()]
+    assert plain[1]["languages"] is None and plain[1]["explanation"] is None
+    r = client.post("/v1/screen/batch?explain=true&languages=true&top_k=2", content=ndjson, headers=headers)
+    lines = [json.loads(x) for x in r.text.splitlines()]
+    assert r.status_code == 200 and len(lines) == 5
+    for line, user in zip(lines[1:-1], users):
+        assert len(line["languages"]) == len(user["posts"]) and all(line["languages"])
+        assert [lang for lang, p in zip(line["languages"], user["posts"]) if p.get("lang")] == [
+            p["lang"] for p in user["posts"] if p.get("lang")]
+        assert line["explanation"]["prediction"] == line["prediction"] and len(line["explanation"]["top_posts"]) <= 2
+    # the same from a JSON body, and the query wins over the body
+    r = client.post("/v1/screen/batch?languages=false", json={"users": users, "explain": True, "languages": True},
+                    headers={"X-API-Key": key})
+    first = json.loads(r.text.splitlines()[1])
+    assert first["explanation"] is not None and first["languages"] is None
+    bad = client.post("/v1/screen/batch?explain=maybe", content=ndjson, headers=headers)
+    assert bad.status_code == 422 and bad.json()["field"] == "query.explain"

@@ -53,3 +53,46 @@ def test_a_bad_key_file_line_is_named(tmp_path):
         read_entries(path)
     with pytest.raises(KeyFileError, match="not found"):
         read_entries(tmp_path / "missing.txt")
+
+
+def test_revoke_rewrites_the_file_without_the_name(tmp_path):
+    from depscreen.serve.keys import revoke_key
+
+    path = tmp_path / "keys.txt"
+    k1, k2 = add_key(path, "alice"), add_key(path, "bob")
+    assert revoke_key(path, "alice") == 1
+    assert [e.name for e in read_entries(path)] == ["bob"]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    store = KeyStore.from_file(path)
+    assert store.verify(k1) is None and store.verify(k2) == "bob"
+    with pytest.raises(ValueError, match="no key named 'alice'"):
+        revoke_key(path, "alice")
+
+
+def test_a_key_store_reloads_a_changed_file_and_forgets_remembered_keys(tmp_path):
+    """Finding 7 (issue 20): a running service read its key file once; now it notices changes."""
+    from depscreen.serve.keys import revoke_key
+
+    path = tmp_path / "keys.txt"
+    k1 = add_key(path, "alice")
+    store = KeyStore.from_file(path, check_every_s=0.0)
+    assert store.verify(k1) == "alice" and store.remembered(k1) == "alice"
+    k2 = add_key(path, "bob")
+    assert store.verify(k2) == "bob"  # added while running
+    revoke_key(path, "alice")
+    assert store.remembered(k1) is None and store.verify(k1) is None  # revoked while running
+    assert store.names == ["bob"] and store.reloads == 2
+    path.write_text(path.read_text() + "not json\n")  # a broken file keeps the keys in use
+    assert store.verify(k2) == "bob"
+
+
+def test_a_key_store_looks_at_the_file_at_most_every_check_interval(tmp_path):
+    path = tmp_path / "keys.txt"
+    k1 = add_key(path, "alice")
+    store = KeyStore.from_file(path, check_every_s=3600.0)
+    from depscreen.serve.keys import revoke_key
+
+    revoke_key(path, "alice")
+    assert store.verify(k1) == "alice"  # not looked at yet
+    store.check_every_s = 0.0
+    assert store.verify(k1) is None

@@ -22,6 +22,11 @@ def test_keys_add_prints_the_key_once_and_stores_a_hash(tmp_path):
     assert again.exit_code == 2 and "exists already" in again.output
     listed = runner.invoke(app, ["serve", "keys", "list", "--keys", str(path)])
     assert listed.exit_code == 0 and listed.stdout.startswith("alice\t") and key not in listed.stdout
+    gone = runner.invoke(app, ["serve", "keys", "revoke", "alice", "--keys", str(path)])
+    assert gone.exit_code == 0 and "revoked key 'alice'" in gone.output
+    assert KeyStore.from_file(path).verify(key) is None
+    again = runner.invoke(app, ["serve", "keys", "revoke", "alice", "--keys", str(path)])
+    assert again.exit_code == 2 and "no key named 'alice'" in again.output
 
 
 def test_serve_model_dir_is_short_for_serve_run_and_needs_keys(tmp_path, model_dir):
