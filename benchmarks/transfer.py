@@ -749,8 +749,10 @@ def _render_mix(res: dict[str, Any], binary: bool, tag: str) -> list[str]:
 # ------------------------------------------------------------------------------ main --
 
 
-def build(args, log) -> dict[str, Any]:
-    """Run the requested parts and return the JSON payload (targets included)."""
+def build(args, log, on_part: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Run the requested parts and return the JSON payload (targets included);
+    ``on_part(payload)`` after each part but the last (a partial file survives an
+    interruption)."""
     limit = args.limit if args.limit else (400 if args.quick else None)
     resamples = 200 if args.quick else BOOT
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
@@ -769,13 +771,19 @@ def build(args, log) -> dict[str, Any]:
         sets = [s.strip() for s in args.sets.split(",")] if args.sets else list(BINARY_SETS + LEVEL_SETS)
         bin_src = {n: within_source(n, limit, args.seed) for n in sets if n in BINARY_SETS} if "binary" in parts else {}
         lev_src = {n: within_source(n, limit, args.seed) for n in sets if n in LEVEL_SETS} if "levels" in parts else {}
-    if "cross" in parts:
-        payload["cross"] = run_cross(pair_src, groups, args.seed, resamples, log)
+    steps = []
     if "binary" in parts and bin_src:
-        payload["binary_mix"] = run_mix(bin_src, True, args.seed, resamples, log)
+        steps.append(("binary_mix", lambda: run_mix(bin_src, True, args.seed, resamples, log)))
+    if "cross" in parts:
+        steps.append(("cross", lambda: run_cross(pair_src, groups, args.seed, resamples, log)))
     if "levels" in parts and lev_src:
-        payload["level_mix"] = run_mix(lev_src, False, args.seed, resamples, log)
-    payload["targets"] = targets(payload)
+        steps.append(("level_mix", lambda: run_mix(lev_src, False, args.seed, resamples, log)))
+    for i, (key, step) in enumerate(steps):
+        payload[key] = step()
+        payload["targets"] = targets(payload)
+        if on_part is not None and i < len(steps) - 1:
+            on_part(payload)
+    payload.setdefault("targets", {})
     return payload
 
 
@@ -812,14 +820,23 @@ def main(argv: list[str] | None = None) -> int:
     def log(msg: str) -> None:
         print(msg, flush=True)
 
-    payload = build(args, log)
+    def write(payload: dict[str, Any]) -> tuple[Path, Path]:
+        return write_results(args.name, render(payload), payload, record, preamble=preamble(payload),
+                             title="Transfer: new data sets and new case mixes" + (" (synthetic)" if args.synthetic else ""),
+                             results_dir=Path(args.results_dir) if args.results_dir else None)
+
+    def partial(payload: dict[str, Any]) -> None:
+        if not args.no_write:
+            done = [k for k in ("binary_mix", "cross", "level_mix") if k in payload]
+            record.extra["status"] = f"PARTIAL: parts done {', '.join(done)}; run still going"
+            write(payload)
+
+    payload = build(args, log, partial)
+    record.extra.pop("status", None)
     record.finish()
-    body = render(payload)
-    print(body)
+    print(render(payload))
     if not args.no_write:
-        md, js = write_results(args.name, body, payload, record, preamble=preamble(payload),
-                               title="Transfer: new data sets and new case mixes" + (" (synthetic)" if args.synthetic else ""),
-                               results_dir=Path(args.results_dir) if args.results_dir else None)
+        md, js = write(payload)
         print(f"wrote {md} and {js}")
     return 0
 
