@@ -22,7 +22,6 @@ KNOWN: set[tuple[str, str]] = {
     ("depscreen.early.runner", "depscreen.models.default._aligned"),
     ("depscreen.early.runner", "depscreen.models.default._log"),
     ("depscreen.early.runner", "depscreen.models.default._stack_proba"),
-    ("depscreen.serve.service", "depscreen.api._name"),
 }
 
 

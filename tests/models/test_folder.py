@@ -250,3 +250,17 @@ def test_check_ready_refuses_a_model_whose_scores_are_not_numbers(saved, sample)
     model.classifier_.coef_ = np.full_like(model.classifier_.coef_, np.nan)
     with pytest.raises(api.ModelNotReady, match="not finite"):
         api.check_ready(model)
+
+
+def test_readyz_never_says_ready_for_a_model_that_cannot_score(saved):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from depscreen.serve import Settings, create_app
+
+    sound = depscreen.load(saved)
+    assert TestClient(create_app(sound, Settings(allow_no_keys=True))).get("/readyz").status_code == 200
+    broken = depscreen.load(saved)
+    broken.classifier_.coef_ = np.full_like(broken.classifier_.coef_, np.nan)  # loads, then scores NaN
+    r = TestClient(create_app(broken, Settings(allow_no_keys=True))).get("/readyz")
+    assert r.status_code == 503 and r.json()["status"] == "not ready" and "ModelNotReady" in r.json()["detail"]

@@ -92,6 +92,7 @@ def run_command(
     from ._common import CliError, guard, say
 
     with guard():
+        from depscreen.models.folder import has_config
         from depscreen.serve import Settings, create_app
         from depscreen.serve.keys import KeyFileError
 
@@ -100,7 +101,7 @@ def run_command(
                            "--keys keys.txt (or --no-keys on a private machine)")
         if keys is not None and no_keys:
             raise CliError("--keys and --no-keys contradict each other; pick one")
-        if not (model_dir / "config.json").exists():
+        if not has_config(model_dir):
             raise CliError(f"{model_dir}: not a model folder (no config.json)")
         settings = Settings(
             keys_file=keys, allow_no_keys=no_keys, rate_limit=rate_limit, burst=burst, max_body_bytes=max_body,

@@ -95,13 +95,12 @@ def score_posts(model: Any, records: list, explain: bool, top_k: int, langs: boo
 
 def warm_up(model: Any) -> None:
     """One tiny forward pass in three languages, languages detected, so that the first
-    request does not pay for lazy loading (tokenisers, encoders)."""
-    from ..api import score
-    from ..corpus.types import Post, User
+    request does not pay for lazy loading (tokenisers, encoders); it fails
+    (:class:`depscreen.api.ModelNotReady`) unless the probe's scores are finite numbers, so
+    ``/readyz`` never says ready for a model that cannot score."""
+    from ..api import check_ready
 
-    level = getattr(model, "input_level", "user")
-    items: list[Any] = list(WARM_TEXTS) if level == "post" else [User("warm-up", None, [Post(t) for t in WARM_TEXTS])]
-    score(model, items, explain=True)
+    check_ready(model)  # scores a probe: ModelNotReady unless the scores are finite (/readyz stays 503)
     languages(list(WARM_TEXTS), [None] * len(WARM_TEXTS))
 
 

@@ -32,14 +32,15 @@ class Service:
     """What the app holds: the model (loaded once), its card, keys, limits, pseudonyms."""
 
     def __init__(self, model: Any, settings: Settings, keys: KeyStore | None):
-        from ..api import _name, load
+        from ..api import load
+        from ..models.registry import model_label
 
         folder = None
         if isinstance(model, (str, Path)):
             folder = Path(model)
             model = load(folder)
         self.model = model
-        self.name = _name(model)
+        self.name = model_label(model)
         self.settings = settings
         self.keys = keys
         self.card = model_card(model, folder, self.name)
