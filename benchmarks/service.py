@@ -2,22 +2,33 @@
 requests -> docs/results/service.md + .json.
 
 For each configuration the script trains a model on the synthetic sample, saves it,
-starts the real service in its own process (``depscreen serve MODEL --keys ...``, so the
-load generator does not share the server's interpreter), waits for ``/readyz`` and sends
-``--requests`` ``POST /v1/screen`` requests (one user of ``--posts`` posts each,
-``explain`` on) from ``--clients`` concurrent asyncio clients (httpx). It reports
-requests/s, users/s, p50 / p95 / p99 / max latency and errors (any status but 200, or
-a failed connection), and as a peer the bare library (``depscreen.score`` on the same
-users in the benchmark process, one user per call, no HTTP) measured in the same run.
+starts the real service in its own process (``depscreen serve MODEL --keys ...
+--log-level info``: the per-request log is on, as in production, and checked for post
+text afterwards), waits for ``/readyz`` and sends ``--requests`` ``POST /v1/screen``
+requests (one user of ``--posts`` posts each, ``explain`` and ``languages`` on) from
+``--clients`` concurrent keep-alive connections. The load generator is a minimal
+HTTP/1.1 client on asyncio streams in the benchmark process (a general client such as
+httpx costs about a millisecond of CPU per request, taken from the same two cores as
+the server). It reports requests/s, users/s, p50 / p95 / p99 / max latency and errors
+(any status but 200, or a failed connection), and as a peer the bare library
+(``depscreen.score`` on the same users in the benchmark process, one user per call, no
+HTTP) measured in the same run.
 
 Configurations:
 
-* ``tfidf-lr`` -- the linear model;
-* ``lmilatt`` (embedder ``use``), **cached**: every post of every request is already in
-  the server's embedding cache (a warm-up pass sent them once);
-* ``lmilatt`` (embedder ``use``), **uncached**: every post is new to the cache (each
-  request's posts carry a unique suffix), so the server embeds them with the sentence
-  encoder while serving.
+* ``tfidf-lr`` -- the linear model, as served; then the same requests with explanations
+  off, with language detection off, with both off, and with keys off (``--no-keys``):
+  what each costs, measured;
+* ``depscreen-default`` (the model ``depscreen train`` makes: TF-IDF + the ``use``
+  sentence encoder, stacked), **cached**: every post of every request is already in the
+  workers' in-memory embedding caches (a warm-up pass sent each user to every worker);
+  **uncached**: every post is new (each request's posts carry a unique suffix), so the
+  workers run the sentence encoder while serving.
+
+Then the timeout check: the default model served with ``--timeout 2 --workers 1``,
+three users of ~400 KB of random words (each far more than 2 s of work); each must get a
+504, and the CPU time the service's processes use in the 10 s after the last 504 is
+measured from ``/proc`` (before issue 20 the process ran at 100 % for about a minute).
 
 Keys are on (one key per client, checked on every request; each key's first, slow
 scrypt check happens in an untimed warm-up round); the per-key rate limit is off
@@ -26,6 +37,7 @@ scrypt check happens in an untimed warm-up round); the per-key rate limit is off
 Run under the machine-wide lock, when the machine is quiet::
 
     flock /tmp/depscreen-bench.lock .venv/bin/python benchmarks/service.py
+    .venv/bin/python benchmarks/service.py --quick --results-dir /tmp/svc   # a smoke run
 """
 
 from __future__ import annotations
@@ -50,6 +62,7 @@ from _record import start_record, write_results  # noqa: E402
 SEED = 13
 ROOT = Path(__file__).resolve().parent.parent
 DEPSCREEN = str(Path(sys.executable).with_name("depscreen"))
+CLK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def _free_port() -> int:
@@ -67,19 +80,57 @@ def _percentile(values: list[float], q: float) -> float:
     return xs[lo] + (xs[hi] - xs[lo]) * (k - lo)
 
 
+# ----------------------------------------------------------------- process CPU (/proc)
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                out += [int(c) for c in Path(f"/proc/{pid}/task/{tid}/children").read_text().split()]
+            except OSError:
+                pass
+    except OSError:
+        pass
+    return out
+
+
+def _tree(pid: int) -> list[int]:
+    seen, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        seen.append(p)
+        todo += _children(p)
+    return seen
+
+
+def _cpu(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLK
+
+
+def tree_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds of ``pid`` and each of its descendants now (live processes only)."""
+    return {p: _cpu(p) for p in _tree(pid)}
+
+
+# ------------------------------------------------------------------------------ server
 class Server:
     """``depscreen serve`` in a child process on a free port; stopped on exit."""
 
-    def __init__(self, model_dir: Path, keys: Path, env: dict[str, str], workers: int):
+    def __init__(self, model_dir: Path, keys: Path | None, env: dict[str, str], workers: int, *extra: str):
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
+        auth = ["--keys", str(keys)] if keys is not None else ["--no-keys"]
         self.proc = subprocess.Popen(
-            [DEPSCREEN, "serve", str(model_dir), "--keys", str(keys), "--port", str(self.port),
-             "--rate-limit", "0", "--workers", str(workers), "--max-users", "10", "--log-level", "warning"],
+            [DEPSCREEN, "serve", str(model_dir), *auth, "--port", str(self.port),
+             "--rate-limit", "0", "--workers", str(workers), "--max-users", "10", "--log-level", "info", *extra],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
 
-    def wait_ready(self, timeout: float = 300) -> float:
+    def wait_ready(self, timeout: float = 600) -> float:
         import httpx
 
         t0 = time.perf_counter()
@@ -97,66 +148,101 @@ class Server:
     def stop(self) -> str:
         self.proc.terminate()
         try:
-            self.proc.wait(timeout=20)
+            self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-        text = Path(self.log.name).read_text()
+        text = Path(self.log.name).read_text(errors="replace")
         os.unlink(self.log.name)
         return text
 
 
-async def _load(url: str, keys: list[str], bodies: list[bytes], clients: int) -> dict:
-    import httpx
+# ------------------------------------------------------------------------ load generator
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split()[1])
+    length, chunked = 0, False
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        name = name.strip().lower()
+        if name == b"content-length":
+            length = int(value)
+        elif name == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True
+    if not chunked:
+        return status, await reader.readexactly(length)
+    body = b""
+    while True:
+        size = int((await reader.readuntil(b"\r\n")).strip(), 16)
+        body += await reader.readexactly(size + 2)
+        if size == 0:
+            return status, body
 
+
+async def _load(port: int, keys: list[str | None], bodies: list[bytes], clients: int,
+                path: str = "/v1/screen") -> dict:
     latencies: list[float] = []
     errors: dict[str, int] = {}
+    statuses: list[int] = []
     queue = list(range(len(bodies)))
     queue.reverse()
 
     async def client(i: int) -> None:
-        headers = {"X-API-Key": keys[i % len(keys)], "Content-Type": "application/json"}
-        async with httpx.AsyncClient(base_url=url, timeout=120,
-                                     limits=httpx.Limits(max_connections=1)) as http:
-            while queue:
-                body = bodies[queue.pop()]
-                t0 = time.perf_counter()
-                try:
-                    r = await http.post("/v1/screen", content=body, headers=headers)
-                    ok = r.status_code == 200
-                    reason = str(r.status_code)
-                except httpx.HTTPError as exc:
-                    ok, reason = False, type(exc).__name__
-                dt = time.perf_counter() - t0
-                if ok:
-                    latencies.append(dt)
-                else:
-                    errors[reason] = errors.get(reason, 0) + 1
+        key = keys[i % len(keys)]
+        head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + (f"X-API-Key: {key}\r\n" if key else ""))
+        conn = None
+        while queue:
+            body = bodies[queue.pop()]
+            t0 = time.perf_counter()
+            try:
+                if conn is None:
+                    conn = await asyncio.open_connection("127.0.0.1", port)
+                reader, writer = conn
+                writer.write(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+                await writer.drain()
+                status, payload = await _read_response(reader)
+                ok = status == 200 and b'"results"' in payload
+                reason = str(status)
+            except (OSError, asyncio.IncompleteReadError, ValueError, IndexError) as exc:
+                ok, reason, status = False, type(exc).__name__, 0
+                conn = None
+            dt = time.perf_counter() - t0
+            statuses.append(status)
+            if ok:
+                latencies.append(dt)
+            else:
+                errors[reason] = errors.get(reason, 0) + 1
+        if conn is not None:
+            conn[1].close()
 
     t0 = time.perf_counter()
     await asyncio.gather(*(client(i) for i in range(clients)))
     wall = time.perf_counter() - t0
     ms = [1000 * x for x in latencies]
     return {"requests": len(bodies), "ok": len(latencies), "errors": sum(errors.values()), "error_kinds": errors,
-            "wall_s": wall, "requests_per_s": len(bodies) / wall,
+            "statuses": statuses, "wall_s": wall, "requests_per_s": len(bodies) / wall,
             "p50_ms": _percentile(ms, 0.50), "p95_ms": _percentile(ms, 0.95), "p99_ms": _percentile(ms, 0.99),
             "max_ms": max(ms) if ms else float("nan"), "mean_ms": statistics.fmean(ms) if ms else float("nan")}
 
 
-def _bodies(users, n_requests: int, unique: bool, rng: random.Random) -> tuple[list[bytes], list]:
+def _payload(u, explain: bool = True, languages: bool = True) -> bytes:
+    return json.dumps({"users": [{"user_id": u.user_id, "posts": [{"text": p.text, "time": p.time} for p in u.posts]}],
+                       "explain": explain, "top_k": 5, "languages": languages}, ensure_ascii=False).encode()
+
+
+def _users(pool, n_requests: int, unique: bool, rng: random.Random) -> list:
     """One user per request; with ``unique`` every post text is new (never cached)."""
     from depscreen.corpus.types import Post, User
 
-    chosen, bodies = [], []
+    chosen = []
     for i in range(n_requests):
-        u = users[rng.randrange(len(users))]
+        u = pool[rng.randrange(len(pool))]
         if unique:
             u = User(f"{u.user_id}-r{i}", None, [Post(f"{p.text} (r{i}p{j})", p.time) for j, p in enumerate(u.posts)])
         chosen.append(u)
-        payload = {"users": [{"user_id": u.user_id, "posts": [{"text": p.text, "time": p.time} for p in u.posts]}],
-                   "explain": True, "top_k": 5, "languages": True}
-        bodies.append(json.dumps(payload, ensure_ascii=False).encode())
-    return bodies, chosen
+    return chosen
 
 
 def _library_rate(model, users: list) -> float:
@@ -172,6 +258,23 @@ def _library_rate(model, users: list) -> float:
     return len(users) / (time.perf_counter() - t0)
 
 
+def _leaks(log: str, users: list) -> int:
+    """Posts whose text (raw, or as the JSON-escaped ASCII a log line would hold) is in ``log``."""
+    found = 0
+    for u in users:
+        for p in u.posts:
+            probe = p.text[:40]
+            escaped = json.dumps(probe, ensure_ascii=True)[1:-1]
+            if len(probe) >= 12 and (probe in log or escaped in log):
+                found += 1
+    return found
+
+
+def _request_lines(log: str) -> int:
+    return sum(1 for line in log.splitlines() if "/v1/screen" in line)
+
+
+# ---------------------------------------------------------------------------- the runs
 def run(args) -> tuple[str, dict]:
     import depscreen
     from depscreen.corpus.synthetic import make_sample_corpus
@@ -179,87 +282,217 @@ def run(args) -> tuple[str, dict]:
 
     rng = random.Random(SEED)
     tmp = Path(tempfile.mkdtemp(prefix="depscreen-service-"))
-    env = {**os.environ, "DEPSCREEN_CACHE_DIR": str(tmp / "cache"), "OMP_NUM_THREADS": str(args.torch_threads),
-           "MKL_NUM_THREADS": str(args.torch_threads)}
-    os.environ["DEPSCREEN_CACHE_DIR"] = env["DEPSCREEN_CACHE_DIR"]
+    cache_dir = tmp / "embedding-cache"
+    env = {**os.environ, "DEPSCREEN_CACHE_DIR": str(cache_dir), "OMP_NUM_THREADS": str(args.torch_threads),
+           "MKL_NUM_THREADS": str(args.torch_threads), "OPENBLAS_NUM_THREADS": str(args.torch_threads)}
+    os.environ["DEPSCREEN_CACHE_DIR"] = str(tmp / "benchmark-process-cache")  # the peer's, not the server's
     keys_file = tmp / "keys.txt"
     keys = [add_key(keys_file, f"client{i}") for i in range(args.clients)]
     train_corpus = make_sample_corpus(n_users=args.train_users, posts_per_user=(args.posts, args.posts), seed=SEED)
     pool = make_sample_corpus(n_users=200, posts_per_user=(args.posts, args.posts), seed=SEED + 1).users
 
-    configs = []
-    if "tfidf-lr" in args.models:
-        configs.append(("tfidf-lr", "tfidf-lr", {"class_weight": "balanced"}, [("n/a (no embeddings)", False)]))
-    if "lmilatt" in args.models:
-        configs.append(("lmilatt", "lmilatt", {"embedder": "use", "epochs": 5, "ae_epochs": 2, "seed": SEED},
-                        [("cached", False), ("uncached", True)]))
-    rows = []
+    rows: list[dict] = []
+    timeout_check: dict = {}
+    models: dict[str, Path] = {}
+
+    def serve_and_load(label, model_dir, mode, users, bodies, *, keyed=True, warm_each_worker=False, extra=()):
+        server = Server(model_dir, keys_file if keyed else None, env, args.workers, *extra)
+        try:
+            ready_s = server.wait_ready()
+            key_list = keys if keyed else [None]
+            # steady state: each client's key is checked once (scrypt, remembered after) and its
+            # connection opened before the clock starts
+            asyncio.run(_load(server.port, key_list, [bodies[0]] * args.clients, args.clients))
+            if warm_each_worker:
+                # one client, each distinct user twice in a row: jobs go to the workers in turn,
+                # so every worker's memory cache holds every user's posts
+                warm = {}
+                for u, b in zip(users, bodies):
+                    warm.setdefault(u.user_id, b)
+                seq = [b for b in warm.values() for _ in range(args.workers)]
+                asyncio.run(_load(server.port, key_list, seq, 1))
+            cpu0 = tree_cpu(server.proc.pid)
+            result = asyncio.run(_load(server.port, key_list, bodies, args.clients))
+            cpu1 = tree_cpu(server.proc.pid)
+        finally:
+            log = server.stop()
+        cached = cache_dir.exists() and any(p.is_file() for p in cache_dir.rglob("*"))
+        result.pop("statuses")
+        return {"model": label, "embeddings": mode, "clients": args.clients, "posts_per_user": args.posts,
+                "ready_s": ready_s, **result, "users_per_s": result["ok"] / result["wall_s"],
+                "server_cpu_s": sum(cpu1.values()) - sum(cpu0.get(p, 0.0) for p in cpu1),
+                "main_process_cpu_ms_per_request": 1000 * (cpu1[server.proc.pid] - cpu0[server.proc.pid])
+                / len(bodies),
+                "workers_cpu_ms_per_request": 1000 * sum(c - cpu0.get(p, 0.0) for p, c in cpu1.items()
+                                                         if p != server.proc.pid) / len(bodies),
+                "log_request_lines": _request_lines(log),
+                "post_texts_in_server_log": _leaks(log, users), "posts_checked": sum(len(u.posts) for u in users),
+                "files_under_embedding_cache": bool(cached)}
+
     try:
-        for label, name, params, modes in configs:
-            model, record = depscreen.train(name, train_corpus, params=params, data="synthetic sample")
-            model_dir = depscreen.save(model, tmp / name, record)
-            for mode, unique in modes:
-                bodies, users = _bodies(pool, args.requests, unique, rng)
-                server = Server(model_dir, keys_file, env, args.workers)
-                try:
-                    ready_s = server.wait_ready()
-                    # steady state: each client's key is checked once (scrypt, remembered after)
-                    # and its connection opened before the clock starts
-                    asyncio.run(_load(server.url, keys, [bodies[0]] * args.clients, args.clients))
-                    if not unique and name != "tfidf-lr":
-                        # cached: send every distinct user once so the server's cache holds their posts
-                        warm = {u.user_id: b for u, b in zip(users, bodies)}
-                        asyncio.run(_load(server.url, keys, list(warm.values()), min(4, args.clients)))
-                    result = asyncio.run(_load(server.url, keys, bodies, args.clients))
-                finally:
-                    log = server.stop()
-                peer_users = users[: args.peer_users]
-                if unique:  # the peer sees new texts too
-                    peer_users = _bodies(pool, args.peer_users, True, random.Random(SEED + 7))[1]
-                lib = _library_rate(depscreen.load(model_dir), peer_users)
-                leaked = any(p.text[:30] in log for u in users[:50] for p in u.posts)
-                row = {"model": label, "embeddings": mode, "clients": args.clients, "posts_per_user": args.posts,
-                       "ready_s": ready_s, **result, "users_per_s": result["ok"] / result["wall_s"],
-                       "library_users_per_s": lib, "ratio_to_library": (result["ok"] / result["wall_s"]) / lib,
-                       "post_text_in_server_log": leaked}
+        if "tfidf-lr" in args.models:
+            model, record = depscreen.train("tfidf-lr", train_corpus, params={"class_weight": "balanced"},
+                                            data="synthetic sample")
+            models["tfidf-lr"] = model_dir = depscreen.save(model, tmp / "tfidf-lr", record)
+            users = _users(pool, args.requests, False, rng)
+            lib = _library_rate(depscreen.load(model_dir), users[: args.peer_users])
+            variants = [("as served", dict(), True), ("explain off", dict(explain=False), True),
+                        ("languages off", dict(languages=False), True),
+                        ("explain + languages off", dict(explain=False, languages=False), True),
+                        ("keys off (--no-keys)", dict(), False)]
+            if args.quick:
+                variants = variants[:2]
+            for name, opts, keyed in variants:
+                bodies = [_payload(u, **opts) for u in users]
+                row = serve_and_load("tfidf-lr", model_dir, "n/a (no embeddings)", users, bodies, keyed=keyed)
+                row.update(variant=name, library_users_per_s=lib, ratio_to_library=row["users_per_s"] / lib)
                 rows.append(row)
-                print(json.dumps({k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()}),
-                      flush=True)
+                _print(row)
+        if "depscreen-default" in args.models:
+            params = {"inner_cv": 2, "Cs": (3.0,), "embed_Cs": (1.0,)} if args.quick else {}
+            model, record = depscreen.train("depscreen-default", train_corpus, params=params,
+                                            data="synthetic sample")
+            models["depscreen-default"] = model_dir = depscreen.save(model, tmp / "depscreen-default", record)
+            for mode, unique in (("cached (in memory)", False), ("uncached", True)):
+                users = _users(pool, args.requests, unique, rng)
+                peer = users[: args.peer_users] if not unique else _users(pool, args.peer_users, True,
+                                                                           random.Random(SEED + 7))
+                loaded = depscreen.load(model_dir)
+                if not unique:  # the peer's cache holds the posts too
+                    depscreen.score(loaded, peer)
+                lib = _library_rate(loaded, peer)
+                bodies = [_payload(u) for u in users]
+                row = serve_and_load("depscreen-default", model_dir, mode, users, bodies,
+                                     warm_each_worker=not unique)
+                row.update(variant="as served", library_users_per_s=lib, ratio_to_library=row["users_per_s"] / lib)
+                rows.append(row)
+                _print(row)
+            timeout_check = _timeout_check(model_dir, keys_file, keys[0], env, args)
+            print(json.dumps(timeout_check), flush=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return _markdown(rows, args), {"rows": rows, "settings": vars(args)}
+    return _markdown(rows, timeout_check, args), {"rows": rows, "timeout_check": timeout_check,
+                                                  "settings": vars(args)}
+
+
+def _timeout_check(model_dir: Path, keys_file: Path, key: str, env: dict, args) -> dict:
+    """Three huge users against ``--timeout 2 --workers 1``: statuses, latency, and the
+    CPU the service uses in the 10 s after the last answer."""
+    rng = random.Random(SEED + 99)
+    words = [f"w{rng.randrange(100000)}" for _ in range(5000)]
+    big = []
+    for i in range(3):
+        posts = [{"text": " ".join(rng.choice(words) for _ in range(700))[:4900]} for _ in range(80)]
+        big.append(json.dumps({"users": [{"user_id": f"big{i}", "posts": posts}], "explain": True}).encode())
+    timeout = 2.0
+    server = Server(model_dir, keys_file, env, 1, "--timeout", str(timeout), "--max-body", "2000000")
+    try:
+        server.wait_ready()
+        asyncio.run(_load(server.port, [key], [_small()], 1))  # the key checked once, untimed
+        before = tree_cpu(server.proc.pid)
+        t0 = time.perf_counter()
+        out = asyncio.run(_load(server.port, [key], big, 1))
+        answered = time.perf_counter() - t0
+        at_last = tree_cpu(server.proc.pid)
+        samples = []
+        for _ in range(20):
+            time.sleep(0.5)
+            samples.append(sum(tree_cpu(server.proc.pid).values()))
+        after = tree_cpu(server.proc.pid)
+        replaced = sum(1 for p in before if p not in after)
+    finally:
+        log = server.stop()
+    cpu_window = samples[-1] - sum(at_last.values())
+    return {"timeout_s": timeout, "workers": 1, "requests": len(big),
+            "body_kb": [round(len(b) / 1000) for b in big], "statuses": out["statuses"],
+            "seconds_for_three": round(answered, 2),
+            "service_cpu_s_during": round(sum(at_last.values()) - sum(before.values()), 2),
+            "service_cpu_s_10s_after": round(cpu_window, 2),
+            "service_cpu_s_last_5s": round(samples[-1] - samples[9], 2),
+            "workers_replaced": replaced, "worker_restarts_logged": log.count("scoring workers ready") - 1}
+
+
+def _small() -> bytes:
+    return json.dumps({"users": [{"user_id": "k", "posts": [{"text": "warm the key"}]}]}).encode()
+
+
+def _print(row: dict) -> None:
+    print(json.dumps({k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()}), flush=True)
 
 
 def _f(x: float, d: int = 1) -> str:
     return f"{x:,.{d}f}"
 
 
-def _markdown(rows: list[dict], args) -> str:
+def _markdown(rows: list[dict], tc: dict, args) -> str:
     lines = [
-        "| model | embeddings | clients | requests | errors | requests/s | p50 ms | p95 ms | p99 ms | max ms | "
-        "library users/s | service / library |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| model | embeddings | variant | requests | errors | requests/s | p50 ms | p95 ms | p99 ms | max ms | "
+        "p99 / p50 | library users/s | service / library | CPU ms / request: server process | workers |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['model']} | {r['embeddings']} | {r['clients']} | {r['requests']} | **{r['errors']}** | "
-            f"**{_f(r['requests_per_s'])}** | {_f(r['p50_ms'], 0)} | {_f(r['p95_ms'], 0)} | **{_f(r['p99_ms'], 0)}** | "
-            f"{_f(r['max_ms'], 0)} | {_f(r['library_users_per_s'])} | {_f(r['ratio_to_library'], 2)} |")
+            f"| {r['model']} | {r['embeddings']} | {r['variant']} | {r['requests']} | **{r['errors']}** | "
+            f"**{_f(r['requests_per_s'])}** | {_f(r['p50_ms'], 0)} | {_f(r['p95_ms'], 0)} | {_f(r['p99_ms'], 0)} | "
+            f"{_f(r['max_ms'], 0)} | {_f(r['p99_ms'] / r['p50_ms'], 1)} | {_f(r['library_users_per_s'])} | "
+            f"**{_f(r['ratio_to_library'], 2)}** | {_f(r['main_process_cpu_ms_per_request'], 2)} | "
+            f"{_f(r['workers_cpu_ms_per_request'], 2)} |")
+    base = next((r for r in rows if r["model"] == "tfidf-lr" and r["variant"] == "as served"), None)
+    costs = []
+    for r in rows:
+        if base is None or r["model"] != "tfidf-lr" or r is base:
+            continue
+        costs.append(f"{r['variant']}: server process {_f(r['main_process_cpu_ms_per_request'] - base['main_process_cpu_ms_per_request'], 2)} ms, "
+                     f"workers {_f(r['workers_cpu_ms_per_request'] - base['workers_cpu_ms_per_request'], 2)} ms, "
+                     f"{_f(r['requests_per_s'] / base['requests_per_s'], 2)}x the requests/s")
+    leaks = sum(r["post_texts_in_server_log"] for r in rows)
+    checked = sum(r["posts_checked"] for r in rows)
+    log_lines = [r["log_request_lines"] for r in rows]
+    lines += [
+        "",
+        "What bounds tfidf-lr, measured by switching one thing off at a time (the same requests; CPU per request "
+        "against `as served`; `service / library` of a variant still compares with the library doing the full "
+        "work): " + ("; ".join(costs) if costs else "not measured in this run") + ".",
+    ] if costs else []
     lines += [
         "",
         f"Each request: `POST /v1/screen` with one user of {args.posts} synthetic posts (English, Chinese, "
-        "Indonesian), `explain` on, languages detected per post; a key checked on every request (one key per "
-        f"client, each key's first scrypt check in an untimed warm-up round), rate limit off. Server: `depscreen serve` in its own process, {args.workers} scoring workers, "
-        f"OMP/MKL threads {args.torch_threads}; clients: {args.clients} asyncio httpx clients in the benchmark "
-        "process (one connection each) on the same 2-core machine, so the load generator takes CPU from the "
-        "server. Latency is per request, measured by the client. The peer (`library users/s`) is "
-        "`depscreen.score` on the same users one at a time in the benchmark process, without HTTP. "
-        "Uncached: every post is new to the server's embedding cache, so each request runs the sentence "
-        "encoder. Goal: 50 concurrent clients with zero errors.",
+        "Indonesian), `explain` on and languages detected per post unless the variant says otherwise; a key "
+        "checked on every request (one key per client, each key's first scrypt check in an untimed warm-up round), "
+        f"rate limit off. Server: `depscreen serve` in its own process, {args.workers} scoring worker processes, "
+        f"OMP/MKL/OpenBLAS threads {args.torch_threads}, per-request log on (`--log-level info`); clients: "
+        f"{args.clients} keep-alive connections from a minimal asyncio HTTP/1.1 client in the benchmark process on "
+        "the same 2-core machine, so the load generator takes CPU from the server. Latency is per request, measured "
+        "by the client. `CPU ms / request`: CPU time of the server process (HTTP, keys, JSON, validation, results, "
+        "the log line) and of its scoring workers (the model, explanations, language detection) during the timed "
+        "requests, per request (/proc). "
+        "The peer (`library users/s`) is `depscreen.score(model, [user], explain=True, top_k=5)` on the same users "
+        "one at a time in the benchmark process, without HTTP and without language detection. Cached: every post is "
+        "already in each worker's in-memory embedding cache; uncached: every post is new, so each request runs the "
+        "sentence encoder.",
         "",
-        "Post text in the server's log: " + ("**found** (a bug)" if any(r["post_text_in_server_log"] for r in rows)
-                                             else "none (checked against the first 50 requests' posts)") + ".",
+        f"Post text in the server's log: **{'found in ' + str(leaks) + ' posts (a bug)' if leaks else 'none'}** "
+        f"({checked:,} posts checked, raw and JSON-escaped; the log had {min(log_lines) if log_lines else 0:,} to "
+        f"{max(log_lines) if log_lines else 0:,} `/v1/screen` request lines per run, so it was on). Files written "
+        "under the embedding cache folder by the server: "
+        + ("**yes** (a bug)" if any(r["files_under_embedding_cache"] for r in rows) else "none") + ".",
     ]
+    if tc:
+        lines += [
+            "",
+            "## Work that stops",
+            "",
+            f"`depscreen-default` served with `--timeout {tc['timeout_s']:g} --workers 1`; three users of "
+            f"{'/'.join(str(k) for k in tc['body_kb'])} KB of random words, one after another. Statuses: "
+            f"{', '.join(str(s) for s in tc['statuses'])}; all three answered in {tc['seconds_for_three']} s. "
+            f"CPU time of the service's processes (server, fork server, workers) while they were served: "
+            f"{tc['service_cpu_s_during']} s; in the 10 s after the last answer: **{tc['service_cpu_s_10s_after']} s**, "
+            f"of which {tc['service_cpu_s_last_5s']} s in the last 5 s. Each timed-out worker was killed and "
+            f"replaced ({tc['workers_replaced']} worker process(es) gone, {tc['worker_restarts_logged']} restart(s) "
+            "logged); the CPU after the last answer is the replacement worker loading the model, not the "
+            "abandoned work (before issue 20 the server ran at 100 % of a core for about a minute after such "
+            "504s).",
+        ]
     return "\n".join(lines)
 
 
@@ -268,14 +501,18 @@ def main(argv=None) -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--requests", type=int, default=1000)
     ap.add_argument("--posts", type=int, default=20, help="posts per user in each request")
-    ap.add_argument("--workers", type=int, default=2, help="server scoring workers")
-    ap.add_argument("--torch-threads", type=int, default=1, help="OMP / MKL threads of the server")
+    ap.add_argument("--workers", type=int, default=2, help="server scoring worker processes")
+    ap.add_argument("--torch-threads", type=int, default=1, help="OMP / MKL / OpenBLAS threads of the server")
     ap.add_argument("--train-users", type=int, default=120)
     ap.add_argument("--peer-users", type=int, default=100)
-    ap.add_argument("--models", nargs="+", default=["tfidf-lr", "lmilatt"], choices=["tfidf-lr", "lmilatt"])
+    ap.add_argument("--models", nargs="+", default=["tfidf-lr", "depscreen-default"],
+                    choices=["tfidf-lr", "depscreen-default"])
+    ap.add_argument("--quick", action="store_true", help="few requests, two tfidf-lr variants, a fast default model")
     ap.add_argument("--out", default="service", help="results file stem")
     ap.add_argument("--results-dir", default=None, help="folder for the results (default docs/results)")
     args = ap.parse_args(argv)
+    if args.quick:
+        args.requests, args.clients, args.peer_users, args.train_users = 120, 10, 20, 48
     rec = start_record(seeds=[SEED], clients=args.clients, requests=args.requests)
     body, payload = run(args)
     rec.finish()
