@@ -60,6 +60,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..jsonable import plain_value
+
 BINARY_METRICS = ("f1", "f1_macro")
 ORDINAL_METRICS = ("f1_macro", "mae", "macro_mae", "f1_macro_mae")
 #: What ``decision_metric="auto"`` means per task.
@@ -208,7 +210,7 @@ def choose_rule(proba: np.ndarray | None, y_idx: np.ndarray | None, classes: Seq
                              f"{', '.join(BINARY_METRICS)} or 'argmax'")
         pos = classes.index(positive_label(classes))
         t, value = best_threshold(np.asarray(proba)[:, pos], np.asarray(y_idx) == pos, metric)
-        return {"rule": "threshold", "metric": metric, "positive": _plain(classes[pos]),
+        return {"rule": "threshold", "metric": metric, "positive": plain_value(classes[pos]),
                 "threshold": t, "oof_value": value}
     if task != "ordinal":
         raise ValueError(f"decision_metric {metric!r} needs two classes or ordered numeric levels; "
@@ -287,7 +289,3 @@ def apply_rule(rule: dict[str, Any] | None, proba: np.ndarray, classes: Sequence
     if kind != "argmax":
         raise ValueError(f"unknown decision rule {kind!r} in a saved model")
     return classes[proba.argmax(axis=1)]
-
-
-def _plain(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v

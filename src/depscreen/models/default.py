@@ -78,6 +78,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from ..corpus.types import User
+from ..jsonable import plain_value
 from ..population.calibration import fit_calibrator
 from ..population.oof import OutOfFold
 from .base import Forward, SavableMixin, check_fitted, risk_scores
@@ -469,7 +470,7 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             contrib = row.data * w[row.indices]
             order = np.argsort(-contrib)[:top_k]
             item: dict[str, Any] = {
-                "prediction": _plain(preds[i]),
+                "prediction": plain_value(preds[i]),
                 "score": float(scores[i]),
                 "top_features": [
                     {"feature": str(names[row.indices[j]]), "contribution": float(contrib[j])}
@@ -493,7 +494,7 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         check_fitted(self, "tfidf_lr_")
         arrays: dict[str, np.ndarray] = {}
         fitted: dict[str, Any] = {
-            "classes": [_plain(c) for c in self.classes_],
+            "classes": [plain_value(c) for c in self.classes_],
             "zh": self.zh_,
             "C": self.C_,
             "cv_scores": {str(k): v for k, v in self.cv_scores_.items()},
@@ -615,7 +616,3 @@ def _aligned(proba: np.ndarray, have: Sequence[Any], want: Sequence[Any]) -> np.
     for j, c in enumerate(have):
         out[:, want.index(c)] = proba[:, j]
     return out
-
-
-def _plain(v: Any) -> Any:
-    return v.item() if isinstance(v, np.generic) else v
