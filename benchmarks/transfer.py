@@ -276,11 +276,15 @@ def sensitivity_threshold(model: Any, target: float) -> float | None:
     point API (:func:`depscreen.population.operating_point.choose_for_model`) on the
     model's stored inner out-of-fold scores of its training data; None when the model
     stores none (a point it cannot reach raises, naming the closest)."""
-    from depscreen.population.operating_point import choose_for_model
+    from depscreen.population.operating_point import OperatingPointError, choose_for_model
 
     if getattr(model, "oof_", None) is None:
         return None
-    point = choose_for_model(f"sensitivity={target:g}", model)
+    try:
+        point = choose_for_model(f"sensitivity={target:g}", model)
+    except OperatingPointError as exc:  # unreachable on this fold: say so, keep running
+        print(f"operating point not reachable: {exc}", flush=True)
+        return None
     return None if point is None else float(point.threshold)
 
 
