@@ -59,7 +59,7 @@ SHARES = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 SAMPLES_PER_SHARE = 20
 BOOT = 200
 PAIRED_BOOT = 2000
-SETS = ("reddit-cleaned", "mht-controlled", "id-suicide", "weibo-sadness")
+SETS = ("reddit-cleaned", "id-suicide", "weibo-sadness", "mht-controlled")
 PROXY_SETS = ("id-suicide", "weibo-sadness")
 TARGET_MAE = {"english": 0.02, "proxy": 0.04}
 FAR = 0.25  # "far from the training share": |share - training share| above this
@@ -444,28 +444,40 @@ def main(argv: list[str] | None = None) -> int:
         srcs = [synthetic_source(args.seed, limit or 300)]
     else:
         srcs = [shared_source(n.strip(), limit, args.seed) for n in args.sets.split(",") if n.strip()]
-    for src in srcs:
-        payload["mix"][src.name] = run_mix(src, args.seed, args.boot, per_share)
-    if not args.synthetic and not args.no_pairs:
-        payload["pairs"] = run_pairs(limit, args.seed, args.boot)
-    payload["n_tests"] = apply_holm(payload)
-    payload["targets"] = targets(payload)
-    record.finish()
-    body = render(payload)
-    print(body)
-    if not args.no_write:
+    def emit(done: bool) -> None:
+        """Write the file: after each set (marked partial, so a run cut short leaves what
+        it measured) and at the end."""
+        payload["complete"] = done
+        payload["n_tests"] = apply_holm(payload)
+        payload["targets"] = targets(payload)
+        record.finish()
+        body = render(payload)
+        if done:
+            print(body)
+        if args.no_write:
+            return
         from depscreen import DISCLAIMER
 
         data = ("**Synthetic data only** (a smoke run)." if args.synthetic else
                 f"{LICENCE_NOTE} Chinese labels are proxies (sadness, not depression); Indonesian labels are "
                 "suicidal ideation, not depression.")
+        partial = "" if done else ("\n\n**Partial run**: the file was written after the sets below; the run did "
+                                   "not reach the rest.")
         pre = (f"> {DISCLAIMER}\n>\n> {data}\n>\n> A share here is the share of posts (users for "
                "mht-controlled) whose writing shows the signal, not the prevalence of clinical depression.\n\n"
-               f"Peers at full strength: {PEER_DESCRIPTION}. Intervals: percentile bootstrap, {args.boot} replicates.")
+               f"Peers at full strength: {PEER_DESCRIPTION}. Intervals: percentile bootstrap, {args.boot} "
+               f"replicates.{partial}")
         md, js = write_results("prevalence", body, payload, record, preamble=pre,
                                title="Prevalence: the share of a population, with intervals"
                                + (" (synthetic)" if args.synthetic else ""))
-        print(f"wrote {md} and {js}")
+        log(f"wrote {md} and {js}{'' if done else ' (partial)'}")
+
+    for src in srcs:
+        payload["mix"][src.name] = run_mix(src, args.seed, args.boot, per_share)
+        emit(False)
+    if not args.synthetic and not args.no_pairs:
+        payload["pairs"] = run_pairs(limit, args.seed, args.boot)
+    emit(True)
     return 0
 
 
