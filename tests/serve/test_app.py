@@ -311,6 +311,12 @@ def test_a_client_that_keeps_sending_wrong_keys_is_refused_before_hashing(make_c
     # guessing bob's secret is counted apart from alice's
     wrong_bob = bob[:-3] + ("abc" if not bob.endswith("abc") else "xyz")
     assert client.post("/v1/screen", json={"users": [_user()]}, headers={"X-API-Key": wrong_bob}).status_code == 401
+    # made-up key ids share one budget per address (rotating them gains nothing)
+    made_up = [f"dsk_{i:012x}_{'A' * 43}" for i in range(5)]
+    codes = [client.post("/v1/screen", json={"users": [_user()]}, headers={"X-API-Key": k}).status_code
+             for k in made_up]
+    assert codes == [401, 401, 401, 429, 429]
+    assert len(client.app.state.service.failures._buckets) == 3  # alice's id, bob's id, made-up ids
 
 
 class PostIdModel(SlowModel):

@@ -44,7 +44,10 @@ async def require_key(request: Request, header_value: str | None = Security(api_
         name = "anonymous"
     else:
         client = request.client.host if request.client else "unknown"
-        bucket = f"{client} {key_id(key) or '-'}"
+        # ids in no key file share one bucket per address: rotating made-up ids gains nothing
+        # and cannot grow the limiter's table
+        kid = key_id(key)
+        bucket = f"{client} {kid if svc.keys.knows(kid) else '-'}"
         blocked = svc.failures.wait(bucket)
         if blocked > 0 and await anyio.to_thread.run_sync(svc.keys.remembered, key) is None:
             raise InputError("X-API-Key", f"retry in {retry_after_header(blocked)} s", status=429,

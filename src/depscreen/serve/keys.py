@@ -229,6 +229,10 @@ class KeyStore:
         log.info(json.dumps({"event": "keys_reloaded", "n_keys": len(entries)}))
         return True
 
+    def knows(self, key_id: str | None) -> bool:
+        """Whether a key with this public id is in the file (no hash computed)."""
+        return bool(key_id) and key_id in self._by_id
+
     def _memo(self, key: str) -> bytes:
         return hmac.new(self._pepper, key.strip().encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
 
