@@ -7,7 +7,8 @@ for user-level data or a sequence of ``str`` for post-level data.
 
 A saved model is a folder: ``config.json`` (registry name, parameters, depscreen
 version, anything needed to rebuild) plus weights in safetensors (torch) or skops
-(scikit-learn). Nothing is ever unpickled.
+(scikit-learn), and ``manifest.json`` (every file's sha256, checked at load). Nothing
+is ever unpickled. :mod:`depscreen.models.folder` reads and writes the folder.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import numpy as np
 from ..corpus.types import PostCorpus, User, UserCorpus
 from ..fitted import check_fitted  # noqa: F401  (models import it from here)
 from . import folder as model_folder
-from .folder import CONFIG_NAME  # noqa: F401  (kept for modules that import it from here)
 
 
 def as_documents(X: Sequence[Any], sep: str = "\n") -> list[str]:
