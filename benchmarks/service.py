@@ -47,6 +47,7 @@ import asyncio
 import json
 import os
 import random
+import re
 import shutil
 import socket
 import statistics
@@ -354,8 +355,8 @@ def run(args) -> tuple[str, dict]:
                                             data="synthetic sample")
             models["depscreen-default"] = model_dir = depscreen.save(model, tmp / "depscreen-default", record)
             for mode, unique in (("cached (in memory)", False), ("uncached", True)):
-                users = _users(pool, args.requests, unique, rng)
-                peer = users[: args.peer_users] if not unique else _users(pool, args.peer_users, True,
+                users = _users(pool, args.uncached_requests if unique else args.requests, unique, rng)
+                peer = users[: args.peer_users] if not unique else _users(pool, min(args.peer_users, 40), True,
                                                                            random.Random(SEED + 7))
                 loaded = depscreen.load(model_dir)
                 if not unique:  # the peer's cache holds the posts too
@@ -375,9 +376,26 @@ def run(args) -> tuple[str, dict]:
                                                   "settings": vars(args)}
 
 
+def _wait_quiet(pid: int, limit: float = 120.0) -> float:
+    """Wait until the service's processes use under 5 % of a core for a second (a
+    replacement worker done loading the model); return the seconds waited."""
+    t0 = time.perf_counter()
+    last = sum(tree_cpu(pid).values())
+    while time.perf_counter() - t0 < limit:
+        time.sleep(1.0)
+        now = sum(tree_cpu(pid).values())
+        if now - last < 0.05:
+            break
+        last = now
+    return time.perf_counter() - t0
+
+
 def _timeout_check(model_dir: Path, keys_file: Path, key: str, env: dict, args) -> dict:
-    """Three huge users against ``--timeout 2 --workers 1``: statuses, latency, and the
-    CPU the service uses in the 10 s after the last answer."""
+    """Three huge users against ``--timeout 2 --workers 1``, one after another (each sent
+    once the previous one's replacement worker has loaded): statuses, seconds, how soon the
+    worker running each was gone, and the service's CPU after the last answer."""
+    import threading
+
     rng = random.Random(SEED + 99)
     words = [f"w{rng.randrange(100000)}" for _ in range(5000)]
     big = []
@@ -386,30 +404,55 @@ def _timeout_check(model_dir: Path, keys_file: Path, key: str, env: dict, args) 
         big.append(json.dumps({"users": [{"user_id": f"big{i}", "posts": posts}], "explain": True}).encode())
     timeout = 2.0
     server = Server(model_dir, keys_file, env, 1, "--timeout", str(timeout), "--max-body", "2000000")
+    seen: dict[int, tuple[float, float]] = {}  # pid -> (CPU seconds, last time seen alive)
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            now = time.perf_counter()
+            for pid, cpu in tree_cpu(server.proc.pid).items():
+                seen[pid] = (cpu, now)
+            time.sleep(0.05)
+
+    per_request = []
     try:
         server.wait_ready()
         asyncio.run(_load(server.port, [key], [_small()], 1))  # the key checked once, untimed
-        before = tree_cpu(server.proc.pid)
-        t0 = time.perf_counter()
-        out = asyncio.run(_load(server.port, [key], big, 1))
-        answered = time.perf_counter() - t0
-        at_last = tree_cpu(server.proc.pid)
-        samples = []
-        for _ in range(20):
-            time.sleep(0.5)
-            samples.append(sum(tree_cpu(server.proc.pid).values()))
-        after = tree_cpu(server.proc.pid)
-        replaced = sum(1 for p in before if p not in after)
+        _wait_quiet(server.proc.pid)
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        time.sleep(0.5)
+        for i, body in enumerate(big):
+            if i:
+                _wait_quiet(server.proc.pid)  # the previous one's replacement has loaded the model
+            before = dict(seen)
+            t0 = time.perf_counter()
+            out = asyncio.run(_load(server.port, [key], [body], 1))
+            answered = time.perf_counter()
+            at_last = sum(c for c, _ in seen.values())
+            time.sleep(1.5)
+            busy = [p for p, (cpu, _) in seen.items() if p in before and cpu - before[p][0] > 0.05]
+            gone = [p for p in busy if seen[p][1] < time.perf_counter() - 0.5]
+            per_request.append({"status": out["statuses"][0], "seconds": round(answered - t0, 2),
+                                "busy_workers": len(busy), "gone": len(gone),
+                                "gone_within_s": [round(seen[p][1] - answered, 2) for p in gone]})
+        time.sleep(10.0 - 1.5)
+        after10 = sum(c for c, _ in seen.values())
+        quiet = _wait_quiet(server.proc.pid)
+        q0 = sum(tree_cpu(server.proc.pid).values())
+        time.sleep(5.0)
+        idle5 = sum(tree_cpu(server.proc.pid).values()) - q0
     finally:
+        stop.set()
         log = server.stop()
-    cpu_window = samples[-1] - sum(at_last.values())
     return {"timeout_s": timeout, "workers": 1, "requests": len(big),
-            "body_kb": [round(len(b) / 1000) for b in big], "statuses": out["statuses"],
-            "seconds_for_three": round(answered, 2),
-            "service_cpu_s_during": round(sum(at_last.values()) - sum(before.values()), 2),
-            "service_cpu_s_10s_after": round(cpu_window, 2),
-            "service_cpu_s_last_5s": round(samples[-1] - samples[9], 2),
-            "workers_replaced": replaced, "worker_restarts_logged": log.count("scoring workers ready") - 1}
+            "body_kb": [round(len(b) / 1000) for b in big], "per_request": per_request,
+            "statuses": [r["status"] for r in per_request],
+            "service_cpu_s_10s_after_last": round(after10 - at_last, 2),
+            "seconds_until_quiet_after": round(10.0 + quiet, 1) if quiet > 1.5 else "under 11", "service_cpu_s_5s_once_quiet": round(idle5, 2),
+            "worker_replacements_logged": log.count("scoring_worker_replaced"),
+            "replacement_reasons": sorted(set(re.findall(r'"reason":"([^"]+)"', log))),
+            "scoring_failures_logged": sorted(set(re.findall(r'"event":"scoring_failed"[^}]*"exception":"([^"]+)"', log)))}
 
 
 def _small() -> bytes:
@@ -442,7 +485,8 @@ def _markdown(rows: list[dict], tc: dict, args) -> str:
     for r in rows:
         if base is None or r["model"] != "tfidf-lr" or r is base:
             continue
-        costs.append(f"{r['variant']}: server process {_f(r['main_process_cpu_ms_per_request'] - base['main_process_cpu_ms_per_request'], 2)} ms, "
+        main = r["main_process_cpu_ms_per_request"] - base["main_process_cpu_ms_per_request"]
+        costs.append(f"{r['variant']}: server process {_f(main, 2)} ms, "
                      f"workers {_f(r['workers_cpu_ms_per_request'] - base['workers_cpu_ms_per_request'], 2)} ms, "
                      f"{_f(r['requests_per_s'] / base['requests_per_s'], 2)}x the requests/s")
     leaks = sum(r["post_texts_in_server_log"] for r in rows)
@@ -478,20 +522,26 @@ def _markdown(rows: list[dict], tc: dict, args) -> str:
         + ("**yes** (a bug)" if any(r["files_under_embedding_cache"] for r in rows) else "none") + ".",
     ]
     if tc:
+        reqs = tc["per_request"]
         lines += [
             "",
             "## Work that stops",
             "",
             f"`depscreen-default` served with `--timeout {tc['timeout_s']:g} --workers 1`; three users of "
-            f"{'/'.join(str(k) for k in tc['body_kb'])} KB of random words, one after another. Statuses: "
-            f"{', '.join(str(s) for s in tc['statuses'])}; all three answered in {tc['seconds_for_three']} s. "
-            f"CPU time of the service's processes (server, fork server, workers) while they were served: "
-            f"{tc['service_cpu_s_during']} s; in the 10 s after the last answer: **{tc['service_cpu_s_10s_after']} s**, "
-            f"of which {tc['service_cpu_s_last_5s']} s in the last 5 s. Each timed-out worker was killed and "
-            f"replaced ({tc['workers_replaced']} worker process(es) gone, {tc['worker_restarts_logged']} restart(s) "
-            "logged); the CPU after the last answer is the replacement worker loading the model, not the "
-            "abandoned work (before issue 20 the server ran at 100 % of a core for about a minute after such "
-            "504s).",
+            f"{'/'.join(str(k) for k in tc['body_kb'])} KB of random words (80 posts of 4,900 characters each), "
+            "one after another, each sent once the service was quiet again.",
+            "",
+            "| request | status | seconds | workers busy on it | of them gone (killed) | last seen alive, s after the answer |",
+            "|---:|---:|---:|---:|---:|---|",
+            *[f"| {i + 1} | {r['status']} | {r['seconds']} | {r['busy_workers']} | {r['gone']} | "
+              f"{', '.join(str(x) for x in r['gone_within_s']) or '-'} |" for i, r in enumerate(reqs)],
+            "",
+            f"CPU time of all the service's processes (server, fork server, workers; /proc, sampled every 50 ms) in "
+            f"the 10 s after the last answer: **{tc['service_cpu_s_10s_after_last']} s**: the replacement worker "
+            f"loading the model ({tc['worker_replacements_logged']} replacement(s) logged); quiet again "
+            f"{tc['seconds_until_quiet_after']} s after the last answer, then {tc['service_cpu_s_5s_once_quiet']} s "
+            "of CPU in 5 s. The abandoned work itself stops when its worker is killed (before issue 20 the server "
+            "ran at 100 % of a core for about a minute after three such 504s).",
         ]
     return "\n".join(lines)
 
@@ -500,6 +550,8 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--requests", type=int, default=1000)
+    ap.add_argument("--uncached-requests", type=int, default=300,
+                    help="requests of the uncached depscreen-default run (each runs the sentence encoder)")
     ap.add_argument("--posts", type=int, default=20, help="posts per user in each request")
     ap.add_argument("--workers", type=int, default=2, help="server scoring worker processes")
     ap.add_argument("--torch-threads", type=int, default=1, help="OMP / MKL / OpenBLAS threads of the server")
@@ -513,6 +565,7 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     if args.quick:
         args.requests, args.clients, args.peer_users, args.train_users = 120, 10, 20, 48
+        args.uncached_requests = 60
     rec = start_record(seeds=[SEED], clients=args.clients, requests=args.requests)
     body, payload = run(args)
     rec.finish()

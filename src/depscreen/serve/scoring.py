@@ -228,14 +228,23 @@ class _Worker:
             return None
         return str(detail)
 
+    async def _readable(self) -> None:
+        """Wait (without blocking the event loop) until the worker has written; then make
+        the pipe blocking again (the event loop's reader may have made it non-blocking, and
+        ``Connection`` reads and writes whole messages only on a blocking pipe)."""
+        fd = self.conn.fileno()
+        await anyio.wait_readable(fd)
+        os.set_blocking(fd, True)
+
     async def wait_ready(self) -> str | None:
-        await anyio.wait_readable(self.conn.fileno())
+        await self._readable()
         return self._take_ready()
 
     async def call(self, fn: Callable[..., Any], args: tuple) -> tuple[str, Any]:
         """Send one job and wait for its answer: ``("ok", result)`` or ``("error", kind)``."""
+        os.set_blocking(self.conn.fileno(), True)  # the idle worker reads it at once
         self.conn.send((fn, args))
-        await anyio.wait_readable(self.conn.fileno())
+        await self._readable()
         try:
             return self.conn.recv()
         except (EOFError, OSError):
@@ -271,6 +280,12 @@ def process_cpu_seconds(pid: int | None) -> float | None:
     if fields[0] == "Z":  # a zombie has stopped
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _log_replaced(pid: int | None, reason: str) -> None:
+    from .middleware import log_event
+
+    log_event("scoring_worker_replaced", level=logging.WARNING, pid=pid, reason=reason)
 
 
 class ProcessScorer:
@@ -388,7 +403,7 @@ class ProcessScorer:
                                 raise ScoringFailed("WorkerStart")
                         sent = True
                         kind, value = await worker.call(fn, args)
-                    except BaseException:
+                    except BaseException as exc:
                         if not sent and worker.process.is_alive() and not worker.ready:
                             # out of time while a replacement loads: it keeps loading for the next job
                             self._idle.appendleft(worker)
@@ -396,9 +411,15 @@ class ProcessScorer:
                         # timed out, cancelled (client gone) or the worker died: stop it, start another
                         self._retire(worker)
                         self.replaced += 1
+                        cancelled = isinstance(exc, anyio.get_cancelled_exc_class())
+                        reason = ("timeout_or_cancelled" if cancelled else exc.kind if isinstance(exc, ScoringFailed)
+                                  else type(exc).__name__)
+                        _log_replaced(worker.pid, reason)
                         if not self._closed:
                             self._idle.append(self._new_worker())
-                        raise
+                        if cancelled or isinstance(exc, ScoringFailed) or not isinstance(exc, Exception):
+                            raise
+                        raise ScoringFailed("WorkerLost") from None
                     self._idle.append(worker)
             if kind == "ok":
                 return value
