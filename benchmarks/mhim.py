@@ -82,7 +82,7 @@ from _peers import (  # noqa: E402
     BOOTSTRAP, PEER_DESCRIPTION, PEER_NAMES, REGRESSION_PEER_NAMES, add_holm, cross_val_oof, make_peers,
     make_regression_peers, multiplicity_sentence, sign_counts,
 )
-from _record import RESULTS_DIR, RunRecord, start_record, write_results  # noqa: E402
+from _record import RESULTS_DIR, RunRecord, rerender_record, start_record, write_results  # noqa: E402
 
 from depscreen.evaluate import DISCLAIMER  # noqa: E402
 
@@ -750,7 +750,7 @@ def main(argv=None) -> int:
     if args.from_json:
         saved = json.loads(Path(args.from_json).read_text())
         args.full = saved.get("full", False)
-        record = RunRecord(**{k: v for k, v in saved["run"].items()})
+        record = rerender_record(saved["run"], argv and ["benchmarks/mhim.py", *argv])
         write(Path(args.out), saved["results"], tuple(saved["seeds"]), args, record)
         return 0
     import torch
