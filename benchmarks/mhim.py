@@ -716,9 +716,21 @@ PREAMBLE = f"> {DISCLAIMER}\n\n{LICENCE_NOTE}"
 TITLE = "Masked hard instance mining (MHIM, paper 001): with and without, and against the peers"
 
 
+def means(res) -> dict[str, dict[str, float]]:
+    """Mean of every metric per arm (``arm`` or ``arm t=.. b=..``) over the folds it ran on:
+    the numbers the tables and summary lines quote, kept in the JSON beside the rows."""
+    out: dict[str, dict[str, float]] = {}
+    for r in res["rows"]:
+        key = r["arm"] if r["arm"] != "mhim" else f"mhim t={r['t']} b={r['b']}"
+        for m, v in r.items():
+            if m not in ("seed", "fold", "arm", "t", "b") and isinstance(v, (int, float)) and not math.isnan(v):
+                out.setdefault(key, {}).setdefault(m, []).append(float(v))
+    return {arm: {m: float(np.mean(v)) for m, v in ms.items()} for arm, ms in out.items()}
+
+
 def write(out_dir: Path, results, seeds, args, record: RunRecord):
     payload = {"seeds": list(seeds), "claim": CLAIM, "peers": list(PEER_NAMES), "full": bool(args.full),
-               "results": results}
+               "results": results, "means": {res["name"]: means(res) for res in results}}
     return write_results("mhim", render(results, seeds, args), payload, record, title=TITLE, preamble=PREAMBLE,
                          results_dir=out_dir)
 
