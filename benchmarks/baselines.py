@@ -29,6 +29,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -43,11 +44,13 @@ from _peers import (  # noqa: E402
     BOOTSTRAP,
     PEER_DESCRIPTION,
     PEER_NAMES,
+    add_holm,
     cross_val_oof,
     fmt,
     make_peers,
     metrics_table,
     model_summaries,
+    multiplicity_sentence,
     plan_folds,
     samples,
     set_header,
@@ -55,7 +58,7 @@ from _peers import (  # noqa: E402
     verdict_cells,
     verdict_sentence,
 )
-from _record import RESULTS_DIR, start_record, write_results  # noqa: E402
+from _record import RESULTS_DIR, rerender_record, start_record, write_results  # noqa: E402
 
 from depscreen.evaluate import DISCLAIMER  # noqa: E402
 
@@ -148,7 +151,7 @@ def _label(name: str, res: dict[str, Any]) -> str:
 
 def summary_table(results: dict[str, Any]) -> list[str]:
     head = ["data set", "unit", "split", "metric", f"{MODEL} (named)", *PEER_NAMES,
-            "strongest peer", "diff [95% CI]", "verdict", f"{REFERENCE} (unweighted, reference)"]
+            "strongest peer", "diff [95% CI]", "Holm p", "verdict", f"{REFERENCE} (unweighted, reference)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, res in results.items():
         k, higher = res["headline"]
@@ -182,6 +185,7 @@ def section(name: str, res: dict[str, Any]) -> list[str]:
 
 
 def render(results: dict[str, Any]) -> str:
+    n_comparisons = add_holm([res["test"] for res in results.values()])
     lines = [
         "## Summary",
         "",
@@ -190,6 +194,8 @@ def render(results: dict[str, Any]) -> str:
         f"paired bootstrap over items ({BOOTSTRAP:,} resamples; win / loss only when the 95% interval "
         "excludes 0; a tie is not a win). No synthetic data in this file; (proxy) marks sets whose "
         "label is not depression.",
+        "",
+        multiplicity_sentence(n_comparisons, "bootstrap p"),
         "",
         *summary_table(results),
         "",
@@ -206,7 +212,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="smoke run: a stratified sample of N items per set")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="folder for baselines.md / .json")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--from-json", type=Path, default=None,
+                        help="re-render baselines.md from a saved baselines.json (same measurements, this commit's "
+                        "tables)")
     args = parser.parse_args(argv)
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        write(saved["datasets"], rerender_record(saved["run"], argv and ["benchmarks/baselines.py", *argv]), args.out)
+        return 0
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     for n in names:
         if n not in HEADLINE or n not in DATASETS:
@@ -224,23 +237,28 @@ def main(argv: list[str] | None = None) -> int:
         results[name]["wall_seconds"] = round(time.perf_counter() - t0, 1)
         log(f"{name}: done in {results[name]['wall_seconds']:.0f} s")
     record.finish()
-    body = render(results)
-    print(body)
+    print(render(results))
     if not args.no_write:
-        preamble = (
-            f"> {DISCLAIMER}\n>\n> {LICENCE_NOTE}\n\n"
-            f"depscreen's TF-IDF + logistic regression with balanced class weights ({MODEL}, named before "
-            f"the run) against three peers at full strength on the same deduplicated corpora and the same "
-            f"seeded folds: {PEER_DESCRIPTION}. depscreen's TF-IDF: word 1-2 grams, sublinear tf, up to "
-            "100,000 n-grams, C = 1 (Chinese segmented with jieba); a user is one document of their posts "
-            f"joined. {REFERENCE} (unweighted, the registry default) is a reference row, never the bar."
-        )
-        md, js = write_results("baselines", body, {"model": MODEL, "reference": REFERENCE, "peers": list(PEER_NAMES),
-                                                    "bootstrap_resamples": BOOTSTRAP, "datasets": results},
-                               record, title="depscreen TF-IDF + LR vs peers at full strength",
-                               preamble=preamble, results_dir=args.out)
-        print(f"wrote {md} and {js}")
+        write(results, record, args.out)
     return 0
+
+
+def write(results: dict[str, Any], record, out: Path):
+    """baselines.md + .json from the results and their run record."""
+    preamble = (
+        f"> {DISCLAIMER}\n>\n> {LICENCE_NOTE}\n\n"
+        f"depscreen's TF-IDF + logistic regression with balanced class weights ({MODEL}, named before "
+        f"the run) against three peers at full strength on the same deduplicated corpora and the same "
+        f"seeded folds: {PEER_DESCRIPTION}. depscreen's TF-IDF: word 1-2 grams, sublinear tf, up to "
+        "100,000 n-grams, C = 1 (Chinese segmented with jieba); a user is one document of their posts "
+        f"joined. {REFERENCE} (unweighted, the registry default) is a reference row, never the bar."
+    )
+    md, js = write_results("baselines", render(results), {
+        "model": MODEL, "reference": REFERENCE, "peers": list(PEER_NAMES), "bootstrap_resamples": BOOTSTRAP,
+        "datasets": results}, record, title="depscreen TF-IDF + LR vs peers at full strength",
+        preamble=preamble, results_dir=out)
+    print(f"wrote {md} and {js}")
+    return md, js
 
 
 if __name__ == "__main__":
