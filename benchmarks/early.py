@@ -59,8 +59,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _datasets import LICENCE_NOTE, load_benchmark_corpus  # noqa: E402
-from _peers import PEER_NAMES, make_peers  # noqa: E402
-from _record import start_record, write_results  # noqa: E402
+from _peers import PEER_NAMES, add_holm, make_peers, multiplicity_sentence  # noqa: E402
+from _record import rerender_record, start_record, write_results  # noqa: E402
 
 from depscreen import DISCLAIMER  # noqa: E402
 from depscreen.corpus.synthetic import make_sample_corpus  # noqa: E402
@@ -131,7 +131,8 @@ def paired(y, ours, peer, rng) -> dict[str, Any]:
             f_latency(y, d1, k1) - f_latency(y, d2, k2)
         better = hi < 0 if lower_better else lo > 0
         worse = lo > 0 if lower_better else hi < 0
-        out[key] = {"diff": float(point), "ci95": [float(lo), float(hi)],
+        p = float(min(1.0, 2 * min(np.mean(arr <= 0), np.mean(arr >= 0))))
+        out[key] = {"diff": float(point), "ci95": [float(lo), float(hi)], "p_two_sided": p,
                     "verdict": "win" if better else "loss" if worse else "tie"}
     return out
 
@@ -256,8 +257,20 @@ def _cell(summary, m):
     return f"{mean:.3f}" if std is None or math.isnan(std) else f"{mean:.3f} ± {std:.3f}"
 
 
+def _holm_cell(t: dict[str, Any]) -> str:
+    return "n/a" if t.get("holm_p") is None or t["holm_p"] != t["holm_p"] else f"{t['holm_p']:.3f}"
+
+
 def render(results: list[dict[str, Any]]) -> str:
-    parts = []
+    tests = [t[k] for r in results for t in r["paired"].values() for k in ("erde50", "f_latency")]
+    n = add_holm(tests)
+    if n:
+        parts = [multiplicity_sentence(n, "bootstrap p"), ""]
+    else:
+        parts = [f"Multiplicity: this file makes {len(tests)} comparisons (each peer x ERDE_50 and F_latency x "
+                 "data set). The run below stored no p-values, so its verdicts carry no Holm adjustment: read "
+                 "a single loss or win among this many as possibly a chance finding (the script now stores "
+                 "them; its next run fills the Holm column).", ""]
     for r in results:
         c = r["corpus"]
         parts += [f"## {r['dataset']}", "",
@@ -284,12 +297,13 @@ def render(results: list[dict[str, Any]]) -> str:
         chosen = r["rows"][head]["chosen"]
         parts += ["", f"Policy chosen by the inner CV in each fold (depscreen): {', '.join(chosen)}.", ""]
         parts += ["Paired bootstrap over pooled test users, depscreen - peer (95% interval):", "",
-                  "| peer | ERDE_50 diff | 95% CI | verdict | F_latency diff | 95% CI | verdict |",
-                  "|---|---|---|---|---|---|---|"]
+                  "| peer | ERDE_50 diff | 95% CI | Holm p | verdict | F_latency diff | 95% CI | Holm p | verdict |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for peer, t in r["paired"].items():
             e, f = t["erde50"], t["f_latency"]
-            parts.append(f"| {peer.replace(' | ', ', ')} | {e['diff']:+.3f} | [{e['ci95'][0]:+.3f}, {e['ci95'][1]:+.3f}] | {e['verdict']} | "
-                         f"{f['diff']:+.3f} | [{f['ci95'][0]:+.3f}, {f['ci95'][1]:+.3f}] | {f['verdict']} |")
+            parts.append(f"| {peer.replace(' | ', ', ')} | {e['diff']:+.3f} | [{e['ci95'][0]:+.3f}, {e['ci95'][1]:+.3f}] | "
+                         f"{_holm_cell(e)} | {e['verdict']} | {f['diff']:+.3f} | [{f['ci95'][0]:+.3f}, "
+                         f"{f['ci95'][1]:+.3f}] | {_holm_cell(f)} | {f['verdict']} |")
         s = r["speed"]
         parts += ["", f"Runner speed (tfidf-lr, {s['held_out_users']} held-out users, at most 200 posts each): incremental "
                   f"{s['incremental']['steps_per_second']:,.0f} user-steps/s, recompute "
@@ -305,7 +319,14 @@ def main(argv=None) -> int:
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--progress", action="store_true")
     ap.add_argument("--name", default="early")
+    ap.add_argument("--from-json", type=Path, default=None,
+                    help="re-render early.md from a saved early.json (same measurements, this commit's tables)")
     args = ap.parse_args(argv)
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        record = rerender_record(saved["run"], argv and ["benchmarks/early.py", *argv])
+        _write(args, saved["datasets"], record, final=True)
+        return 0
     record = start_record(seeds=[SEED])
     results = []
     for name in args.datasets:
