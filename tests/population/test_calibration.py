@@ -9,7 +9,7 @@ import pytest
 
 from depscreen.evaluate.metrics import calibration_metrics, expected_calibration_error
 from depscreen.population.calibration import (
-    ISOTONIC_MIN_ITEMS, MIN_CLASS_MEMBERS, TemperatureCalibrator, VectorCalibrator, calibrator_from_state,
+    ISOTONIC_MIN_ITEMS, MIN_CLASS_MEMBERS, MIN_SCALE, TemperatureCalibrator, VectorCalibrator, calibrator_from_state,
     fit_calibrator,
 )
 
@@ -113,4 +113,19 @@ def test_scales_never_reverse_the_ranking():
     reversed_scores = _distort(1 - p, 1, 0)  # anti-correlated with the labels
     cal = VectorCalibrator().fit(reversed_scores, y)
     assert np.all(cal.coef_ >= 0)
-    assert fit_calibrator(reversed_scores, y, "sigmoid").calibrator.coef_[0] >= 0
+    with pytest.warns(RuntimeWarning, match="barely rank"):
+        flat = fit_calibrator(reversed_scores, y, "sigmoid")  # the best non-reversing map is a constant
+    assert flat.calibrator.coef_[0] >= 0 and "no held-out signal" in flat.note
+
+
+def test_scores_that_do_not_rank_are_calibrated_to_one_value_and_the_note_says_so():
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 300)
+    noise = rng.uniform(0.4, 0.5, 300)  # out-of-fold probabilities that do not rank: a small training set
+    with pytest.warns(RuntimeWarning, match="no held-out signal"):
+        fit = fit_calibrator(np.column_stack([1 - noise, noise]), y, "auto")
+    assert fit.method == "sigmoid" and f"< {MIN_SCALE}" in fit.note
+    assert np.ptp(fit.transform(np.column_stack([1 - noise, noise]))[:, 1]) < 0.05
+    p, y = _binary(300, 0.3, rng)  # the same size with a ranking: calibrated, no note
+    ranked = fit_calibrator(_distort(p, 2, 0.5), y, "auto")
+    assert ranked.calibrator.coef_[0] > MIN_SCALE and ranked.note == ""

@@ -56,6 +56,7 @@ True
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,6 +70,12 @@ METHODS = ("auto", "sigmoid", "isotonic", "temperature", "vector")
 MIN_CLASS_MEMBERS = 5
 #: Fewest out-of-fold items for an isotonic map (fewer: sigmoid, and the note says so).
 ISOTONIC_MIN_ITEMS = 1000
+#: Below this scale on the log-probabilities a sigmoid / temperature / vector map says the
+#: out-of-fold probabilities carry (almost) no ranking -- a small training set whose
+#: inner-fold models learnt little, or labels the text does not predict. The map is kept
+#: (it is what the held-out evidence supports: scores close to one value), and a warning
+#: and the note say so, since every user then gets nearly the same score.
+MIN_SCALE = 0.1
 _EPS = 1e-12
 _PROBA_FLOOR = 1e-6  # isotonic output is kept inside (floor, 1 - floor): no log(0)
 
@@ -329,4 +336,13 @@ def fit_calibrator(proba: np.ndarray | None, y: np.ndarray | None, method: str |
         note = (f"isotonic calibration needs at least {ISOTONIC_MIN_ITEMS} out-of-fold items, "
                 f"got {len(y)}: used sigmoid")
     cal = CALIBRATORS[concrete]() if concrete == "isotonic" else CALIBRATORS[concrete](l2=l2)
-    return CalibrationFit(cal.fit(P, y), concrete, note)
+    cal.fit(P, y)
+    scale = getattr(cal, "coef_", None)
+    if scale is not None and float(np.min(scale)) < MIN_SCALE:
+        flat = (f"the out-of-fold probabilities barely rank the training items (the {concrete} map scales them by "
+                f"{float(np.min(scale)):.3f}, < {MIN_SCALE}): no held-out signal at this size, so the calibrated "
+                "scores are close to one value for everyone; more training data, or a model that ranks held-out "
+                "items, is needed before its scores mean anything")
+        warnings.warn(f"calibration: {flat}", RuntimeWarning, stacklevel=2)
+        note = f"{note}; {flat}" if note else flat
+    return CalibrationFit(cal, concrete, note)
