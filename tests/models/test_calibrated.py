@@ -109,3 +109,17 @@ def test_cli_train_calibration(skewed, tmp_path):
     bad = CliRunner().invoke(app, ["train", "--data", str(data), "--out", str(tmp_path / "x"), "--calibration",
                                    "platt"], terminal_width=200)
     assert bad.exit_code != 0 and "calibration must be one of" in bad.output and "Traceback" not in bad.output
+
+
+def test_default_calibrated_whatever_the_class_weights(skewed):
+    """Balanced weights push raw P(case) toward one half; calibrated, both fits give the
+    training population's share of cases (out of fold)."""
+    y = np.asarray(skewed.labels)
+    share = y.mean()
+    for weights in ("balanced", None):
+        model = DefaultClassifier(embedder=None, Cs=(3.0,), class_weight=weights).fit(skewed.texts, y)
+        assert abs(model.oof_.proba[:, 1].mean() - share) < 0.03
+        if weights == "balanced":
+            assert model.oof_.raw_proba[:, 1].mean() > share + 0.05
+            raw_ece = expected_calibration_error(model.oof_.raw_proba[:, 1], y == 1)
+            assert expected_calibration_error(model.oof_.proba[:, 1], y == 1) < raw_ece
