@@ -85,7 +85,6 @@ from .base import Forward, SavableMixin, check_fitted, risk_scores
 from .baselines import check_tfidf_params
 
 _EPS = 1e-6
-DECISION_BINARY = "f1_macro"  # the "auto" threshold objective for two classes (see the module docstring)
 
 
 class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
