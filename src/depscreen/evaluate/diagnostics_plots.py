@@ -109,7 +109,7 @@ def reliability_figure(tables: dict[str, dict]):
 
     fig = Figure(figsize=(5.6, 5.6))
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
-    top.plot([0, 1], [0, 1], color="#999", linestyle="--", linewidth=1, label="calibrated")
+    top.plot([0, 1], [0, 1], color="#999", linestyle="--", linewidth=1, label="perfectly calibrated")
     kind = "positive"
     for name, table in tables.items():
         kind = table.get("kind", kind)
