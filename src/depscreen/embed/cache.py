@@ -290,8 +290,7 @@ def _warn_unkeyed(root: Path) -> None:
         message = (f"{root}: {len(old)} embedding store(s) from an older depscreen keyed by plain sha256 of each "
                    "post (a guessed text can be confirmed against them) are ignored; remove them with "
                    f"`depscreen embed cache purge --cache {root}`")
-        log.warning(message)
-        warnings.warn(message, UserWarning, stacklevel=3)
+        warnings.warn(message, UserWarning, stacklevel=3)  # once per folder and process
 
 
 @dataclass
