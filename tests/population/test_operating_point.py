@@ -237,3 +237,14 @@ def test_regression_labels_take_no_point():
 
     with pytest.raises(OperatingPointError, match="for classifiers"):
         cases_for(OperatingPoint.parse("sensitivity=0.9"), [0.5, 1.5, 2.25])
+
+
+def test_the_models_own_rule_applies_to_a_regression_model_too():
+    from depscreen.population.operating_point import OperatingPointError, choose_for_model
+
+    class Regressor:  # fitted, no classes_: a score, not a label
+        oof_ = None
+
+    assert choose_for_model("model", Regressor()) is None
+    with pytest.raises(OperatingPointError, match="operating points are for classifiers"):
+        choose_for_model("sensitivity=0.9", Regressor())

@@ -471,7 +471,11 @@ def choose_point(
 
 def choose_for_model(point: "str | OperatingPoint", model: Any) -> ChosenPoint | None:
     """:func:`choose_point` on a fitted model's ``classes_`` and stored out-of-fold
-    scores (``oof_``)."""
+    scores (``oof_``); None for ``model`` (the model's own rule), whatever the model is
+    (a regression model has no classes and keeps its own predictions)."""
+    point = OperatingPoint.parse(point)
+    if point.is_model_rule:
+        return None
     classes = getattr(model, "classes_", None)
     if classes is None:
         raise OperatingPointError(f"{type(model).__name__} has no classes (a regression model or not fitted): "
