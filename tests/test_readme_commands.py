@@ -204,8 +204,12 @@ def _single_class_folds(args: list[str], folder: Path) -> dict[str, int] | None:
         results = json.loads((folder / saved).read_text(encoding="utf-8"))["results"]
         counts = {m: int(r.get("single_class_folds", 0)) for m, r in results.items()}
     elif table is not None:
-        rows = [[c.strip() for c in line.strip().strip("|").split("|")]
-                for line in (folder / table).read_text(encoding="utf-8").splitlines() if line.startswith("|")]
+        rows = []  # the first table only (the metrics); later ones (screening rates) have other columns
+        for line in (folder / table).read_text(encoding="utf-8").splitlines():
+            if line.startswith("|"):
+                rows.append([c.strip() for c in line.strip().strip("|").split("|")])
+            elif rows:
+                break
         column = rows[0].index("single-class folds")
         counts = {row[0]: int(row[column].split("/")[0]) for row in rows[2:]}
     else:
