@@ -39,6 +39,23 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
 warnings.showwarning = _one_line_warning
 
 
+def load_model(folder: Path):
+    """``depscreen.load(folder)`` with its warnings about the folder (an older folder
+    that cannot be verified) said as one ``warning:`` line each, wherever the warnings
+    machinery points (a test's capture included); other warnings pass on unchanged."""
+    from .. import api
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = api.load(folder)
+    for w in caught:
+        if f"{w.category.__module__}.{w.category.__qualname__}" in ONE_LINE_WARNINGS:
+            console.print(f"[yellow]warning:[/yellow] {escape(str(w.message))}", highlight=False)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return model
+
+
 class CliError(Exception):
     """A user-facing error: printed without a traceback, exit status 2."""
 

@@ -172,19 +172,18 @@ def client_cmd(
     retries: int = typer.Option(8, "--retries", help="Retries per request (exponential backoff)."),
 ) -> None:
     """Take part in eRisk rounds: GET writings, POST one decision per user per run."""
-    from ._common import CliError, disclaimer, guard, read_corpus, say
+    from ._common import CliError, disclaimer, guard, load_model, read_corpus, say
 
     with guard(ConnectionError, RuntimeError):
         import numpy as np
 
-        from .. import api
         from ..early.client import RoundClient
         from ..early.harness import out_of_fold_streams
         from ..early.policies import make_policy
 
         if not model.exists():
             raise CliError(f"{model}: model folder not found")
-        est = api.load(model)
+        est = load_model(model)
         policies = [make_policy(p) for p in policy]
         if any(getattr(p, "needs_fit", False) for p in policies):
             if policy_data is None:

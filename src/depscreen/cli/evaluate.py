@@ -24,6 +24,7 @@ from ._common import (
     disclaimer,
     fail,
     guard,
+    load_model,
     parse_params,
     read_corpus,
     say,
@@ -336,7 +337,7 @@ def predict(
         )
     with guard(CorpusFormatError):
         require_model_folder(model_dir)
-        model = api.load(model_dir)
+        model = load_model(model_dir)
         if adapt_priors and operating_point is not None:
             raise CliError("--adapt-priors re-decides with the model's own rule on re-weighted probabilities; "
                            "it cannot be combined with --operating-point")

@@ -28,7 +28,7 @@ app.add_typer(mil_app, name="mil")
 def _load(model_dir: Path, data: Path):
     from depscreen import DISCLAIMER  # noqa: F401 - imported for the commands below
     from depscreen.corpus import CorpusFormatError, UserCorpus, read_jsonl
-    from depscreen.models.base import load_model
+    from ._common import load_model
 
     try:
         model = load_model(model_dir)

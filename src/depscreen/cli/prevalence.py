@@ -17,7 +17,7 @@ from typing import Optional
 import typer
 
 from . import app
-from ._common import CliError, console, disclaimer, guard, read_corpus, say, stdout_console
+from ._common import CliError, console, disclaimer, guard, load_model, read_corpus, say, stdout_console
 
 _METHOD_HELP = ("cc | pcc | acc | pacc | em (repeatable; default: all the model supports). acc, pacc and em need "
                 "the out-of-fold scores stored with the model at training time.")
@@ -64,7 +64,7 @@ def prevalence(
         _check_out(csv_out, (".csv",), "--csv")
         _check_out(plot, (".png", ".html", ".htm"), "--plot")
         corpus = read_corpus(data)
-        model = api.load(model_dir)
+        model = load_model(model_dir)
         record = api.training_record(model_dir)
         languages = (record.extra.get("languages") if record is not None else None) or None
         with console.status(f"estimating shares on {len(corpus)} {corpus.level}s"):
