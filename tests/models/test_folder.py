@@ -264,3 +264,22 @@ def test_readyz_never_says_ready_for_a_model_that_cannot_score(saved):
     broken.classifier_.coef_ = np.full_like(broken.classifier_.coef_, np.nan)  # loads, then scores NaN
     r = TestClient(create_app(broken, Settings(allow_no_keys=True))).get("/readyz")
     assert r.status_code == 503 and r.json()["status"] == "not ready" and "ModelNotReady" in r.json()["detail"]
+
+
+def test_a_pinned_table_copy_may_be_left_out_but_not_changed(tmp_path):
+    folder = tmp_path / "m"
+    (folder / "resources").mkdir(parents=True)
+    (folder / "config.json").write_text('{"model": "x", "params": {}}', encoding="utf-8")
+    table = folder / "resources" / "id_slang.json"
+    table.write_text('{"gak": "tidak"}', encoding="utf-8")
+    model_folder.seal(folder)
+    table.write_text('{"gak": "iya"}', encoding="utf-8")
+    with pytest.raises(ModelFolderError, match="resources/id_slang.json changed since save"):
+        model_folder.verify(folder)
+    table.unlink()  # left out: the config pins the table by hash, the loader checks this machine's copy
+    assert model_folder.verify(folder) is True
+    (folder / "weights.safetensors").write_bytes(b"x")
+    model_folder.seal(folder)
+    (folder / "weights.safetensors").unlink()
+    with pytest.raises(ModelFolderError, match="weights.safetensors is missing"):
+        model_folder.verify(folder)

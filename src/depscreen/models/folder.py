@@ -219,12 +219,23 @@ def read_json(folder: str | Path, name: str, default: Any = None) -> Any:
 
 
 # ----------------------------------------------------------------------- the manifest
+def _optional(rel: str) -> bool:
+    """Copies of text tables under ``resources/`` may be left out of a folder: each is
+    pinned by its content hash in ``config.json``, and the loader takes this machine's
+    table only when that hash matches (:mod:`depscreen.text.pinned`), so a missing copy
+    cannot change what the model does. A copy that is there must still match."""
+    from ..text.pinned import RESOURCE_DIR
+
+    return rel.startswith(f"{RESOURCE_DIR}/")
+
+
 def seal(folder: str | Path) -> Path:
     """Write ``folder/manifest.json``: the size and sha256 of every file in the folder
     and its sub-folders (hidden files aside), whoever wrote them. Call it last, after
     every file of a save is written; returns the manifest's path."""
     folder = Path(folder)
-    files = {rel: {"bytes": path.stat().st_size, "sha256": _sha256(path)} for rel, path in _files(folder)}
+    files = {rel: {"bytes": path.stat().st_size, "sha256": _sha256(path),
+                   **({"optional": True} if _optional(rel) else {})} for rel, path in _files(folder)}
     manifest = {
         "format": MANIFEST_FORMAT,
         "version": MANIFEST_VERSION,
@@ -263,6 +274,8 @@ def verify(folder: str | Path) -> bool:
         if not isinstance(entry, dict) or "sha256" not in entry or "bytes" not in entry:
             raise ModelFolderError(f"model folder {folder}: {MANIFEST_NAME} entry for {rel} lacks 'bytes' / 'sha256'")
         if not path.is_file():
+            if entry.get("optional"):
+                continue
             raise ModelFolderError(f"model folder {folder}: {rel} is missing (listed in {MANIFEST_NAME} at save)")
         size = path.stat().st_size
         if size < entry["bytes"]:
