@@ -12,6 +12,11 @@ os.environ["COLUMNS"] = "400"
 os.environ["TERMINAL_WIDTH"] = "400"
 # embedders cache on disk by default: tests use a throw-away folder, never ~/.cache
 os.environ.setdefault("DEPSCREEN_CACHE_DIR", __import__("tempfile").mkdtemp(prefix="depscreen-test-cache-"))
+# `pytest -n 2` on 2 cores: one BLAS thread per worker (and per server the tests start), since
+# more oversubscribe the cores and make every solver spin (lbfgs fits ~10x slower at load 10)
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+__import__("threadpoolctl").threadpool_limits(limits=1, user_api="blas")  # numpy may be imported already
 
 from depscreen.corpus.locate import shared_data_dir
 
