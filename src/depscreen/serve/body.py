@@ -118,6 +118,36 @@ def parse_json(raw: bytes, field: str = "body") -> Any:
     return data
 
 
+def parse_lines(raw: bytes, model: type[M], max_items: int, too_many: str) -> list[M]:
+    """Canonical JSON Lines (one user per line) as ``model`` items, at most ``max_items``
+    (``too_many`` says what to do beyond); every failure is an :class:`InputError` naming
+    the line and the field. Lines split on ``\\n`` only: U+2028 may sit inside a text."""
+    from pydantic import TypeAdapter
+
+    from .errors import validation_payload
+
+    adapter = TypeAdapter(model)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError("body", f"the body is not UTF-8 (byte {exc.start})") from None
+    items = []
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        if len(items) >= max_items:
+            raise InputError("body", f"more than {max_items} users; {too_many}")
+        data = parse_json(line.encode("utf-8"), field=f"line {lineno}")
+        try:
+            items.append(adapter.validate_python(data))
+        except ValidationError as exc:
+            first = validation_payload(list(exc.errors()), prefix=f"line {lineno}: ")["detail"][0]
+            raise InputError(first["field"], first["message"]) from None
+    if not items:
+        raise InputError("body", "no users in the body")
+    return items
+
+
 def validate(model: type[M], data: Any) -> M:
     """``model`` from parsed JSON; errors become FastAPI's (handled into the one shape)."""
     try:

@@ -19,12 +19,12 @@ import time
 from typing import Any, Optional, Union
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field
 
 from ... import DISCLAIMER
 from ..auth import require_key
-from ..body import JSON_TYPES, NDJSON_TYPES, check_media_type, parse_json, read_body, validate
-from ..errors import InputError, validation_payload
+from ..body import JSON_TYPES, NDJSON_TYPES, check_media_type, parse_json, parse_lines, read_body, validate
+from ..errors import InputError
 from ..schemas import Ident, PostIn, PostItemIn, Text, UserIn
 from ..service import Service, check_users, get_service
 from .common import ERRORS
@@ -61,31 +61,6 @@ class PrevalenceRequest(BaseModel):
 
     users: Optional[list[PopulationUserIn]] = Field(None, description="The population's users (canonical format).")
     posts: Optional[list[Union[Text, PostItemIn]]] = Field(None, description="Bare posts, for a post-level model.")
-
-
-def parse_lines(raw: bytes, max_users: int) -> list[PopulationUserIn]:
-    """Canonical JSON Lines (one user per line), as ``/v1/screen/batch`` reads them, with
-    ``meta`` kept; errors name the line and field."""
-    adapter = TypeAdapter(PopulationUserIn)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError("body", f"the body is not UTF-8 (byte {exc.start})") from None
-    users = []
-    for lineno, line in enumerate(text.split("\n"), 1):  # not splitlines: U+2028 may sit in a text
-        if not line.strip():
-            continue
-        if len(users) >= max_users:
-            raise InputError("body", f"more than {max_users} users; split the population into groups")
-        data = parse_json(line.encode("utf-8"), field=f"line {lineno}")
-        try:
-            users.append(adapter.validate_python(data))
-        except ValidationError as exc:
-            first = validation_payload(list(exc.errors()), prefix=f"line {lineno}: ")["detail"][0]
-            raise InputError(first["field"], first["message"]) from None
-    if not users:
-        raise InputError("body", "no users in the body")
-    return users
 
 
 def to_users(users: list[PopulationUserIn]) -> list:
@@ -163,7 +138,8 @@ async def estimate_prevalence(
         if (body.users is None) == (body.posts is None):
             raise InputError("users", "send either 'users' or 'posts' (exactly one of them)")
     else:
-        body = PrevalenceRequest.model_construct(users=parse_lines(raw, settings.max_batch_users), posts=None)
+        users = parse_lines(raw, PopulationUserIn, settings.max_batch_users, "split the population into groups")
+        body = PrevalenceRequest.model_construct(users=users, posts=None)
     if body.users is not None:
         if svc.level == "post":
             raise InputError("users", f"model '{svc.name}' scores single posts; send 'posts' instead")

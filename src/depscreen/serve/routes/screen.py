@@ -8,13 +8,12 @@ from typing import Any, AsyncIterator, Optional
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import TypeAdapter, ValidationError
 
 from ... import DISCLAIMER
 from ..auth import require_key
-from ..body import (JSON_TYPES, NDJSON_TYPES, check_media_type, json_body, parse_json, read_body,
+from ..body import (JSON_TYPES, NDJSON_TYPES, check_media_type, json_body, parse_json, parse_lines, read_body,
                     request_body_doc, validate)
-from ..errors import InputError, validation_payload
+from ..errors import InputError
 from ..middleware import log_event
 from ..schemas import BatchRequest, ScreenRequest, ScreenResponse, UserIn
 from ..service import Service, check_users, get_service
@@ -142,24 +141,4 @@ def _line(obj: dict[str, Any]) -> bytes:
 
 def parse_ndjson(raw: bytes, settings: Settings) -> list[UserIn]:
     """Canonical JSON Lines (one user per line) as users; errors name the line and field."""
-    adapter = TypeAdapter(UserIn)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError("body", f"the body is not UTF-8 (byte {exc.start})") from None
-    users = []
-    for lineno, line in enumerate(text.split("\n"), 1):  # not splitlines: U+2028 may sit in a text
-        if not line.strip():
-            continue
-        if len(users) >= settings.max_batch_users:
-            raise InputError("body", f"more than {settings.max_batch_users} users; split the batch")
-        data = parse_json(line.encode("utf-8"), field=f"line {lineno}")
-        try:
-            users.append(adapter.validate_python(data))
-        except ValidationError as exc:
-            payload = validation_payload(list(exc.errors()), prefix=f"line {lineno}: ")
-            first = payload["detail"][0]
-            raise InputError(first["field"], first["message"]) from None
-    if not users:
-        raise InputError("body", "no users in the body")
-    return users
+    return parse_lines(raw, UserIn, settings.max_batch_users, "split the batch")
