@@ -42,6 +42,7 @@ from ..population.calibration import calibrator_from_state, check_method, fit_ca
 from ..population.oof import OutOfFold
 from . import folder as model_folder
 from .base import Forward, attach_out_of_fold, check_fitted, forward, risk_scores, save_out_of_fold
+from .default import _aligned
 
 ESTIMATOR_FOLDER = "estimator"
 
@@ -231,15 +232,3 @@ def _take(X: Any, idx: np.ndarray) -> Any:
     if hasattr(X, "embeddings"):  # precomputed bags know how to slice themselves
         return X[idx] if hasattr(X, "__getitem__") else [X[i] for i in idx]
     return [X[i] for i in idx]
-
-
-def _aligned(proba: np.ndarray, have: Sequence[Any], want: Sequence[Any]) -> np.ndarray:
-    """``proba`` columns reordered to ``want`` (zeros for a class a fold model never saw)."""
-    have, want = list(have), list(want)
-    proba = np.asarray(proba, dtype=float)
-    if have == want:
-        return proba
-    out = np.zeros((len(proba), len(want)))
-    for j, c in enumerate(have):
-        out[:, want.index(c)] = proba[:, j]
-    return out
