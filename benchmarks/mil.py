@@ -58,7 +58,7 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _datasets import LICENCE_NOTE, load_benchmark_corpus  # noqa: E402
 from _peers import (  # noqa: E402
-    CACHE, PEER_DESCRIPTION, PEER_NAMES, UsePeer, add_holm, cross_val_oof, make_peers, multiplicity_sentence,
+    CACHE, OOF, PEER_DESCRIPTION, PEER_NAMES, UsePeer, add_holm, cross_val_oof, make_peers, multiplicity_sentence,
     seeded_folds, verdict,
 )
 from _record import RESULTS_DIR, rerender_record, start_record, write_results  # noqa: E402
@@ -546,24 +546,11 @@ def _sentence(t: dict[str, Any], metric: str, oof) -> str:
             f"folds better / worse / equal: {f['better']} / {f['worse']} / {f['equal']}. Verdict: **{t['verdict']}**.")
 
 
-class _SavedOOF:
-    """The per-fold numbers of one table as saved in mil.json, with the ``per_fold`` /
-    ``mean`` / ``std`` / ``seconds`` the renderer reads from an :class:`_peers.OOF`."""
-
-    def __init__(self, models: dict[str, Any]):
-        self.per_fold = {m: s["per_fold"] for m, s in models.items()}
-        self.seconds = {m: s["seconds_fit_predict_total"] for m, s in models.items()}
-        self._summaries = models
-
-    def mean(self, model: str, metric: str) -> float:
-        return float(np.nanmean(self.per_fold[model][metric]))
-
-    def std(self, model: str, metric: str) -> float:
-        v = self.per_fold[model][metric]
-        return float(np.nanstd(v, ddof=1)) if len(v) > 1 else 0.0
-
-    def summary(self, model: str) -> dict[str, Any]:
-        return self._summaries[model]
+def _saved_oof(models: dict[str, Any]) -> OOF:
+    """The per-fold numbers of one table as saved in mil.json, as an :class:`_peers.OOF`
+    (what the renderer reads: per-fold metrics and seconds; no predictions)."""
+    return OOF(classes=np.asarray([]), per_fold={m: s["per_fold"] for m, s in models.items()},
+               seconds={m: s["seconds_fit_predict_total"] for m, s in models.items()})
 
 
 def sections_from_json(saved: dict[str, Any]) -> dict[str, Any]:
@@ -572,11 +559,11 @@ def sections_from_json(saved: dict[str, Any]) -> dict[str, Any]:
     for name, spec in USER_SETS.items():
         if name in saved:
             sec = dict(saved[name])
-            sections[name] = {**sec, "oof": _SavedOOF(sec["models"]), "heads": spec["metrics"]}
+            sections[name] = {**sec, "oof": _saved_oof(sec["models"]), "heads": spec["metrics"]}
     for key in ("bags", "backends"):
         if key in saved:
             sec = dict(saved[key])
-            sec["rows"] = [{**r, "oof": _SavedOOF(r["models"])} for r in sec["rows"]]
+            sec["rows"] = [{**r, "oof": _saved_oof(r["models"])} for r in sec["rows"]]
             for r in sec["rows"]:
                 r.setdefault("desc", POOL_DESCRIPTIONS.get(r["data"], r["data"]))
             sections[key] = sec
