@@ -381,8 +381,9 @@ class LinearTfidfStepper(Stepper):
                     b.add(bst, text)
         D = np.vstack([sum(b.value(bst) for b, bst in zip(self.blocks, st["blocks"])) + self.intercept
                        for st in states])
-        proba = _linear_proba(D)
-        proba = _aligned(proba, self.lr.classes_, self.classes)
+        from ..models.default import _aligned as align
+
+        proba = align(_linear_proba(D), self.lr.classes_, self.classes)
         if self.stack is not None:
             proba = self._stack(states, new_posts, proba)
         calibrator = getattr(self.model, "calibrator_", None)  # depscreen-default's calibration map
@@ -448,16 +449,6 @@ def _linear_proba(D: np.ndarray) -> np.ndarray:
         p = expit(D[:, 0])
         return np.column_stack([1 - p, p])
     return softmax(D, axis=1)
-
-
-def _aligned(proba, have, want):
-    have, want = list(have), list(want)
-    if have == want:
-        return proba
-    out = np.zeros((len(proba), len(want)))
-    for j, c in enumerate(have):
-        out[:, want.index(c)] = proba[:, j]
-    return out
 
 
 def _scores_of(model: Any, fwd: Any) -> np.ndarray:
