@@ -8,9 +8,11 @@ interval cover the true share, and does adapting decisions to the estimated shar
   drawn (seeded): sample r resamples test fold ``r mod k`` with replacement to the
   fold's size with exactly that share of positives. The models are those of the
   training folds: only the population changes (a pure change of case mix).
-* **cross-dataset pairs** (the English pair of ``benchmarks/transfer.py``): trained on
-  one set, scored on the other (reddit-cleaned <-> LT-EDI dev binarised): a real shift,
-  more than a change of case mix. One test set per direction: no coverage rate.
+* **cross-dataset pairs** (those of ``benchmarks/transfer.py``, read by its
+  ``pair_sources``): trained on one set, scored on another of the same language, every
+  direction (English: reddit-cleaned <-> LT-EDI dev binarised; Chinese, a sadness proxy:
+  NLPCC 2013, CLUE Emotion 2020, simplifyweibo): a real shift, more than a change of case
+  mix. One test set per direction: no coverage rate.
 
 Systems: depscreen-default (``DefaultClassifier()`` as shipped, its stored inner
 out-of-fold scores giving the rates) with every depscreen method (cc, pcc, acc, pacc,
@@ -187,68 +189,36 @@ def run_mix(src: Source, seed: int, boot: int, samples_per_share: int) -> dict[s
             "samples": rows, "summary": summarise(rows, train_share)}
 
 
-def pair_sources(limit: int | None, seed: int) -> dict[str, Source]:
-    """The English cross-dataset pair of ``benchmarks/transfer.py``: reddit-cleaned and
-    LT-EDI dev binarised (not 0 / moderate + severe 1), each deduplicated, every text
-    found in both (lower case, letters and digits only) dropped from both."""
-    import re
+def run_pairs(srcs: dict[str, Any], groups: dict[str, tuple[str, ...]], seed: int, boot: int) -> dict[str, Any]:
+    """Cross-dataset pairs: within each group of ``groups`` (sets of one language, binary,
+    aligned labels: ``benchmarks/transfer.py``'s ``pair_sources`` and ``PAIR_GROUPS``),
+    trained on one set and scored on each other one, every direction."""
+    from depscreen.models.base import forward
 
-    from depscreen.evaluate.splits import deduplicate
-
-    def key(t: str) -> str:
-        return " ".join(re.sub(r"[\W_]+", " ", t.lower()).split())
-
-    parts = {}
-    red, _ = deduplicate(load_benchmark_corpus("reddit-cleaned").corpus)
-    parts["reddit-cleaned"] = ([r.text for r in red.records], np.asarray(red.labels, dtype=int),
-                               "Reddit depression (cleaned), English posts, is_depression 1 / 0")
-    lt, _ = deduplicate(load_benchmark_corpus("ltedi-dev").corpus)
-    parts["ltedi-binary"] = ([r.text for r in lt.records], (np.asarray(lt.labels, dtype=int) > 0).astype(int),
-                             "LT-EDI 2022 DepSign dev, English posts, moderate + severe 1 / not depression 0")
-    keys = {n: {key(t) for t in p[0]} for n, p in parts.items()}
-    shared = keys["reddit-cleaned"] & keys["ltedi-binary"]
-    out = {}
-    for name, (texts, y, desc) in parts.items():
-        keep = np.asarray([i for i, t in enumerate(texts) if key(t) not in shared], dtype=int)
-        X, yy = [texts[i] for i in keep], y[keep]
-        if limit and len(yy) > limit:
-            from sklearn.model_selection import train_test_split
-
-            sel, _ = train_test_split(np.arange(len(yy)), train_size=limit, stratify=yy, random_state=seed)
-            sel = np.sort(sel)
-            X, yy = [X[i] for i in sel], yy[sel]
-        out[name] = Source(name, X, yy, desc, notes=[f"{len(texts) - len(keep)} texts found in both sets dropped"])
-    return out
-
-
-PAIR_NAMES = ("reddit-cleaned", "ltedi-binary")
-
-
-def run_pairs(limit: int | None, seed: int, boot: int) -> dict[str, Any]:
-    """Trained on one English set, scored on the other (both directions)."""
-    srcs = pair_sources(limit, seed)
-    names = PAIR_NAMES
     out: dict[str, Any] = {"sets": {}, "pairs": []}
-    for a in names:
-        for b in names:
-            if a == b:
-                continue
-            sa, sb = srcs[a], srcs[b]
-            out["sets"][a] = sa.header()
-            out["sets"][b] = sb.header()
-            fams = factories(False)
+    for names in groups.values():
+        for a in names:
+            sa = srcs[a]
+            fams = factories(sa.zh)
             models = {k: make().fit(sa.X, sa.y) for k, make in fams.items()}
-            log(f"pair {a} -> {b}: fitted")
+            log(f"pair {a}: fitted")
             dc = models["depscreen-default"]
-            from depscreen.models.base import forward
-
-            fw = forward(dc, list(sb.X))
-            proba, labels = np.asarray(fw.proba), np.asarray(fw.predictions).astype(int)
-            peer = {p: np.asarray(models[p].predict_proba(sb.X)) for p in PEER_NAMES}
-            idx = np.arange(len(sb.y))
-            row = evaluate_sample(idx, sb.y, dc.oof_, proba, labels, dc, peer, boot, seed)
-            row.update(train=a, test=b, train_share=float(sa.y.mean()))
-            out["pairs"].append(row)
+            for b in names:
+                if a == b:
+                    continue
+                sb = srcs[b]
+                for s in (sa, sb):
+                    h = s.header()
+                    h["positive_share"] = round(float(np.mean(s.y)), 4)
+                    out["sets"][s.name] = h
+                fw = forward(dc, list(sb.X))
+                proba, labels = np.asarray(fw.proba), np.asarray(fw.predictions).astype(int)
+                peer = {p: np.asarray(models[p].predict_proba(sb.X)) for p in PEER_NAMES}
+                idx = np.arange(len(sb.y))
+                row = evaluate_sample(idx, sb.y, dc.oof_, proba, labels, dc, peer, boot, seed)
+                row.update(train=a, test=b, train_share=float(np.mean(sa.y)), proxy=sb.proxy)
+                out["pairs"].append(row)
+                log(f"pair {a} -> {b}: scored")
     return out
 
 
@@ -407,8 +377,9 @@ def render(payload: dict[str, Any]) -> str:
     pairs = payload.get("pairs")
     if pairs:
         lines += ["## Cross-dataset pairs" + syn, ""]
-        lines += [f"- {n}: {h['description']}, {h['n']} posts, positive share {h['positive_share']}; "
-                  + "; ".join(h["notes"]) for n, h in pairs["sets"].items()]
+        lines += [f"- {n}: {h['description']}, {h['n']} posts, positive share {h['positive_share']}"
+                  + (f" (proxy: {h['proxy']})" if h.get("proxy") else "") + "; " + "; ".join(h["notes"])
+                  for n, h in pairs["sets"].items()]
         lines.append("")
         lines += ["| train -> test | true share | " + " | ".join(METHODS) + " | peers' cc (min-max) | F1 | "
                   "F1 adapted | macro-F1 | macro-F1 adapted |", "|---" * (len(METHODS) + 7) + "|"]
@@ -476,7 +447,9 @@ def main(argv: list[str] | None = None) -> int:
         payload["mix"][src.name] = run_mix(src, args.seed, args.boot, per_share)
         emit(False)
     if not args.synthetic and not args.no_pairs:
-        payload["pairs"] = run_pairs(limit, args.seed, args.boot)
+        from transfer import PAIR_GROUPS, pair_sources
+
+        payload["pairs"] = run_pairs(pair_sources(limit, args.seed), PAIR_GROUPS, args.seed, args.boot)
     emit(True)
     return 0
 

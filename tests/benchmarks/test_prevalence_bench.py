@@ -44,3 +44,27 @@ def test_grid_summary_and_render(monkeypatch):
     assert "(synthetic)" in text and "pacc (named)" in text
     mae = s["depscreen"]["pacc"]["mae"]
     assert f"{mae:.3f}" in text
+
+
+def test_cross_dataset_pairs_every_direction(monkeypatch):
+    """Each set of a group is trained on once and scored on every other set of its group;
+    each row carries the true share of its test set and every method's estimate."""
+    import transfer
+
+    from depscreen.models.default import DefaultClassifier
+
+    monkeypatch.setattr(_peers, "use_embedder", lambda cache_dir=None: _FakeUse())
+    peers = _peers.make_peers(False, cache_dir=None)
+    monkeypatch.setattr(prevalence, "factories",
+                        lambda zh: {"depscreen-default": lambda: DefaultClassifier(embedder=None), **peers})
+    pairs, _, groups = transfer.synthetic_sources(4, n=120)
+    res = prevalence.run_pairs(pairs, groups, seed=4, boot=10)
+    assert [(r["train"], r["test"]) for r in res["pairs"]] == [("synthetic-a", "synthetic-b"),
+                                                               ("synthetic-b", "synthetic-a")]
+    for r in res["pairs"]:
+        assert r["true"] == np.mean(pairs[r["test"]].y)
+        assert set(r["depscreen"]) == {"cc", "pcc", "acc", "pacc", "em"}
+        assert set(r["peers"]) == set(_peers.PEER_NAMES)
+    assert res["sets"]["synthetic-b"]["positive_share"] == round(float(np.mean(pairs["synthetic-b"].y)), 4)
+    text = prevalence.render({"synthetic": True, "mix": {}, "pairs": res, "n_tests": 0, "targets": {}})
+    assert "synthetic-a -> synthetic-b" in text
