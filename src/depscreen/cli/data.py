@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import app
-from ..corpus.inspect import inspect_corpus, render_inspection
+from ..evaluate.inspect import inspect_corpus, render_inspection
 from ..corpus.io import CorpusFormatError, read_jsonl, write_jsonl
 from ..corpus.privacy import pseudonymise as _pseudonymise
 from ..corpus.readers import DESCRIPTIONS, READERS, read_source, reader_options

@@ -1,5 +1,8 @@
 """Look at a corpus before training: counts, languages, duplicates, and confounds.
 
+(Here, not in :mod:`depscreen.corpus`: the languages come from
+:func:`depscreen.text.detect_language`, and corpus sits below text.)
+
 :func:`inspect_corpus` returns a JSON-ready dict (counts only, never post text);
 :func:`render_inspection` prints it as rich tables. The ``confounds`` section warns
 about shortcuts a model could learn instead of the mood, for example when the labels
@@ -26,17 +29,15 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
-from .types import Corpus, UserCorpus
+from ..corpus.types import Corpus, UserCorpus
 
 _URL = re.compile(r"(?:https?://|\bwww\.)\S+", re.I)
 _HTTP = re.compile(r"\bhttp://", re.I)
 _HTTPS = re.compile(r"\bhttps://", re.I)
 _TCO = re.compile(r"(?:\bhttps?://)?\bt\.co/", re.I)
 _BARE_WWW = re.compile(r"(?<![/\w.])www\.", re.I)
-_HAN = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
-_LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
 
 LINK_PATTERNS = ("any", "http", "https", "t.co", "www")
 
@@ -100,22 +101,6 @@ def _auc(a: list[float], b: list[float]) -> float:
     ranks = rankdata(list(a) + list(b))
     rank_sum = float(sum(ranks[: len(a)]))
     return (rank_sum - len(a) * (len(a) + 1) / 2) / (len(a) * len(b))
-
-
-def _script_guess(text: str) -> str:
-    """Fallback when depscreen.text is unavailable: the writing system, not the language."""
-    han, latin = len(_HAN.findall(text)), len(_LATIN.findall(text))
-    if han == 0 and latin == 0:
-        return "unknown"
-    return "zh" if han >= latin * 0.3 else "latin-script"
-
-
-def _language_detector() -> tuple[Callable[[str], str], str]:
-    try:
-        from depscreen.text import detect_language
-    except ImportError:
-        return _script_guess, "script (depscreen.text unavailable)"
-    return detect_language, "depscreen.text.detect_language"
 
 
 def inspect_corpus(
@@ -273,7 +258,9 @@ def _summary(values: list[int]) -> dict[str, float]:
 def _languages(posts: list[tuple[str, str]], sample: int, seed: int) -> dict[str, Any]:
     if sample <= 0 or not posts:
         return {"method": None, "sampled": 0, "counts": {}, "by_label": {}}
-    detect, method = _language_detector()
+    from ..text import detect_language  # here: text (and its tokenisers) load on first use
+
+    detect, method = detect_language, "depscreen.text.detect_language"
     rng = random.Random(seed)
     chosen = posts if len(posts) <= sample else rng.sample(posts, sample)
     counts: Counter = Counter()

@@ -9,7 +9,7 @@ import random
 from rich.console import Console
 
 from depscreen.corpus import Post, PostCorpus, PostRecord, User, UserCorpus
-from depscreen.corpus.inspect import inspect_corpus, render_inspection
+from depscreen.evaluate.inspect import inspect_corpus, render_inspection
 
 
 def _confounded(seed: int = 0) -> UserCorpus:
