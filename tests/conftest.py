@@ -54,7 +54,7 @@ def _slang_data_folder(root):
 def slang_machines(tmp_path, monkeypatch):
     """``use(True)``: a machine with a data folder holding slang files; ``use(False)``: one
     without it (the model folder alone). Pinned-resource tests switch between the two."""
-    from depscreen.text.resources import clear_caches
+    from depscreen.text.caches import clear_caches
 
     with_data = _slang_data_folder(tmp_path / "slang-data")
     without = tmp_path / "no-data"

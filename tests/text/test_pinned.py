@@ -8,8 +8,8 @@ import logging
 import pytest
 
 from depscreen.text import pinned
-from depscreen.text.pinned import ResourceMismatchError, content_hash, restore_preprocessor
-from depscreen.text.pipeline import Preprocessor
+from depscreen.text.pinned import ResourceMismatchError, content_hash
+from depscreen.text.pipeline import Preprocessor, restore_preprocessor
 
 TEXTS = ["aku gak bisa tidur, mager bgt", "yg penting gw baik2 aja"]
 KAMUS = "id/kamus-alay/colloquial-indonesian-lexicon.csv"  # the files of the slang_machines fixture

@@ -8,10 +8,12 @@ public data folder when present, a small built-in list when not) and the stopwor
 
 * :meth:`Preprocessor.get_config` records every resolved table by name, size, where it
   came from and the SHA-256 of its content; small tables are carried in the config;
-* given a folder (:func:`pin_resources`, or ``get_config(folder=...)``) every table is
-  also written to ``folder/resources/NAME.json`` (a jieba user dictionary file to
+* given a folder (:func:`~depscreen.text.pipeline.pin_resources`, or
+  ``get_config(folder=...)``) every table is also written to
+  ``folder/resources/NAME.json`` (a jieba user dictionary file to
   ``resources/zh_user_dict.txt``);
-* :func:`restore_preprocessor` (``Preprocessor.from_config(config, folder=...)``) takes
+* :func:`~depscreen.text.pipeline.restore_preprocessor`
+  (``Preprocessor.from_config(config, folder=...)``) takes
   each table from the config or the folder and checks its hash. A table that is in
   neither is resolved on this machine and accepted only when its hash matches; otherwise
   :class:`ResourceMismatchError` names the table, its hash and where it came from.
@@ -19,10 +21,13 @@ public data folder when present, a small built-in list when not) and the stopwor
 Package-level resources (jieba's dictionary, Sastrawi's stemmer) are recorded by package
 version; a different version is logged, not refused.
 
+This module knows tables, not preprocessors: :mod:`depscreen.text.pipeline` imports it,
+never the other way round.
+
 Example
 -------
 >>> import tempfile
->>> from depscreen.text.pipeline import Preprocessor
+>>> from depscreen.text.pipeline import Preprocessor, pin_resources, restore_preprocessor
 >>> pre = Preprocessor(lang="id", stopwords=True)
 >>> folder = tempfile.mkdtemp()
 >>> config = pin_resources(pre, folder)            # config.json material + resources/
@@ -40,10 +45,7 @@ import json
 import logging
 from pathlib import Path
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Mapping
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .pipeline import Preprocessor
+from typing import Any, Iterable, Mapping
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +57,6 @@ __all__ = [
     "PinnedTables",
     "describe_resources",
     "local_table",
-    "pin_resources",
-    "restore_preprocessor",
     "restore_resources",
 ]
 
@@ -145,12 +145,6 @@ def write_resources(tables: Mapping[str, Any], records: dict[str, dict], folder:
     return records
 
 
-def pin_resources(preprocessor: "Preprocessor", folder: str | Path) -> dict[str, Any]:
-    """``preprocessor.get_config()`` with every resolved table also written to
-    ``folder/resources/``; store the returned dict in the model's ``config.json``."""
-    return preprocessor.get_config(folder=folder)
-
-
 def _load(record: Mapping[str, Any], folder: Path | None) -> Any | None:
     if "data" in record:
         return record["data"]
@@ -236,13 +230,6 @@ def check_packages(recorded: Mapping[str, str | None] | None) -> None:
     for name, version in recorded.items():
         if name in now and now[name] != version:
             log.warning("model preprocessed with %s %s; this machine has %s", name, version, now[name])
-
-
-def restore_preprocessor(config: Mapping[str, Any], folder: str | Path | None = None) -> "Preprocessor":
-    """The preprocessor of a saved model, with its pinned tables (see the module doc)."""
-    from .pipeline import Preprocessor
-
-    return Preprocessor.from_config(config, folder=folder)
 
 
 # -- tables of models that tokenise without a Preprocessor (the user features, the lexicon) --

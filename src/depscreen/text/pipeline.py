@@ -36,7 +36,7 @@ from .langdetect import DEFAULT_LANGUAGES, detect_language
 from .normalise import EMOJI_MODES, HASHTAG_MODES, NUMBER_MODES, normalise
 from .tokenizers import TOKENIZER_LANGS, get_tokenizer
 
-__all__ = ["Preprocessor", "STEPS"]
+__all__ = ["Preprocessor", "STEPS", "pin_resources", "restore_preprocessor"]
 
 STEPS = ("clean", "casefold", "slang", "stopwords", "stem", "tokenize")
 _PII_MODES = ("placeholder", "remove")
@@ -392,3 +392,16 @@ class Preprocessor(TransformerMixin, BaseEstimator):
                 params["user_dict"] = str(pinned)
         params["resources"] = restored
         return cls(**params)
+
+
+def pin_resources(preprocessor: Preprocessor, folder: str | Path) -> dict[str, Any]:
+    """``preprocessor.get_config()`` with every resolved table also written to
+    ``folder/resources/``; store the returned dict in the model's ``config.json``
+    (see :mod:`depscreen.text.pinned`)."""
+    return preprocessor.get_config(folder=folder)
+
+
+def restore_preprocessor(config: Mapping[str, Any], folder: str | Path | None = None) -> Preprocessor:
+    """The preprocessor of a saved model, with its pinned tables (see
+    :mod:`depscreen.text.pinned`)."""
+    return Preprocessor.from_config(config, folder=folder)

@@ -10,10 +10,11 @@ Two sources:
   :mod:`depscreen.corpus.readers.resources`. Nothing from them is copied into the
   package; when they are absent, the built-in lists are used and a warning says so.
 
-Every loader is cached (:func:`clear_caches` forgets them); pass an explicit path to read
-a user's own file. :func:`slang_sources` / :func:`stopword_sources` say which files a
-table comes from on this machine; a saved model pins the tables themselves by content
-hash (:mod:`depscreen.text.pinned`), so it does not depend on which files are here.
+Every loader is cached (:func:`depscreen.text.caches.clear_caches` forgets them); pass
+an explicit path to read a user's own file. :func:`slang_sources` /
+:func:`stopword_sources` say which files a table comes from on this machine; a saved
+model pins the tables themselves by content hash (:mod:`depscreen.text.pinned`), so it
+does not depend on which files are here.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ __all__ = [
     "load_slang_dictionary",
     "slang_sources",
     "stopword_sources",
-    "clear_caches",
+    "clear_table_caches",
 ]
 
 ZH_STOPWORD_LISTS = ("hit", "baidu", "cn", "scu")
@@ -237,12 +238,8 @@ def stopword_sources(lang: str, zh_list: str = "hit") -> list[str]:
     raise ValueError(f"no stopword list for language {lang!r}")
 
 
-def clear_caches() -> None:
-    """Forget every loaded table (after the data folder changed, or in tests)."""
-    from . import stopwords, tokenizers
-
+def clear_table_caches() -> None:
+    """Forget the tables loaded here; :func:`depscreen.text.caches.clear_caches` also
+    forgets the stopword lists and tokenisers built from them."""
     for fn in (load_stopwords_zh, load_kamus_alay, load_abbreviations, _fallback_slang, _signal_words):
         fn.cache_clear()
-    stopwords._base.cache_clear()
-    stopwords.get_stopwords.cache_clear()
-    tokenizers._cached_tokenizer.cache_clear()
