@@ -23,18 +23,44 @@ import html
 import io
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Any, Protocol, Sequence
 
 import numpy as np
 
-from .metrics import HEADLINE, LOWER_IS_BETTER, metric_label, sum_reliability
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .cv import CVResult
-    from .metrics import MetricSummary
+from .metrics import HEADLINE, LOWER_IS_BETTER, MetricSummary, metric_label, sum_reliability
 
 
-def metric_columns(results: Sequence["CVResult"], metrics: Sequence[str] | None = None) -> list[str]:
+class ReportedResult(Protocol):
+    """What a report reads of one model's cross-validation result: the attributes of
+    :class:`depscreen.evaluate.cv.CVResult`, which renders itself with this module
+    (``to_markdown`` / ``to_html`` / ``print``); the report does not import ``cv``
+    back, so the two stay one-way."""
+
+    model: str
+    model_class: str
+    params: dict[str, Any]
+    task: str
+    classes: list[Any] | None
+    folds: Sequence[Any]
+    summary: dict[str, MetricSummary]
+    corpus: dict[str, Any]
+    notes: list[str]
+    operating_point: str | None
+
+    @property
+    def single_class_folds(self) -> int: ...
+
+    @property
+    def confusion(self) -> list[list[int]] | None: ...
+
+    @property
+    def screening(self) -> dict[str, dict[str, dict[str, Any]]]: ...
+
+    @property
+    def timings(self) -> dict[str, float]: ...
+
+
+def metric_columns(results: Sequence[ReportedResult], metrics: Sequence[str] | None = None) -> list[str]:
     """The metrics to show: ``metrics`` when given (each must exist), else the task's headline."""
     if not results:
         raise ValueError("no results to report")
@@ -50,7 +76,7 @@ def metric_columns(results: Sequence["CVResult"], metrics: Sequence[str] | None 
     return list(metrics)
 
 
-def _cells(r: "CVResult", cols: list[str], digits: int, compact: bool = False) -> list[str]:
+def _cells(r: ReportedResult, cols: list[str], digits: int, compact: bool = False) -> list[str]:
     t = r.timings
     n_folds = len(r.folds)
     ips = t["predict_items_per_second"]
@@ -61,7 +87,7 @@ def _cells(r: "CVResult", cols: list[str], digits: int, compact: bool = False) -
     )
 
 
-def compact_summary(s: "MetricSummary", digits: int = 2) -> str:
+def compact_summary(s: MetricSummary, digits: int = 2) -> str:
     """``0.62±0.03`` (no spaces, fewer digits) for narrow terminals; ``n/a`` when undefined."""
     if math.isnan(s.mean):
         return "n/a"
@@ -75,7 +101,7 @@ _EXTRA = ["single-class folds", "fit s / fold", "predict items / s"]
 
 
 def markdown_table(
-    results: Sequence["CVResult"], metrics: Sequence[str] | None = None, digits: int = 3, *, warnings: bool = True
+    results: Sequence[ReportedResult], metrics: Sequence[str] | None = None, digits: int = 3, *, warnings: bool = True
 ) -> str:
     """One row per model, one column per metric (mean ± std over folds), followed by a
     warning line for each model that predicted one class on some folds
@@ -92,7 +118,7 @@ def markdown_table(
     return "\n".join(lines)
 
 
-def degenerate_warnings(results: Sequence["CVResult"]) -> list[tuple[str, str]]:
+def degenerate_warnings(results: Sequence[ReportedResult]) -> list[tuple[str, str]]:
     """``(model, message)`` for every model that predicted a single class (or, for a
     regression task, nearly one value) on some folds.
 
@@ -119,7 +145,7 @@ def degenerate_warnings(results: Sequence["CVResult"]) -> list[tuple[str, str]]:
     return out
 
 
-def rich_table(results: Sequence["CVResult"], metrics: Sequence[str] | None = None, digits: int = 3):
+def rich_table(results: Sequence[ReportedResult], metrics: Sequence[str] | None = None, digits: int = 3):
     """The results as a terminal table that fits the console it is printed on.
 
     Returns a :class:`~depscreen.evaluate.fit_table.FitTable`: one row per model when
@@ -156,7 +182,7 @@ _RATES = ("sensitivity", "specificity", "ppv", "npv")
 _RATE_NAMES = ("sensitivity", "specificity", "PPV", "NPV")
 
 
-def screening_rows(results: Sequence["CVResult"], digits: int = 3) -> list[list[str]]:
+def screening_rows(results: Sequence[ReportedResult], digits: int = 3) -> list[list[str]]:
     """One row per model and case group: model, group, the point, then sensitivity,
     specificity, PPV and NPV as ``value [low, high]`` (pooled over the test folds, 95 %
     Wilson interval; :attr:`CVResult.screening <depscreen.evaluate.cv.CVResult.screening>`)."""
@@ -179,7 +205,7 @@ _SCREENING_HEAD = ["model", "cases", "operating point", *_RATE_NAMES]
 _SCREENING_CAPTION = "pooled over the test folds; [95 % Wilson score interval]"
 
 
-def screening_markdown(results: Sequence["CVResult"], digits: int = 3) -> str:
+def screening_markdown(results: Sequence[ReportedResult], digits: int = 3) -> str:
     """:func:`screening_rows` as a markdown table ('' when no model has any)."""
     rows = screening_rows(results, digits)
     if not rows:
@@ -189,7 +215,7 @@ def screening_markdown(results: Sequence["CVResult"], digits: int = 3) -> str:
     return "\n".join(lines) + f"\n\n{_SCREENING_CAPTION}"
 
 
-def screening_rich(results: Sequence["CVResult"], digits: int = 3):
+def screening_rich(results: Sequence[ReportedResult], digits: int = 3):
     """:func:`screening_rows` as a terminal table (None when no model has any)."""
     from .fit_table import FitTable
 
@@ -217,7 +243,7 @@ def png_base64(fig) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def metric_chart(results: Sequence["CVResult"], metrics: Sequence[str] | None = None) -> str:
+def metric_chart(results: Sequence[ReportedResult], metrics: Sequence[str] | None = None) -> str:
     """Grouped bar chart of metric means with ±1 std error bars, as base64 PNG."""
     from matplotlib.figure import Figure
 
@@ -238,7 +264,7 @@ def metric_chart(results: Sequence["CVResult"], metrics: Sequence[str] | None = 
     return png_base64(fig)
 
 
-def confusion_chart(results: Sequence["CVResult"]) -> str | None:
+def confusion_chart(results: Sequence[ReportedResult]) -> str | None:
     """Each model's confusion matrix summed over folds (colour = share of the true row)."""
     from matplotlib.figure import Figure
 
@@ -268,7 +294,7 @@ def confusion_chart(results: Sequence["CVResult"]) -> str | None:
     return png_base64(fig)
 
 
-def reliability_tables(results: Sequence["CVResult"]) -> dict[str, dict]:
+def reliability_tables(results: Sequence[ReportedResult]) -> dict[str, dict]:
     """Each model's reliability table (:func:`depscreen.evaluate.metrics.reliability_bins`)
     summed over its test folds; models without probabilities are left out."""
     out = {}
@@ -279,7 +305,7 @@ def reliability_tables(results: Sequence["CVResult"]) -> dict[str, dict]:
     return out
 
 
-def reliability_chart(results: Sequence["CVResult"]) -> str | None:
+def reliability_chart(results: Sequence[ReportedResult]) -> str | None:
     """The reliability diagram of every model (test folds pooled) as base64 PNG, or None
     when no model gave probabilities (:func:`depscreen.evaluate.diagnostics_plots.reliability_figure`)."""
     from .diagnostics_plots import reliability_figure
@@ -301,7 +327,7 @@ small{color:#666}img{max-width:100%;height:auto}.scroll{overflow-x:auto}
 
 
 def html_report(
-    results: Sequence["CVResult"],
+    results: Sequence[ReportedResult],
     path: str | Path,
     *,
     title: str | None = None,
