@@ -27,7 +27,6 @@ Example
 from __future__ import annotations
 
 import csv
-import datetime as _dt
 import itertools
 import json
 import math
@@ -41,7 +40,7 @@ import numpy as np
 
 from . import DISCLAIMER, __version__
 from .corpus.types import Corpus, Post, PostCorpus, PostRecord, User, UserCorpus
-from .jsonable import json_default, jsonable_params, plain_value
+from .jsonable import json_default, jsonable_params, plain_value, utc_timestamp
 from .models import folder as model_folder
 from .models.folder import TRAINING_RECORD_NAME  # noqa: F401  (importable from here, as before)
 
@@ -196,7 +195,7 @@ def train(
         dedup=report.to_dict() if report else None,
         fit_seconds=round(fit_seconds, 4),
         data=data,
-        created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        created=utc_timestamp(),
     )
     record.extra["languages"] = _language_counts(corpus)
     degenerate = _degenerate_note(est, X, y, record.label_counts)
@@ -867,7 +866,7 @@ def prevalence(
 def write_meta(path: Path, **fields: Any) -> Path:
     """The sidecar ``<path>.meta.json``: disclaimer, model, counts, columns, version."""
     meta = {"disclaimer": DISCLAIMER, **fields, "depscreen_version": __version__,
-            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+            "created": utc_timestamp()}
     side = path.with_name(path.name + ".meta.json")
     side.write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=json_default), encoding="utf-8")
     side.chmod(0o644)

@@ -1,14 +1,23 @@
 """Turning depscreen's values into JSON: numpy scalars and arrays, paths, parameters.
 
 One place for what every writer of JSON needs (the API's training record and sidecars,
-the harness's results, the CLI's files, the demo), so they all write the same thing.
+the harness's results, the CLI's files, the demo), so they all write the same thing,
+the time stamps included (:func:`utc_timestamp`).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from pathlib import Path
 from typing import Any, Mapping
+
+
+def utc_timestamp() -> str:
+    """Now, in UTC, as ISO 8601 to the second (``2026-12-07T16:05:06+00:00``): the
+    ``created`` / ``started`` / ``finished`` stamp of every record depscreen writes (model
+    folders, training records, cross-validation results, run manifests, API keys)."""
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def json_default(obj: Any) -> Any:

@@ -22,7 +22,6 @@ True
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import math
 import os
@@ -54,7 +53,7 @@ from .metrics import (
     _sort_key,
 )
 from .splits import DedupReport, SplitPlan, corpus_groups, deduplicate, make_splits
-from ..jsonable import jsonable_params
+from ..jsonable import jsonable_params, utc_timestamp
 from ..models.base import forward
 from ..models.registry import resolve_model
 from .explainability import can_explain, fold_explainability
@@ -490,7 +489,7 @@ def _run(name: str, proto: Any, prep: _Prepared, advance, operating_point: Any =
         dedup=prep.dedup,
         corpus=prep.info,
         notes=list(prep.plan.notes) + notes + point_notes,
-        created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        created=utc_timestamp(),
         machine=_machine(),
         operating_point=None if operating_point is None or point_notes else str(operating_point),
     )

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import datetime as _dt
 import hashlib
 import inspect
 import json
@@ -46,6 +45,8 @@ import os
 import warnings
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
+
+from ..jsonable import utc_timestamp
 
 CONFIG_NAME = "config.json"
 TRAINING_RECORD_NAME = "training.json"
@@ -240,7 +241,7 @@ def seal(folder: str | Path) -> Path:
         "format": MANIFEST_FORMAT,
         "version": MANIFEST_VERSION,
         "algorithm": "sha256",
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": utc_timestamp(),
         "files": files,
     }
     return _write_json(folder / MANIFEST_NAME, manifest)

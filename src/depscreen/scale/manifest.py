@@ -21,7 +21,6 @@ Layout::
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import json
 import os
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from .. import DISCLAIMER, __version__
+from ..jsonable import utc_timestamp
 from .shards import Shard
 
 MANIFEST_NAME = "manifest.json"
@@ -39,10 +39,6 @@ FORMAT = 1
 
 class ScaleError(RuntimeError):
     """A sharded run cannot start or did not finish every shard (the message says which)."""
-
-
-def now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def source_commit() -> str | None:
@@ -116,8 +112,8 @@ class Manifest:
             "options": options,
             "depscreen_version": __version__,
             "commit": source_commit(),
-            "created": now(),
-            "updated": now(),
+            "created": utc_timestamp(),
+            "updated": utc_timestamp(),
             "runs": [],
             "shards": [],
             "totals": {},
@@ -143,7 +139,7 @@ class Manifest:
 
     # -- recording ------------------------------------------------------------------------
     def start_run(self, **fields: Any) -> dict[str, Any]:
-        run = {"run": len(self.data["runs"]) + 1, "started": now(), "finished": None,
+        run = {"run": len(self.data["runs"]) + 1, "started": utc_timestamp(), "finished": None,
                "scored": 0, "skipped": 0, "failed": 0, "n_items": 0, **fields}
         self.data["runs"].append(run)
         self.save()
@@ -164,7 +160,7 @@ class Manifest:
             "cpu_seconds": round(float(result.get("cpu_seconds") or 0.0), 4),
             "started": round(float(result.get("started") or 0.0), 3),
             "run": run["run"],
-            "finished": now(),
+            "finished": utc_timestamp(),
             "worker": result.get("worker") or None,
             "peak_rss_mb": round(float(result.get("peak_rss_mb") or 0.0), 1),
         }
@@ -182,7 +178,7 @@ class Manifest:
         return entry
 
     def finish_run(self, run: dict[str, Any], **fields: Any) -> None:
-        run["finished"] = now()
+        run["finished"] = utc_timestamp()
         run.update(fields)
         self.save()
 
@@ -195,7 +191,7 @@ class Manifest:
             "failed": sum(1 for s in self.shards.values() if s["status"] == "failed"),
             "n_items": sum(s["n_items"] for s in done),
         }
-        self.data["updated"] = now()
+        self.data["updated"] = utc_timestamp()
         self.out_dir.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{MANIFEST_NAME}.partial")
         tmp.write_text(json.dumps(self.data, indent=2, ensure_ascii=False), encoding="utf-8")

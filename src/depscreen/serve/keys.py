@@ -30,7 +30,6 @@ True
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import hmac
 import json
@@ -43,6 +42,8 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..jsonable import utc_timestamp
 
 log = logging.getLogger("depscreen.serve")
 
@@ -93,7 +94,7 @@ def new_key(name: str) -> tuple[str, KeyEntry]:
     secret = secrets.token_urlsafe(32)
     salt = secrets.token_bytes(16)
     entry = KeyEntry(name=name, key_id=key_id, salt=salt, digest=_scrypt(secret, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P),
-                     created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+                     created=utc_timestamp())
     return f"{PREFIX}{key_id}_{secret}", entry
 
 
