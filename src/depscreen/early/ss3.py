@@ -28,7 +28,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 
 from ..corpus.types import Post, User
 from ..models.base import Forward, as_documents, check_fitted
-from .runner import Stepper
+from ..models.stepping import Stepper
 
 
 def _pyss3():
@@ -113,7 +113,8 @@ class SS3Classifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         return self._forward(X).proba
 
-    def early_stepper(self) -> "SS3Stepper":
+    def stepper(self) -> "SS3Stepper":
+        """Scores a user's growing post prefix incrementally (running confidence sums)."""
         return SS3Stepper(self)
 
 

@@ -5,6 +5,13 @@ Models follow scikit-learn's estimator API (``__init__`` stores keyword paramete
 selection tools work with them. ``X`` is a sequence of :class:`~depscreen.corpus.User`
 for user-level data or a sequence of ``str`` for post-level data.
 
+A model that can score a user's growing post prefix incrementally (early detection)
+has a public ``stepper()`` that returns a :class:`~depscreen.models.stepping.Stepper`
+(``init(user)``, ``advance(states, new_posts) -> scores``), or None when it cannot step;
+callers ask through :func:`~depscreen.models.stepping.stepper_of` and re-score the
+prefix where there is none. The stepper lives beside its model and is tested to give
+the model's own score on every prefix.
+
 A saved model is a folder: ``config.json`` (registry name, parameters, depscreen
 version, anything needed to rebuild) plus weights in safetensors (torch) or skops
 (scikit-learn), and ``manifest.json`` (every file's sha256, checked at load). Nothing
@@ -116,6 +123,20 @@ def risk_scores(proba: np.ndarray, classes: Sequence[Any] | None) -> np.ndarray 
     if all(isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool) for c in classes):
         return proba @ np.asarray(classes, dtype=float)
     return None
+
+
+def aligned_proba(proba: np.ndarray, have: Sequence[Any], want: Sequence[Any]) -> np.ndarray:
+    """``proba`` columns reordered (zeros for a class the sub-model never saw) to ``want``:
+    a sub-model's probabilities (columns in its ``classes_``, ``have``) in the class
+    order of the model that holds it."""
+    have = list(have)
+    want = list(want)
+    if have == want:
+        return np.asarray(proba, dtype=float)
+    out = np.zeros((len(proba), len(want)))
+    for j, c in enumerate(have):
+        out[:, want.index(c)] = proba[:, j]
+    return out
 
 
 def explanation_score(scores: np.ndarray | None, proba: np.ndarray | None, i: int) -> float | None:

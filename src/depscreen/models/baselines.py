@@ -320,6 +320,21 @@ class TfidfLogReg(SavableMixin, ClassifierMixin, BaseEstimator):
     def predict_proba(self, X: Sequence[Any]) -> np.ndarray:
         return self._forward(X).proba
 
+    def stepper(self):
+        """Scores a user's growing post prefix incrementally from running TF-IDF sums
+        (:class:`~depscreen.models.tfidf_stepper.LinearTfidfStepper`), with the model's own
+        score on every prefix; None for a vectoriser it cannot follow."""
+        check_fitted(self, "classifier_")
+        from .tfidf_stepper import LinearTfidfStepper
+
+        seg = segment_cjk if self.segment_chinese else None
+        try:
+            return LinearTfidfStepper([v for _, v in self.vectorizers_], self.classifier_, sep=self.sep,
+                                      classes=self.classes_,
+                                      preprocessors=[seg if name == "word" else None for name, _ in self.vectorizers_])
+        except TypeError:
+            return None
+
     def decision_function(self, X: Sequence[Any]) -> np.ndarray:
         check_fitted(self, "classifier_")
         return self.classifier_.decision_function(self._transform(as_documents(X, sep=self.sep)))

@@ -41,8 +41,8 @@ from ..jsonable import plain_value
 from ..population.calibration import calibrator_from_state, check_method, fit_calibrator
 from ..population.oof import OutOfFold
 from . import folder as model_folder
-from .base import Forward, attach_out_of_fold, check_fitted, forward, risk_scores, save_out_of_fold
-from .default import _aligned
+from .base import (Forward, aligned_proba, attach_out_of_fold, check_fitted, forward, risk_scores,
+                   save_out_of_fold)
 
 ESTIMATOR_FOLDER = "estimator"
 
@@ -121,7 +121,7 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
             folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=int(self.random_state))
             for tr, va in folds.split(np.zeros(len(y)), y):
                 est = clone(proto).fit(_take(X, tr), y[tr])
-                raw[va] = _aligned(forward(est, _take(X, va)).proba, est.classes_, self.classes_)
+                raw[va] = aligned_proba(forward(est, _take(X, va)).proba, est.classes_, self.classes_)
         cal = fit_calibrator(raw, None if raw is None else y_idx, self.method, classes=self.classes_)
         self.calibrator_, self.calibration_, self.calibration_note_ = cal.calibrator, cal.method, cal.note
         calibrated = None if raw is None else cal.transform(raw)
@@ -138,7 +138,7 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
 
         check_fitted(self, "estimator_")
         inner = forward(self.estimator_, X, explain=explain, top_k=top_k)
-        proba = _aligned(inner.proba, self.estimator_.classes_, self.classes_)
+        proba = aligned_proba(inner.proba, self.estimator_.classes_, self.classes_)
         if self.calibrator_ is not None:
             proba = self.calibrator_.transform(proba)
         preds = apply_rule(self.decision_, proba, self.classes_)

@@ -81,7 +81,7 @@ from ..corpus.types import User
 from ..jsonable import plain_value
 from ..population.calibration import fit_calibrator
 from ..population.oof import OutOfFold
-from .base import Forward, SavableMixin, check_fitted, risk_scores
+from .base import Forward, SavableMixin, aligned_proba, check_fitted, risk_scores
 from .baselines import check_tfidf_params
 
 _EPS = 1e-6
@@ -305,7 +305,7 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     lr.fit(Z[tr], y[tr])
-                oof[c][va] = _aligned(lr.predict_proba(Z[va]), lr.classes_, self.classes_)
+                oof[c][va] = aligned_proba(lr.predict_proba(Z[va]), lr.classes_, self.classes_)
             starts[c] = (np.mean([m.coef_ for m in models], axis=0), np.mean([m.intercept_ for m in models], axis=0))
             scores[c] = float(np.average(np.log(np.clip(oof[c][np.arange(len(y)), idx], _EPS, 1.0)), weights=sw))
             if len(scores) > 1 and scores[c] < scores[Cs[len(scores) - 2]]:
@@ -420,10 +420,11 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         X = list(X)
         docs, posts = self._texts(X)
         T = self._tfidf(docs)
-        p_t = _aligned(self.tfidf_lr_.predict_proba(T), self.tfidf_lr_.classes_, self.classes_)
+        p_t = aligned_proba(self.tfidf_lr_.predict_proba(T), self.tfidf_lr_.classes_, self.classes_)
         if self.stacked_:
-            p_e = _aligned(self.embed_lr_.predict_proba(self._embed(docs, posts)), self.embed_lr_.classes_, self.classes_)
-            proba = _stack_proba([_log(p_t), _log(p_e)], self.stack_weights_, self.stack_bias_)
+            p_e = aligned_proba(self.embed_lr_.predict_proba(self._embed(docs, posts)), self.embed_lr_.classes_,
+                                self.classes_)
+            proba = self._stacked(p_t, p_e)
         else:
             proba = p_t
         if getattr(self, "calibrator_", None) is not None:
@@ -444,6 +445,23 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         contribution toward the predicted class in the TF-IDF model; character n-grams are
         prefixed ``char:``) and, for users, ``top_posts`` (post index, TF-IDF score)."""
         return self._forward(X, explain=True, top_k=top_k).explanations
+
+    def _stacked(self, p_t: np.ndarray, p_e: np.ndarray) -> np.ndarray:
+        """The stacked model's probabilities from its TF-IDF model's (``p_t``) and its
+        embedding model's (``p_e``): the fitted weighted product of the two."""
+        return _stack_proba([_log(p_t), _log(p_e)], self.stack_weights_, self.stack_bias_)
+
+    def stepper(self):
+        """Scores a user's growing post prefix incrementally (running TF-IDF sums, and a
+        running mean of post vectors when stacked; :mod:`.default_stepper`), with the
+        model's own score on every prefix; None for a layout it cannot follow."""
+        check_fitted(self, "tfidf_lr_")
+        from .default_stepper import DefaultStepper
+
+        try:
+            return DefaultStepper(self)
+        except TypeError:
+            return None
 
     def _feature_names(self) -> np.ndarray:
         if getattr(self, "_names", None) is None:
@@ -603,15 +621,3 @@ def _fit_stack(logps: list[np.ndarray], y_idx: np.ndarray, sw: np.ndarray, l2: f
     bounds = [(0.0, None)] * M + [(None, None)] * K
     res = minimize(loss, theta0, jac=True, method="L-BFGS-B", bounds=bounds)
     return res.x[:M].copy(), res.x[M:].copy()
-
-
-def _aligned(proba: np.ndarray, have: Sequence[Any], want: Sequence[Any]) -> np.ndarray:
-    """``proba`` columns reordered (zeros for a class the sub-model never saw) to ``want``."""
-    have = list(have)
-    want = list(want)
-    if have == want:
-        return np.asarray(proba, dtype=float)
-    out = np.zeros((len(proba), len(want)))
-    for j, c in enumerate(have):
-        out[:, want.index(c)] = proba[:, j]
-    return out

@@ -34,7 +34,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.metaestimators import available_if
 
 from ...corpus.types import User
-from ..base import SavableMixin
+from ..base import SavableMixin, check_fitted
 from .bags import POLICIES, EmbeddedUsers
 from .embedding import EmbeddingMixin, check_users
 from .fitting import AttentionMaskFn, FittingMixin
@@ -381,6 +381,22 @@ class LMILAttClassifier(EmbeddingMixin, FittingMixin, InferenceMixin, Persistenc
         ``normalised_entropy``, ``max_weight`` and ``pooling``. Post text is never included.
         """
         return self._forward(X, explain=True, top_k=top_k).explanations
+
+    def stepper(self):
+        """Scores a user's growing post prefix incrementally (:mod:`.stepper`: carried LSTM
+        state, running attention pooling), with the model's own score on every prefix.
+
+        None where it cannot step: max pooling, a bidirectional encoder, or a loaded model
+        that has not read its embedder back yet (it does on the first users it scores)."""
+        check_fitted(self, "network_")
+        if getattr(self, "embedder_", None) is None:
+            return None
+        from .stepper import MILStepper
+
+        try:
+            return MILStepper(self)
+        except TypeError:
+            return None
 
 
 

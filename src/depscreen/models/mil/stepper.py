@@ -8,8 +8,9 @@ pooled vector after each post equals the network's on the whole history (tested 
 the recompute fallback). A user past the model's ``max_posts`` under the ``recent`` policy
 (a sliding window) is scored by recomputing that window.
 
-Unsupported layouts (a bidirectional encoder, max pooling) raise ``TypeError`` and
-:func:`depscreen.early.runner.make_stepper` falls back to recomputing.
+Unsupported layouts (a bidirectional encoder, max pooling) raise ``TypeError``;
+:meth:`LMILAttClassifier.stepper <depscreen.models.mil.estimator.LMILAttClassifier.stepper>`
+then returns None and early detection re-scores the prefix instead.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from ..corpus.types import Post, User
-from .runner import Stepper
+from ...corpus.types import Post, User
+from ..base import forward
+from ..stepping import Stepper
+from .embedding import embed_users
 
 
 class MILStepper(Stepper):
@@ -51,16 +54,12 @@ class MILStepper(Stepper):
                 "sv": None, "sum": None}
 
     def _embed(self, new_posts: list[list[Post]]) -> list[np.ndarray]:
-        from ..models.mil.embedding import embed_users
-
         users = [User(f"u{i}", None, list(p)) for i, p in enumerate(new_posts) if p]
         vecs = iter(embed_users(self.model.embedder_, users) if users else [])
         return [next(vecs) if p else None for p in new_posts]
 
     def advance(self, states, new_posts):
         import torch
-
-        from ..models.base import forward
 
         vectors = self._embed(new_posts)
         out = np.empty(len(states))
