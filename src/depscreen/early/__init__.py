@@ -1,8 +1,9 @@
 """Early risk detection: read a timeline post by post, decide when to alert, score the
 decision with the eRisk measures, and take part in eRisk rounds.
 
-* :mod:`~depscreen.early.runner` -- the chronological runner (incremental TF-IDF sums,
-  post-score aggregates, a full-recompute fallback).
+* :mod:`~depscreen.early.runner` -- the chronological runner: each model's own
+  incremental stepper (its ``stepper()``, see :mod:`depscreen.models.stepping`),
+  post-score aggregates, a full-recompute fallback.
 * :mod:`~depscreen.early.policies` -- decision policies (fixed threshold, minimum posts,
   k consecutive, learned stop, not before post N, selection by inner CV).
 * :mod:`~depscreen.early.metrics` -- ERDE, F_latency, latency-weighted precision / recall,
