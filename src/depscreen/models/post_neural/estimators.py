@@ -92,6 +92,7 @@ from ..training_loop import (
     predicts_one_class,
     validation_split,
 )
+from ..validation import check_fit_labels
 from .data import SparseRows, TokenSequences, batch_loader, build_vocabulary, encode
 from .networks import INPUTS, build_network
 
@@ -464,12 +465,8 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         """
         self._validate()
         texts = as_documents(X)
-        y = np.asarray(y)
-        if len(texts) != len(y):
-            raise ValueError(f"X has {len(texts)} posts but y has {len(y)} labels")
-        self.classes_, y_idx = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError("need at least two classes in y")
+        labels = check_fit_labels(self, len(texts), y, unit="posts")
+        self.classes_, y_idx = labels.classes, labels.index
         torch.manual_seed(int(self.seed))
         self.preprocessor_ = _make_preprocessor(self.preprocessing)
         tokens = _tokenize(self.preprocessor_, texts)
