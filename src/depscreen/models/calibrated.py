@@ -43,6 +43,7 @@ from ..population.oof import OutOfFold
 from . import folder as model_folder
 from .base import (Forward, aligned_proba, attach_out_of_fold, check_fitted, forward, risk_scores,
                    save_out_of_fold)
+from .validation import check_fit_labels
 
 ESTIMATOR_FOLDER = "estimator"
 
@@ -107,13 +108,8 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
             raise ValueError(f"{type(proto).__name__} gives no probabilities (no predict_proba): nothing to calibrate")
         if not hasattr(X, "embeddings"):
             X = list(X)
-        y = np.asarray(y)
-        if len(X) != len(y):
-            raise ValueError(f"X has {len(X)} samples but y has {len(y)} labels")
-        self.classes_, counts = np.unique(y, return_counts=True)
-        if len(self.classes_) < 2:
-            raise ValueError("CalibratedModel needs at least two classes in the training labels")
-        y_idx = np.searchsorted(self.classes_, y)
+        labels = check_fit_labels(self, len(X), y)
+        y, self.classes_, y_idx, counts = labels.y, labels.classes, labels.index, labels.counts
         n_splits = min(int(self.cv), int(counts.min()))
         raw = None
         if n_splits >= 2:
