@@ -43,7 +43,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
-from depscreen.early.runner import Stepper, update_embedding_means
+from depscreen.models.stepping import Stepper, update_embedding_means
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = str(ROOT / ".depscreen-cache" / "embeddings")
@@ -102,10 +102,10 @@ class _DocumentPeer(ClassifierMixin, BaseEstimator):
     def predict(self, X):
         return self.classes_[np.asarray(self.predict_proba(X)).argmax(1)]
 
-    def early_stepper(self):
+    def stepper(self):
         """Post-by-post scoring for early detection: the pipeline's TF-IDF sums, kept per
-        user (:meth:`depscreen.early.runner.LinearTfidfStepper.from_pipeline`)."""
-        from depscreen.early.runner import LinearTfidfStepper
+        user (:meth:`depscreen.models.tfidf_stepper.LinearTfidfStepper.from_pipeline`)."""
+        from depscreen.models.tfidf_stepper import LinearTfidfStepper
 
         return LinearTfidfStepper.from_pipeline(self.model_, self.classes_)
 
@@ -181,7 +181,7 @@ class UsePeer(ClassifierMixin, BaseEstimator):
     def predict(self, X):
         return self.classes_[np.asarray(self.predict_proba(X)).argmax(1)]
 
-    def early_stepper(self):
+    def stepper(self):
         """Post-by-post scoring for early detection: a running sum of each user's post
         vectors (each post embedded once), scored as their mean."""
         return _UseMeanStepper(self)

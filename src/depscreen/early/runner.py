@@ -40,9 +40,6 @@ import numpy as np
 from ..corpus.types import User
 from ..jsonable import plain_value
 from ..models.stepping import Stepper, stepper_of
-# where benchmarks/_peers.py imports them from (their home is depscreen.models)
-from ..models.stepping import update_embedding_means  # noqa: F401
-from ..models.tfidf_stepper import LinearTfidfStepper  # noqa: F401
 
 
 @dataclass

@@ -51,15 +51,10 @@ class Stepper(Protocol):
 def stepper_of(model: Any) -> Stepper | None:
     """The model's incremental stepper, or None when it has none.
 
-    Asks the model's public ``stepper()``; ``early_stepper()`` is the older name of the
-    same method, still read for estimators written against it (the peers in
-    ``benchmarks/_peers.py``).
+    Asks the model's public ``stepper()``.
     """
-    for name in ("stepper", "early_stepper"):
-        own = getattr(model, name, None)
-        if callable(own):
-            return own()
-    return None
+    own = getattr(model, "stepper", None)
+    return own() if callable(own) else None
 
 
 def update_embedding_means(states: list[dict[str, Any]], new_posts: list[list[Post]], embed: Callable,
