@@ -72,14 +72,6 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
 #: Import circles that are still there, each the exact set of modules of one strongly
 #: connected component. The test fails when one changes or disappears: shrink the list.
 KNOWN_CIRCLES: frozenset[frozenset[str]] = frozenset({
-    # embed: Embedder.use_cache imports cache lazily, cache.embed_corpus imports
-    # registry.get_embedder lazily, registry imports each backend lazily and every
-    # backend subclasses base.Embedder. Owner: embed.
-    frozenset({
-        "depscreen.embed.base", "depscreen.embed.cache", "depscreen.embed.registry",
-        "depscreen.embed.backends.e5", "depscreen.embed.backends.hf",
-        "depscreen.embed.backends.tfidf_svd", "depscreen.embed.backends.use",
-    }),
     # cli: cli/__init__.py defines the typer ``app`` and registers the command modules
     # (imported inside a function); each command module imports ``app`` back. Owner: cli.
     frozenset({

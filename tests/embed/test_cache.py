@@ -16,7 +16,7 @@ import pytest
 
 from depscreen.corpus import Post, PostCorpus, PostRecord, User, UserCorpus
 from depscreen.embed import CachedEmbedder, EmbeddingCache, MemoryCache, embed_corpus, purge_cache, text_key
-from depscreen.embed.cache import cache_secret, memory_store, set_process_cache, unkeyed_stores
+from depscreen.embed.store import cache_secret, memory_store, set_process_cache, unkeyed_stores
 from depscreen.embed.base import Embedder
 
 
@@ -243,7 +243,7 @@ def test_memory_cache_is_bounded_and_keeps_the_most_recently_used(tmp_path):
     assert keys[0] in store and keys[1] not in store and keys[2] not in store
     # more texts in one call than the store holds: the answer is still complete and right
     many = posts(40, prefix="many")
-    vectors, stats = __import__("depscreen.embed.cache", fromlist=["x"]).embed_through_cache(emb, store, many)
+    vectors, stats = __import__("depscreen.embed.base", fromlist=["x"]).embed_through_cache(emb, store, many)
     np.testing.assert_allclose(vectors, CountingEmbedder().embed(many), atol=1e-6)
     assert stats.computed == 40 and len(store) == 5
     with pytest.raises(ValueError, match="at least 1"):

@@ -41,7 +41,7 @@ def fail(model, text: str) -> None:
 
 def pid_and_cache(model) -> dict:
     from depscreen.embed import get_embedder
-    from depscreen.embed.cache import process_cache
+    from depscreen.embed.store import process_cache
 
     return {"pid": os.getpid(), "override": str(process_cache()), "use": str(get_embedder("use").cache_dir)}
 

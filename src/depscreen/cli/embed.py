@@ -86,7 +86,7 @@ def embed_command(
     or on a Ray cluster, so every later model run reads it."""
     from depscreen.corpus import CorpusFormatError, read_jsonl
     from depscreen.embed import default_cache_dir, embed_corpus, get_embedder
-    from depscreen.embed.cache import store_dirname
+    from depscreen.embed.store import store_dirname
     from depscreen.scale.shards import is_sharded
 
     echo = typer.echo  # plain lines: no wrapping, no markup in paths
@@ -143,7 +143,7 @@ def purge_command(
     than AGE ago. Stores of older versions, keyed by plain sha256 of each post, are
     removed whatever their age. Prints counts only."""
     from depscreen.embed import default_cache_dir, purge_cache
-    from depscreen.embed.cache import parse_age
+    from depscreen.embed.store import parse_age
 
     from ._common import CliError, guard
 

@@ -15,19 +15,9 @@
 """
 
 from .base import Embedder, EmbedderNotReadyError, l2_normalize
-from .cache import (
-    CachedEmbedder,
-    CacheStats,
-    CorpusEmbeddings,
-    EmbeddingCache,
-    MemoryCache,
-    default_cache_dir,
-    embed_corpus,
-    purge_cache,
-    set_process_cache,
-    text_key,
-)
+from .cache import CachedEmbedder, CorpusEmbeddings, embed_corpus
 from .registry import BACKENDS, DEFAULT_BACKEND, embedder_from_config, get_embedder, load_embedder
+from .store import CacheStats, EmbeddingCache, MemoryCache, default_cache_dir, purge_cache, set_process_cache, text_key
 
 __all__ = [
     "BACKENDS",

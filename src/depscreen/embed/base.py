@@ -11,7 +11,7 @@ the embedding cache keys on it, so vectors from two different spaces are never m
 
 An embedder owns its cache: with :attr:`~Embedder.cache_dir` set (what
 :func:`depscreen.embed.get_embedder` does by default, see
-:func:`depscreen.embed.cache.default_cache_dir`), :meth:`~Embedder.embed` looks every text
+:func:`depscreen.embed.store.default_cache_dir`), :meth:`~Embedder.embed` looks every text
 up first (by a keyed hash, on disk or, with ``":memory:"``, in this process only) and
 computes only the missing ones. It saves and loads itself as a
 folder with a ``config.json`` (sentence-transformers style): :meth:`~Embedder.save`,
@@ -28,8 +28,8 @@ Example
 
 from __future__ import annotations
 
-import hashlib
 import json
+import time
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +37,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
+from .store import _UNSET, MEMORY, CacheStats, EmbeddingCache, memory_store, process_cache
 
 EMBEDDER_CONFIG = "config.json"
 EMBEDDER_FORMAT = 1
@@ -44,11 +45,6 @@ EMBEDDER_FORMAT = 1
 
 class EmbedderNotReadyError(RuntimeError):
     """Raised when an embedder that must be fitted first (``tfidf-svd``) is used unfitted."""
-
-
-def short_hash(value: str, n: int = 10) -> str:
-    """First ``n`` hex digits of the sha256 of ``value`` (used to keep names short)."""
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()[:n]
 
 
 def check_texts(texts: Any) -> list[str]:
@@ -184,14 +180,12 @@ class Embedder(ABC):
     # -- the cache it owns ---------------------------------------------------------
     def use_cache(self, cache_dir: str | Path | None) -> "Embedder":
         """Read and fill the cache ``cache_dir``: a folder (the keyed on-disk cache),
-        ``":memory:"`` (:data:`~depscreen.embed.cache.MEMORY`: this process only,
+        ``":memory:"`` (:data:`~depscreen.embed.store.MEMORY`: this process only,
         bounded) or None (no cache); returns self.
 
-        When the process has an override (:func:`~depscreen.embed.cache.set_process_cache`,
+        When the process has an override (:func:`~depscreen.embed.store.set_process_cache`,
         what the screening service's workers set), the override wins.
         """
-        from .cache import MEMORY, _UNSET, process_cache
-
         forced = process_cache()
         if forced is not _UNSET:
             cache_dir = forced
@@ -205,11 +199,9 @@ class Embedder(ABC):
     @property
     def cache(self):
         """The store of this embedder's vector space: an
-        :class:`~depscreen.embed.cache.EmbeddingCache` under :attr:`cache_dir`, this
-        process's :class:`~depscreen.embed.cache.MemoryCache` when :attr:`cache_dir` is
+        :class:`~depscreen.embed.store.EmbeddingCache` under :attr:`cache_dir`, this
+        process's :class:`~depscreen.embed.store.MemoryCache` when :attr:`cache_dir` is
         ``":memory:"``, or None when caching is off."""
-        from .cache import _UNSET, MEMORY, EmbeddingCache, memory_store, process_cache
-
         forced = process_cache()  # a cache_scope or set_process_cache wins, whenever it was set
         where = self.cache_dir if forced is _UNSET else forced
         if where is None:
@@ -252,8 +244,6 @@ class Embedder(ABC):
         store = self.cache
         if store is None:
             return self.compute(texts, batch_size=batch_size, progress=progress)
-        from .cache import CacheStats, embed_through_cache
-
         vectors, stats = embed_through_cache(self, store, texts, batch_size=batch_size, progress=progress)
         self.last_stats = stats
         if not isinstance(getattr(self, "stats", None), CacheStats):
@@ -312,3 +302,92 @@ class Embedder(ABC):
             return f"{type(self).__name__}(name={self.name!r})"
         except EmbedderNotReadyError:
             return f"{type(self).__name__}(unfitted)"
+
+
+def embed_through_cache(
+    embedder: Embedder,
+    store: Any,
+    texts: Sequence[str],
+    *,
+    batch_size: int | None = None,
+    progress: bool = False,
+    commit_every: int = 4096,
+    commit_seconds: float = 30.0,
+) -> tuple[np.ndarray, CacheStats]:
+    """Vectors of ``texts`` from ``store`` (an :class:`~depscreen.embed.store.EmbeddingCache`
+    or a :class:`~depscreen.embed.store.MemoryCache`), computing (with ``embedder.compute``) and committing only
+    the missing unique texts; what it did as :class:`CacheStats`.
+
+    Computed vectors are committed every ``commit_every`` texts or ``commit_seconds``
+    seconds and when the call ends or is interrupted (``Ctrl-C`` keeps what was done).
+    The answer never depends on the store keeping what was committed (a bounded
+    memory store may drop it at once).
+    """
+    start = time.perf_counter()
+    texts = check_texts(texts)
+    keys = store.keys_for(texts)
+    first: dict[bytes, int] = {}  # the distinct keys, in order of first appearance -> their first text
+    for i, key in enumerate(keys):
+        first.setdefault(key, i)
+    unique = list(first)
+    found, found_vecs = store.find(unique)
+    stats = CacheStats(texts=len(texts), unique=len(unique), hits=len(found))
+    dim = found_vecs.shape[1] if found_vecs.ndim == 2 else int(store.dim)
+    table = np.empty((len(unique), dim), dtype=np.float32)
+    table[found] = found_vecs
+    if len(found) < len(unique):
+        have = set(found)
+        missing = [(j, first[unique[j]]) for j in range(len(unique)) if j not in have]
+        stats.compute_seconds = _compute_missing(embedder, store, texts, unique, missing, table, batch_size,
+                                                 progress, commit_every, commit_seconds)
+        stats.computed = len(missing)
+    position = {key: j for j, key in enumerate(unique)}
+    out = table[np.fromiter(map(position.__getitem__, keys), dtype=np.int64, count=len(keys))]
+    stats.seconds = time.perf_counter() - start
+    return out, stats
+
+
+def _compute_missing(embedder: Embedder, store: Any, texts: list[str], unique: list[bytes],
+                     missing: list[tuple[int, int]], table: np.ndarray, batch_size: int | None, progress: bool,
+                     commit_every: int, commit_seconds: float) -> float:
+    """Compute the ``missing`` (unique index, text index) pairs into ``table`` rows,
+    committing them to ``store`` as they come; return the seconds spent computing."""
+    batch_size = getattr(embedder, "default_batch_size", 64) if batch_size is None else int(batch_size)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if getattr(embedder, "sort_by_length", False):  # similar lengths in one batch: less padding
+        missing = sorted(missing, key=lambda item: len(texts[item[1]]))
+    pending_keys: list[bytes] = []
+    pending_vecs: list[np.ndarray] = []
+    last_commit = time.perf_counter()
+    computing = 0.0
+
+    def commit() -> None:
+        nonlocal last_commit
+        if pending_keys:
+            store.add(pending_keys, np.concatenate(pending_vecs, axis=0))
+            pending_keys.clear()
+            pending_vecs.clear()
+        last_commit = time.perf_counter()
+
+    description = f"embedding ({getattr(embedder, 'backend', embedder.name)}, {len(missing):,} new)"
+    with progress_bar(len(missing), description, enabled=progress) as advance:
+        try:
+            for s in range(0, len(missing), batch_size):
+                chunk = missing[s : s + batch_size]
+                t0 = time.perf_counter()
+                chunk_texts = [texts[i] for _, i in chunk]
+                if isinstance(embedder, Embedder):
+                    vectors = embedder.compute(chunk_texts, batch_size=batch_size)
+                else:  # a duck-typed embedder (name, dim, embed)
+                    vectors = np.asarray(embedder.embed(chunk_texts), dtype=np.float32)
+                computing += time.perf_counter() - t0
+                table[[j for j, _ in chunk]] = vectors
+                pending_keys.extend(unique[j] for j, _ in chunk)
+                pending_vecs.append(vectors)
+                advance(len(chunk))
+                if len(pending_keys) >= commit_every or time.perf_counter() - last_commit >= commit_seconds:
+                    commit()
+        finally:  # also on Ctrl-C: keep the batches already computed
+            commit()
+    return computing

@@ -11,7 +11,7 @@ a folder                an embedder saved with ``Embedder.save`` (config.json)  
 ======================  =====================================================  =====
 
 Every embedder built here owns an on-disk cache (``cache_dir``): by default the folder
-:func:`~depscreen.embed.cache.default_cache_dir` names (``DEPSCREEN_CACHE_DIR``, else
+:func:`~depscreen.embed.store.default_cache_dir` names (``DEPSCREEN_CACHE_DIR``, else
 ``~/.cache/depscreen/embeddings``), except a corpus-fitted ``tfidf-svd`` space, which is
 cheap to recompute and new at every fit, so it caches only when given a ``cache_dir``.
 
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .base import EMBEDDER_CONFIG, Embedder
+from .store import default_cache_dir
 
 #: ``get_embedder(..., cache_dir=DEFAULT)``: the default cache folder (see the module docstring)
 DEFAULT = "default"
@@ -49,16 +50,14 @@ def get_embedder(spec: str = DEFAULT_BACKEND, *, cache_dir: Any = DEFAULT, **opt
     cache_dir : path, ``":memory:"``, None or ``"default"``
         Where its vectors are cached: a folder (keyed on-disk cache), ``":memory:"``
         (this process only, bounded), None (no cache), or ``"default"``: the default
-        folder (:func:`~depscreen.embed.cache.default_cache_dir`), or no cache for a
+        folder (:func:`~depscreen.embed.store.default_cache_dir`), or no cache for a
         corpus-fitted backend. A process-wide override
-        (:func:`~depscreen.embed.cache.set_process_cache`) wins over all of these.
+        (:func:`~depscreen.embed.store.set_process_cache`) wins over all of these.
     **options
         Passed to the backend class (see each module under ``depscreen.embed.backends``).
     """
     embedder = _build(spec, options)
     if cache_dir == DEFAULT:
-        from .cache import default_cache_dir
-
         cache_dir = None if embedder.corpus_fitted else default_cache_dir()
     return embedder.use_cache(cache_dir)
 

@@ -143,7 +143,7 @@ def embed_shards(
     resumes where it stopped and a later model run reads every vector from the cache.
     """
     from ..embed import get_embedder
-    from ..embed.cache import store_dirname
+    from ..embed.store import store_dirname
 
     cache_dir = Path(cache_dir).resolve()
     shards = discover_shards(source)

@@ -9,7 +9,7 @@ While a replacement loads the model, requests wait for the other workers (within
 own timeout).
 
 Each worker caches embeddings in its own memory (a bounded
-:class:`~depscreen.embed.cache.MemoryCache`, :func:`~depscreen.embed.cache.set_process_cache`)
+:class:`~depscreen.embed.store.MemoryCache`, :func:`~depscreen.embed.store.set_process_cache`)
 unless the service was told to keep a disk cache: nothing about a screened post is
 written to disk by default, and a worker's memory goes with it when it is replaced or
 the service stops.
@@ -18,7 +18,7 @@ Threads of the serving process (:class:`ThreadScorer`) are the other way: what a
 fitted model object (no folder to load from) always gets, and what
 :class:`~depscreen.serve.Settings` ``isolation="thread"`` asks for. A timeout answers 504
 but cannot stop that work. Embeddings are cached in memory there too (a
-:func:`~depscreen.embed.cache.cache_scope` around each job).
+:func:`~depscreen.embed.store.cache_scope` around each job).
 
 The jobs (:func:`score_users`, :func:`score_posts`, :func:`warm_up`) are plain functions
 of the model, so the same code runs in a worker process and in a thread.
@@ -124,7 +124,7 @@ class ThreadScorer:
         self.warm_error: str | None = None
 
     def _in_scope(self, fn: Callable[..., Any], *args: Any) -> Any:
-        from ..embed.cache import cache_scope
+        from ..embed.store import cache_scope
 
         with cache_scope(self.cache, max_items=self.memory_items):  # this thread's embedders only
             return fn(*args)
@@ -170,7 +170,7 @@ def _worker_main(conn, folder: str, cache: Any, memory_items: int, warm: bool, p
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops its workers
     try:
         from ..api import load
-        from ..embed.cache import set_process_cache
+        from ..embed.store import set_process_cache
 
         set_process_cache(cache, max_items=memory_items)
         model = load(folder)
@@ -301,7 +301,7 @@ class ProcessScorer:
     timeout_s : float
         Longest time a job may take, waiting for a worker included.
     cache : ``":memory:"``, a folder or None
-        Where each worker caches embeddings (:func:`~depscreen.embed.cache.set_process_cache`).
+        Where each worker caches embeddings (:func:`~depscreen.embed.store.set_process_cache`).
     memory_items : int
         Vectors each worker's memory cache keeps.
     start_method : str

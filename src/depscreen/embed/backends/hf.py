@@ -40,7 +40,8 @@ from typing import Any
 
 import numpy as np
 
-from ..base import Embedder, short_hash
+from ..base import Embedder
+from ..store import short_hash
 
 #: task used in the Qwen3-Embedding query instruction when none is given
 DEFAULT_INSTRUCTION = "Given a social media post, classify whether its author shows signs of depression"
