@@ -407,6 +407,51 @@ def test_receiver_reuses_the_donor_autoencoder_and_can_start_from_the_donor():
     assert all(torch.allclose(d[k], r2[k], atol=1e-6) for k in d)  # ... or from the donor's weights
 
 
+def test_a_receiver_warm_started_from_the_donor_autoencoder_without_masks_is_the_donor(tmp_path):
+    """The public warm start (``warm_start_from``): phase A is unsupervised and seeded, so a
+    receiver that keeps the donor's autoencoder, starts its attention and head from the
+    same seeded weights and trains without masks must reproduce the plain LMILAtt fit
+    exactly -- predictions, attention and the autoencoder's record."""
+    from sklearn.base import clone
+
+    from depscreen.models.mhim.trainer import WarmStart
+    from depscreen.models.mil import LMILAttClassifier
+
+    X, y, _ = two_signal_bags(24, seed=6)
+    lstm = dict(FAST, encoder="lstm", autoencoder=True, hidden_size=4, ae_epochs=2, epochs=3, validation_split=0.25)
+    plain = LMILAttClassifier(**lstm).fit(X, y)
+    start = WarmStart.from_donor(plain, "scratch")
+    assert start.reuse_autoencoder and start.state and all(k.startswith("autoencoder.") for k in start.state)
+    receiver = ReceiverLMILAtt(**lstm, warm_start_from=start)
+    assert receiver.get_params()["warm_start_from"] is start  # stored untouched
+    assert clone(receiver).get_params()["hidden_size"] == 4 and "WarmStart(state=<" in repr(receiver)
+    receiver.fit(X, y)
+    assert np.array_equal(receiver.predict_proba(X), plain.predict_proba(X))
+    assert all(np.array_equal(a, b) for a, b in zip(receiver.attention(X), plain.attention(X)))
+    assert receiver.history_["autoencoder"] == plain.history_["autoencoder"]
+    # without a warm start it is a plain LMILAtt; saved, it loads as one (the start is no setting)
+    assert np.array_equal(ReceiverLMILAtt(**lstm).fit(X, y).predict_proba(X), plain.predict_proba(X))
+    folder = receiver.save(tmp_path / "receiver")
+    assert "warm_start_from" not in json.loads((folder / "config.json").read_text())["params"]
+    from depscreen.models.mil import LMILAttClassifier as Plain
+
+    assert np.array_equal(Plain.load(folder).predict_proba(X), plain.predict_proba(X))
+    with pytest.raises(TypeError, match="WarmStart"):
+        ReceiverLMILAtt(**lstm, warm_start_from={"autoencoder.x": 1}).fit(X, y)
+    with pytest.raises(ValueError, match="receiver_init"):
+        WarmStart.from_donor(plain, "teacher")
+
+
+def test_mhim_checks_its_labels_like_the_other_models():
+    X, y, _ = two_signal_bags(8)
+    with pytest.raises(ValueError, match="X has 8 users but y has 3 labels"):
+        make_mhim(**FAST).fit(X, y[:3])
+    with pytest.raises(ValueError, match="MHIMClassifier needs at least two classes"):
+        make_mhim(**FAST).fit(X, np.zeros(8, dtype=int))
+    with pytest.raises(ValueError, match="no label"):
+        make_mhim(**FAST).fit(X, [None] * 8)
+
+
 def test_mhim_wraps_a_base_model_with_nested_parameters(tmp_path):
     from sklearn.base import clone
 

@@ -38,6 +38,7 @@ from ..base import Forward, SavableMixin, check_fitted
 from ..folder import CONFIG_NAME
 from ..mil.bags import EmbeddedUsers
 from ..mil.estimator import LMILAttClassifier
+from ..validation import check_fit_labels
 from .donor import DONORS
 from .masking import MODES, MaskingRule, check_count
 from ..mil.embedding import embedded_users
@@ -251,10 +252,9 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         if y is None:
             y = [u.label for u in users]
         y = list(np.asarray(y, dtype=object).tolist())
-        if len(y) != len(users):
-            raise ValueError(f"X has {len(users)} users but y has {len(y)} labels")
         if any(v is None for v in y):
             raise ValueError("some users have no label (None); MHIM training needs every user labelled")
+        check_fit_labels(self, len(users), y, unit="users")
         embedded = self._embedded(X, donor)
         if donor is None:
             params = self.lmilatt_params("donor")

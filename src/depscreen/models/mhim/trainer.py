@@ -28,9 +28,10 @@ True
 
 from __future__ import annotations
 
+import inspect
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
@@ -62,24 +63,102 @@ def resolve_embedder(embedder: Any, options: dict | None, users: Sequence[User])
 # --------------------------------------------------------------------------- receiver
 
 
-class ReceiverLMILAtt(LMILAttClassifier):
-    """An LMILAtt that starts from given weights and may skip autoencoder training.
+@dataclass(frozen=True)
+class WarmStart:
+    """Where a :class:`ReceiverLMILAtt` starts: given weights, and whether it keeps a
+    trained autoencoder instead of training its own (phase A).
 
-    Used for the phase-2 receiver: :meth:`warm_start` hands it the donor's autoencoder
-    (and, for ``receiver_init="donor"``, every weight). Saved and loaded as a plain
-    :class:`LMILAttClassifier` (the warm start is training state, not a parameter).
+    Parameters
+    ----------
+    state : dict of str to Tensor, optional
+        Network weights loaded (by name, ``strict=False``) into the freshly built network
+        before any training; weights not named keep their seeded initial values. Every
+        named weight must exist in the receiver's network with the same shape.
+    reuse_autoencoder : bool
+        Skip phase A (the autoencoder's reconstruction training): ``state`` holds the
+        trained autoencoder. Phase A is unsupervised and would come out the same on the
+        same data and seed, so the receiver reuses the donor's instead of repeating it.
+    autoencoder_history : tuple of dict
+        The per-epoch record of the reused autoencoder, kept as the receiver's
+        ``history_["autoencoder"]``.
     """
 
-    def warm_start(self, state: dict[str, torch.Tensor] | None, *, skip_autoencoder: bool,
-                   autoencoder_history: list | None = None) -> "ReceiverLMILAtt":
-        self._warm_state = state
-        self._skip_autoencoder = skip_autoencoder
-        self._ae_history = list(autoencoder_history or [])
-        return self
+    state: Mapping[str, torch.Tensor] | None = None
+    reuse_autoencoder: bool = False
+    autoencoder_history: tuple = ()
+
+    def __repr__(self) -> str:  # the weights summed up, not printed
+        state = "None" if self.state is None else f"<{len(self.state)} tensors>"
+        return (f"WarmStart(state={state}, reuse_autoencoder={self.reuse_autoencoder}, "
+                f"autoencoder_history=<{len(self.autoencoder_history)} epochs>)")
+
+    @classmethod
+    def from_donor(cls, donor: LMILAttClassifier, receiver_init: str = "scratch") -> "WarmStart":
+        """The warm start of MHIM's phase-2 receiver from a trained ``donor``.
+
+        ``receiver_init="scratch"``: the donor's autoencoder only (attention and head
+        start from the seeded initial weights, the same the donor started from);
+        ``"donor"``: every trained weight of the donor. The autoencoder is reused when
+        the donor has one (``autoencoder=True`` with the LSTM encoder).
+        """
+        if receiver_init not in RECEIVER_INITS:
+            raise ValueError(f"receiver_init must be one of {RECEIVER_INITS}, got {receiver_init!r}")
+        state = {k: v.detach().clone() for k, v in donor.network_.state_dict().items()}
+        has_ae = bool(donor.autoencoder and donor.encoder == "lstm")
+        history = tuple(donor.history_.get("autoencoder") or ()) if has_ae else ()
+        if receiver_init == "donor":
+            return cls(state, has_ae, history)
+        if not has_ae:
+            return cls(None, False, ())
+        return cls({k: v for k, v in state.items() if k.startswith("autoencoder.")}, True, history)
+
+
+_LMILATT_SIGNATURE = inspect.signature(LMILAttClassifier.__init__)
+
+
+class ReceiverLMILAtt(LMILAttClassifier):
+    """An LMILAtt that starts from given weights and may keep a trained autoencoder.
+
+    Used for MHIM's phase-2 receiver (``warm_start_from=WarmStart.from_donor(donor)``).
+    Takes every :class:`~depscreen.models.mil.LMILAttClassifier` parameter, with the same
+    defaults, plus:
+
+    Parameters
+    ----------
+    warm_start_from : WarmStart, optional
+        The weights ``fit`` starts from and whether it skips phase A (see
+        :class:`WarmStart`); None trains like a plain LMILAtt. Stored as given, read in
+        ``fit``. Saved and loaded as a plain :class:`LMILAttClassifier`: the warm start
+        is where training began, not a setting of the trained model, so ``save`` leaves
+        it out of ``config.json``.
+    """
+
+    def __init__(self, *, warm_start_from: WarmStart | None = None, **params: Any):
+        super().__init__(**params)
+        self.warm_start_from = warm_start_from
+
+    # what get_params / clone read: LMILAtt's parameters and defaults (declared there
+    # once), then warm_start_from; all by keyword
+    __init__.__signature__ = _LMILATT_SIGNATURE.replace(parameters=[
+        *(p.replace(kind=inspect.Parameter.KEYWORD_ONLY) if p.name != "self" else p
+          for p in _LMILATT_SIGNATURE.parameters.values()),
+        inspect.Parameter("warm_start_from", inspect.Parameter.KEYWORD_ONLY, default=None),
+    ])
+
+    def fit(self, X, y=None, **kwargs: Any) -> "ReceiverLMILAtt":
+        """:meth:`LMILAttClassifier.fit`, starting from ``warm_start_from``."""
+        if self.warm_start_from is not None and not isinstance(self.warm_start_from, WarmStart):
+            raise TypeError(f"warm_start_from must be a WarmStart or None, got {type(self.warm_start_from).__name__}")
+        return super().fit(X, y, **kwargs)
+
+    def _config_params(self) -> dict[str, Any]:
+        params = super()._config_params()
+        params.pop("warm_start_from", None)
+        return params
 
     def _build_network(self, input_dim: int):
         net = super()._build_network(input_dim)
-        state = getattr(self, "_warm_state", None)
+        state = self.warm_start_from.state if self.warm_start_from is not None else None
         if state:
             own = net.state_dict()
             bad = [k for k, v in state.items() if k not in own or own[k].shape != v.shape]
@@ -88,28 +167,16 @@ class ReceiverLMILAtt(LMILAttClassifier):
                     "the donor's weights do not fit the receiver (different architecture): "
                     f"{bad[:3]}; give donor and receiver the same model parameters"
                 )
-            net.load_state_dict(state, strict=False)
+            net.load_state_dict(dict(state), strict=False)
         return net
 
     def _train_autoencoder(self, train, valid) -> None:
-        if getattr(self, "_skip_autoencoder", False):
-            self.history_["autoencoder"] = list(getattr(self, "_ae_history", []))
+        start = self.warm_start_from
+        if start is not None and start.reuse_autoencoder:
+            self.history_["autoencoder"] = list(start.autoencoder_history)
             log.info("receiver: reusing the donor's autoencoder (phase A skipped)")
             return
         super()._train_autoencoder(train, valid)
-
-
-def receiver_state(donor: LMILAttClassifier, receiver_init: str) -> tuple[dict | None, bool]:
-    """Weights the receiver starts from and whether it skips the autoencoder phase."""
-    if receiver_init not in RECEIVER_INITS:
-        raise ValueError(f"receiver_init must be one of {RECEIVER_INITS}, got {receiver_init!r}")
-    state = {k: v.detach().clone() for k, v in donor.network_.state_dict().items()}
-    has_ae = bool(donor.autoencoder and donor.encoder == "lstm")
-    if receiver_init == "donor":
-        return state, has_ae
-    if not has_ae:
-        return None, False
-    return {k: v for k, v in state.items() if k.startswith("autoencoder.")}, True
 
 
 # --------------------------------------------------------------------------- phase 2 hook
@@ -305,10 +372,7 @@ def fit_receiver(
     if X.embedder != donor.embedder_name_:
         raise ValueError(f"the donor was trained on '{donor.embedder_name_}' embeddings, X holds '{X.embedder}'")
     params = dict(donor.get_params(deep=False) if params is None else params)
-    state, skip_ae = receiver_state(donor, receiver_init)
-    receiver = ReceiverLMILAtt(**params).warm_start(
-        state, skip_autoencoder=skip_ae, autoencoder_history=donor.history_.get("autoencoder")
-    )
+    receiver = ReceiverLMILAtt(**params, warm_start_from=WarmStart.from_donor(donor, receiver_init))
     strategy = make_donor(donor_kind, donor, X, momentum=momentum)
     init = {k: v.detach().clone() for k, v in donor.network_.state_dict().items()}
     masker = Phase2Masker(rule, strategy, receiver, init_state=init, monitor=monitor)
