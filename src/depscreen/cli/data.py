@@ -20,8 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import app
-from ..evaluate.inspect import inspect_corpus, render_inspection
+from .root import app
 from ..corpus.io import CorpusFormatError, read_jsonl, write_jsonl
 from ..corpus.privacy import pseudonymise as _pseudonymise
 from ..corpus.readers import DESCRIPTIONS, READERS, read_source, reader_options
@@ -174,6 +173,8 @@ def inspect(
         corpus = read_source(corpus_path, fmt) if fmt else read_jsonl(corpus_path)
     except (CorpusFormatError, ValueError) as exc:
         _fail(str(exc))
+    from ..evaluate.inspect import inspect_corpus, render_inspection  # evaluate loads scikit-learn
+
     info = inspect_corpus(corpus, lang_sample=lang_sample, seed=seed)
     render_inspection(info, console)
     if json_out:

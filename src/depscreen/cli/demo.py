@@ -14,7 +14,7 @@ from typing import List, Optional
 
 import typer
 
-from . import app
+from .root import app
 
 # The columns printed in the terminal; every metric is in the files.
 TERMINAL_METRICS = ["f1", "f1_macro", "roc_auc", "pr_auc"]

@@ -18,7 +18,7 @@ from typing import Optional
 
 import typer
 
-from depscreen.cli import app
+from .root import app
 
 early_app = typer.Typer(
     help="Early risk detection: post-by-post scoring, alert policies, eRisk rounds.",

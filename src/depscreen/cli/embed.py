@@ -27,7 +27,8 @@ from typing import Any, Optional
 import typer
 from typer.core import TyperGroup
 
-from depscreen.cli import _scale, app
+from . import _scale
+from .root import app
 
 
 class EmbedGroup(TyperGroup):

@@ -17,7 +17,8 @@ from typing import Any, Optional
 
 import typer
 
-from . import _scale, app
+from . import _scale
+from .root import app
 from ._common import (
     CliError,
     console,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, List, Optional
 import typer
 from rich.console import Console
 
-from . import app
+from .root import app
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..corpus.types import Corpus

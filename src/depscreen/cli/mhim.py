@@ -24,7 +24,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from . import app
+from .root import app
 
 console = Console(stderr=True, soft_wrap=True)
 

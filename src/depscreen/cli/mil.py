@@ -18,7 +18,7 @@ from pathlib import Path
 
 import typer
 
-from depscreen.cli import app
+from .root import app
 
 mil_app = typer.Typer(help="Inspect a multi-instance model: attention per post, diagnostics.",
                       no_args_is_help=True)

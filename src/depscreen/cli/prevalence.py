@@ -16,7 +16,7 @@ from typing import Optional
 
 import typer
 
-from . import app
+from .root import app
 from ._common import CliError, console, disclaimer, guard, load_model, read_corpus, say, stdout_console
 
 _METHOD_HELP = ("cc | pcc | acc | pacc | em (repeatable; default: all the model supports). acc, pacc and em need "

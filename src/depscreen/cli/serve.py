@@ -20,7 +20,7 @@ from typing import List, Optional
 import typer
 from typer.core import TyperGroup
 
-from depscreen.cli import app
+from .root import app
 
 
 class ServeGroup(TyperGroup):

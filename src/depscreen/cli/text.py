@@ -22,7 +22,7 @@ from typing import Iterator, Optional
 
 import typer
 
-from . import app
+from .root import app
 
 # The text tools (jieba, Sastrawi, py3langid) are imported inside the commands, so that
 # `depscreen --help` does not load them.
