@@ -178,7 +178,7 @@ def train(
     X = list(corpus.users) if isinstance(corpus, UserCorpus) else corpus.texts
     y = np.asarray(corpus.labels)
     if operating_point is not None and not operating_point.is_model_rule:
-        from .models.task import label_sort_key
+        from .task import label_sort_key
         from .population.operating_point import cases_for
 
         cases_for(operating_point, sorted(set(y.tolist()), key=label_sort_key))  # a wrong level fails before the fit
@@ -776,7 +776,7 @@ def prevalence(
     Returns a :class:`~depscreen.population.report.PrevalenceResult`: aggregates only,
     never a per-item row.
     """
-    from .models.task import positive_label
+    from .task import positive_label
     from .population.groups import check_by, coverage_problem, group_items, item_language
     from .population.prevalence import METHODS, NEEDS_OOF, MissingOutOfFold, check_method, estimate_all
     from .population.report import GroupResult, PrevalenceResult

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from depscreen.models.base import load_model
-from depscreen.models.decision import (
+from depscreen.population.decision import (
     apply_cutpoints, apply_rule, best_threshold, choose_rule, cost_levels, median_level, ordinal_cutpoints,
     ordinal_metric,
 )

@@ -122,7 +122,7 @@ def test_requested_rate_is_met_on_held_out_synthetic_folds(kind, target):
 
 
 def test_threshold_and_f1_macro_points():
-    from depscreen.models.decision import best_threshold
+    from depscreen.population.decision import best_threshold
 
     y, proba = _binary(200, 600, seed=3)
     oof = OutOfFold([0, 1], y, proba)

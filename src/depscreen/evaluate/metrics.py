@@ -54,7 +54,7 @@ from typing import Any, Sequence
 import numpy as np
 from sklearn import metrics as skm
 
-from ..models.task import positive_label  # noqa: F401  (re-exported: the harness's positive class)
+from ..task import positive_label  # noqa: F401  (re-exported: the harness's positive class)
 from .degenerate import constant_predictions
 
 TASKS = ("binary", "multiclass", "ordinal", "regression")
@@ -85,7 +85,7 @@ def metric_label(name: str) -> str:
 
 def infer_task(y: Sequence[Any]) -> str:
     """Guess the task from the labels, by the rule the models use too
-    (:func:`depscreen.models.task.infer_task`).
+    (:func:`depscreen.task.infer_task`).
 
     Non-integral numbers -> ``regression`` (whatever their count); two distinct labels
     -> ``binary``; integers (or integral floats) with more than two levels ->
@@ -95,15 +95,15 @@ def infer_task(y: Sequence[Any]) -> str:
     >>> infer_task([0, 1, 1]), infer_task([0, 1, 2, 4]), infer_task(["joy", "sad", "anger"])
     ('binary', 'ordinal', 'multiclass')
     """
-    from ..models.task import infer_task as shared_infer_task
+    from ..task import infer_task as shared_infer_task
 
     return shared_infer_task(y)
 
 
 def check_task(task: str | None, y: Sequence[Any]) -> str:
     """``task`` validated against the labels, or inferred when None
-    (:func:`depscreen.models.task.check_task`)."""
-    from ..models.task import check_task as shared_check_task
+    (:func:`depscreen.task.check_task`)."""
+    from ..task import check_task as shared_check_task
 
     return shared_check_task(task, y)
 

@@ -117,7 +117,7 @@ def risk_scores(proba: np.ndarray, classes: Sequence[Any] | None) -> np.ndarray 
     if len(classes) != proba.shape[1]:
         raise ValueError(f"{proba.shape[1]} probability columns for {len(classes)} classes")
     if len(classes) == 2:
-        from .task import positive_label
+        from ..task import positive_label
 
         return proba[:, classes.index(positive_label(classes))]
     if all(isinstance(c, (int, float, np.integer, np.floating)) and not isinstance(c, bool) for c in classes):

@@ -37,6 +37,7 @@ from ..jsonable import plain_value
 from ..text.segment import TOKEN_PATTERN, segment_cjk
 from .base import Forward, SavableMixin, as_documents, check_fitted, explanation_score, risk_scores
 from .tfidf_io import load_linear, load_tfidf, read_arrays, save_linear, save_tfidf, write_arrays
+from .validation import check_fit_labels
 
 WEIGHTS_NAME = "model.skops"
 
@@ -128,11 +129,7 @@ class MajorityBaseline(_SkopsSaved, ClassifierMixin, BaseEstimator):
     _fitted_attr = "dummy_"
 
     def fit(self, X: Sequence[Any], y: Sequence[Any]) -> "MajorityBaseline":
-        y = np.asarray(y)
-        if len(X) != len(y):
-            raise ValueError(f"X has {len(X)} samples but y has {len(y)} labels")
-        if len(y) == 0:
-            raise ValueError("cannot fit on an empty training set")
+        y = check_fit_labels(self, len(X), y).y
         self.dummy_ = DummyClassifier(strategy="prior").fit(np.zeros((len(y), 1)), y)
         self.classes_ = self.dummy_.classes_
         return self
@@ -280,11 +277,7 @@ class TfidfLogReg(SavableMixin, ClassifierMixin, BaseEstimator):
     def fit(self, X: Sequence[Any], y: Sequence[Any]) -> "TfidfLogReg":
         self._check_params()
         docs = as_documents(X, sep=self.sep)
-        y = np.asarray(y)
-        if len(docs) != len(y):
-            raise ValueError(f"X has {len(docs)} samples but y has {len(y)} labels")
-        if len(np.unique(y)) < 2:
-            raise ValueError("TfidfLogReg needs at least two classes in the training labels")
+        y = check_fit_labels(self, len(docs), y).y
         vectorizers = self._vectorizers()
         parts = []
         for name, vec in vectorizers:

@@ -8,7 +8,7 @@ pickle (the wrapped model in a sub-folder by its own save, the map as JSON in
 ``config.json``), keeps the out-of-fold scores (``oof_``, saved with the model for
 operating points and prevalence), takes users as well as posts, and chooses its
 decision rule on the calibrated out-of-fold probabilities
-(:func:`depscreen.models.decision.choose_rule`), as depscreen-default does.
+(:func:`depscreen.population.decision.choose_rule`), as depscreen-default does.
 
 ``depscreen.train(model, corpus, calibration="sigmoid")`` and
 ``depscreen train --calibration sigmoid`` wrap a model this way (depscreen-default
@@ -64,7 +64,7 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
         a class is smaller; with fewer than two members in a class the model is refitted
         uncalibrated and ``calibration_note_`` says why).
     decision_metric : str
-        The rule ``predict`` applies (:func:`depscreen.models.decision.choose_rule`):
+        The rule ``predict`` applies (:func:`depscreen.population.decision.choose_rule`):
         ``"auto"`` (two classes: the macro-F1 threshold; ordered levels: the best macro-F1
         with MAE no worse than the median rule's; named classes: argmax), ``"argmax"``,
         ``"median"``, ``"f1"``, ``"f1_macro"``, ``"mae"``, ``"macro_mae"``, ``"f1_macro_mae"``.
@@ -96,7 +96,7 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
     def fit(self, X: Sequence[Any], y: Sequence[Any]) -> "CalibratedModel":
         """Out-of-fold probabilities by ``cv`` stratified folds, the calibration map and the
         decision rule fitted on them, then the wrapped model refitted on all of ``X``."""
-        from .decision import choose_rule
+        from ..population.decision import choose_rule
 
         check_method(self.method)
         if self.method is None:
@@ -130,7 +130,7 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ prediction ------
     def _forward(self, X: Sequence[Any], *, explain: bool = False, top_k: int = 5) -> Forward:
-        from .decision import apply_rule
+        from ..population.decision import apply_rule
 
         check_fitted(self, "estimator_")
         inner = forward(self.estimator_, X, explain=explain, top_k=top_k)
@@ -159,7 +159,7 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """Labels from calibrated class probabilities by the fitted decision rule."""
-        from .decision import apply_rule
+        from ..population.decision import apply_rule
 
         check_fitted(self, "decision_")
         return apply_rule(self.decision_, proba, self.classes_)

@@ -35,7 +35,7 @@ A strong, general recipe with nothing tuned to any one data set:
    The calibrated out-of-fold probabilities are kept as ``oof_``
    (:class:`depscreen.population.oof.OutOfFold`) and saved with the model.
 6. **A decision rule chosen on the calibrated out-of-fold probabilities** (no extra
-   fits; :mod:`depscreen.models.decision`), so it does not move with the class weights.
+   fits; :mod:`depscreen.population.decision`), so it does not move with the class weights.
    By default (``decision_metric="auto"``): two classes -- the threshold on P(positive)
    that maximises macro-F1 (the mean of both classes' F1: like the positive class's F1
    where positives are rare, but it cannot be won by flagging everyone when a sample
@@ -43,7 +43,7 @@ A strong, general recipe with nothing tuned to any one data set:
    the least expected cost for a cost that mixes level distance (whose Bayes rule is the
    median) and class-balanced error (whose Bayes rule finds the rare levels), the mix
    chosen for the best macro-F1 among those whose MAE is no worse than argmax's
-   (``"f1_macro_mae"``, :func:`depscreen.models.decision.cost_levels`: two ordinal
+   (``"f1_macro_mae"``, :func:`depscreen.population.decision.cost_levels`: two ordinal
    metrics pull apart, and this rule gives up no MAE to the most-probable-level rule
    while spending the room on the rare levels); named classes -- ``argmax``.
    ``predict`` applies the rule to ``predict_proba``'s calibrated probabilities.
@@ -83,6 +83,7 @@ from ..population.calibration import fit_calibrator
 from ..population.oof import OutOfFold
 from .base import Forward, SavableMixin, aligned_proba, check_fitted, risk_scores
 from .baselines import check_tfidf_params
+from .validation import check_fit_labels
 
 _EPS = 1e-6
 
@@ -124,7 +125,7 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         expected level that maximise ``"mae"`` (when the error in levels is all that
         counts), ``"macro_mae"``, ``"f1_macro"`` (when every level must be found, whatever
         the error in levels) or ``"f1_macro_mae"`` (the default: the best macro-F1 with MAE
-        no worse than argmax's; :func:`depscreen.models.decision.choose_rule`).
+        no worse than argmax's; :func:`depscreen.population.decision.choose_rule`).
     embedder : str or None
         Sentence-embedding backend to stack with (``"use"``, ``"e5"``, ``"hf:PATH"``), or
         None for the TF-IDF model alone.
@@ -191,7 +192,7 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
             values = list(getattr(self, name))
             if not values or any(float(c) <= 0 for c in values):
                 raise ValueError(f"{name} must be a non-empty list of positive numbers, got {values}")
-        from .decision import BINARY_METRICS, ORDINAL_METRICS
+        from ..population.decision import BINARY_METRICS, ORDINAL_METRICS
 
         rules = {"auto", "argmax", "median", *BINARY_METRICS, *ORDINAL_METRICS}
         if self.decision_metric not in rules:
@@ -327,12 +328,8 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         """Fit on users or posts ``X`` with labels ``y`` (at least two classes)."""
         self._check_params()
         X = list(X)
-        y = np.asarray(y)
-        if len(X) != len(y):
-            raise ValueError(f"X has {len(X)} samples but y has {len(y)} labels")
-        self.classes_, counts = np.unique(y, return_counts=True)
-        if len(self.classes_) < 2:
-            raise ValueError("DefaultClassifier needs at least two classes in the training labels")
+        labels = check_fit_labels(self, len(X), y)
+        y, self.classes_, counts, y_idx = labels.y, labels.classes, labels.counts, labels.index
         docs, posts = self._texts(X)
         from ..text.segment import has_cjk
 
@@ -373,11 +370,10 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
                 self.embed_lr_ = self._fit_final(E, y, self.embed_C_, start)
                 sw = _balanced_weights(y, self.classes_) if self.class_weight == "balanced" else np.ones(len(y))
                 logps = [_log(oof_t), _log(oof_e)]
-                self.stack_weights_, self.stack_bias_ = _fit_stack(logps, np.searchsorted(self.classes_, y), sw)
+                self.stack_weights_, self.stack_bias_ = _fit_stack(logps, y_idx, sw)
                 oof = _stack_proba(logps, self.stack_weights_, self.stack_bias_)
                 self.stacked_ = True
                 self.embedder_used_ = self.embedder
-        y_idx = np.searchsorted(self.classes_, y)
         cal = fit_calibrator(oof, None if oof is None else y_idx, self.calibration, classes=self.classes_)
         self.calibrator_, self.calibration_, self.calibration_note_ = cal.calibrator, cal.method, cal.note
         calibrated = None if oof is None else cal.transform(oof)
@@ -390,14 +386,14 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
     def _choose_decision(self, oof: np.ndarray | None, y_idx: np.ndarray) -> dict[str, Any]:
         """The decision rule for ``predict``, chosen on the calibrated out-of-fold
         probabilities ``oof`` of the training data (``argmax`` when there are none: no
-        inner CV); :func:`depscreen.models.decision.choose_rule`."""
-        from .decision import choose_rule
+        inner CV); :func:`depscreen.population.decision.choose_rule`."""
+        from ..population.decision import choose_rule
 
         return choose_rule(oof, y_idx, self.classes_, self.decision_metric)
 
     def _decide(self, proba: np.ndarray) -> np.ndarray:
         """Labels from (calibrated) probabilities by the fitted decision rule."""
-        from .decision import apply_rule
+        from ..population.decision import apply_rule
 
         return apply_rule(getattr(self, "decision_", None), proba, self.classes_)
 

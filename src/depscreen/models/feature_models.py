@@ -74,6 +74,7 @@ from ..features.user_features import (
 from ..jsonable import plain_value
 from .base import Forward, SavableMixin, check_fitted, explanation_score, risk_scores
 from .baselines import dump_skops, load_skops
+from .validation import check_fit_labels
 
 CLASSIFIERS = ("nb", "dt", "lr", "rf", "svm")
 ESTIMATOR_NAME = "estimator.skops"
@@ -238,14 +239,11 @@ class FeatureClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
     # -- estimator API ------------------------------------------------------------------
     def fit(self, X: Sequence[Any], y: Sequence[Any]) -> "FeatureClassifier":
         """Fit the feature groups (and the lexicon) and the classifier on users ``X``."""
-        y = np.asarray(list(y))
-        if len(X) != len(y):
-            raise ValueError(f"X has {len(X)} users but y has {len(y)} labels")
-        if len(np.unique(y)) < 2:
-            raise ValueError("fit needs users of at least two classes")
+        labels = check_fit_labels(self, len(X), list(y), unit="users")
+        y = labels.y
         self.features_ = self._union()
         features = self.features_.fit_transform(X, y)
-        smallest = int(np.unique(y, return_counts=True)[1].min())
+        smallest = int(labels.counts.min())
         self.estimator_ = make_classifier(
             self.classifier, class_weight=self.class_weight, seed=self.seed,
             calibration_folds=max(2, min(5, smallest)),

@@ -293,13 +293,13 @@ class ChosenPoint:
 
 # ------------------------------------------------------------------------ choosing --
 def _task_of(classes: list) -> str:
-    from ..models.task import infer_task
+    from ..task import infer_task
 
     return "binary" if len(classes) == 2 else infer_task(classes)
 
 
 def _match_level(level: str, classes: list) -> int:
-    from ..models.task import is_number
+    from ..task import is_number
 
     for j, c in enumerate(classes):
         if str(c) == level:
@@ -327,7 +327,7 @@ def cases_for(point: OperatingPoint, classes: Sequence[Any]) -> tuple[list, Any,
         raise OperatingPointError(f"operating point '{point}' is for classifiers; these labels are scores "
                                   "(a regression task)")
     if task == "binary":
-        from ..models.task import positive_label
+        from ..task import positive_label
 
         pos = positive_label(classes)
         if point.level is not None and classes[_match_level(point.level, classes)] != pos:
@@ -450,7 +450,7 @@ def choose_point(
     if point.kind in _TARGETS:
         t = _choose_target(point.kind, float(point.value), s, g, spec, cases_text)
     elif point.kind == "f1_macro":
-        from ..models.decision import best_threshold
+        from .decision import best_threshold
 
         t, _ = best_threshold(s, g, "f1_macro")
     else:

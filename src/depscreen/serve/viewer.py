@@ -78,12 +78,12 @@ def weight_kind(explanation: dict[str, Any] | None) -> str:
 
 def risk_class(classes: Sequence[Any] | None) -> Any:
     """The class that means risk: the positive class of a two-class model
-    (:func:`depscreen.models.task.positive_label`), else None (no single direction).
+    (:func:`depscreen.task.positive_label`), else None (no single direction).
 
     >>> risk_class([0, 1]), risk_class(["control", "depressed"]), risk_class([0, 1, 2])
     (1, 'depressed', None)
     """
-    from ..models.task import positive_label
+    from ..task import positive_label
 
     classes = [] if classes is None else [plain_value(c) for c in classes]
     return plain_value(positive_label(classes)) if len(classes) == 2 else None

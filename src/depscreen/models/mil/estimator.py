@@ -35,6 +35,7 @@ from sklearn.utils.metaestimators import available_if
 
 from ...corpus.types import User
 from ..base import SavableMixin, check_fitted
+from ..validation import check_fit_labels
 from .bags import POLICIES, EmbeddedUsers
 from .embedding import EmbeddingMixin, check_users
 from .fitting import AttentionMaskFn, FittingMixin
@@ -106,7 +107,7 @@ class LMILAttClassifier(EmbeddingMixin, FittingMixin, InferenceMixin, Persistenc
         Adam weight decay in phase B.
     batch_size : int
     head : {"auto", "binary", "multiclass", "ordinal", "regression"}
-        ``"auto"``: the task :func:`depscreen.models.task.infer_task` reads from the labels
+        ``"auto"``: the task :func:`depscreen.task.infer_task` reads from the labels
         (the harness's rule): non-integer numbers -> regression (even two of them, e.g.
         0.3 / 0.7); two classes -> binary; integer labels with more than two values ->
         ordinal (severity levels); more than two names -> multiclass.
@@ -274,8 +275,6 @@ class LMILAttClassifier(EmbeddingMixin, FittingMixin, InferenceMixin, Persistenc
         if y is None:
             y = [u.label for u in users_src]
         y = np.asarray(y, dtype=object if any(isinstance(v, str) for v in y) else None)
-        if len(y) != len(users_src):
-            raise ValueError(f"X has {len(users_src)} users but y has {len(y)} labels")
         if any(v is None for v in y.tolist()):
             raise ValueError("some users have no label (None); pass them as `unlabelled` instead")
         self.embedder_ = None
@@ -283,8 +282,10 @@ class LMILAttClassifier(EmbeddingMixin, FittingMixin, InferenceMixin, Persistenc
         # what was asked for: the spec, or the name of an embedder object's space (once fitted)
         self.embedder_request_ = self.embedder if isinstance(self.embedder, str) else None
 
-        # labels and head
+        # labels and head (the task rule first: it words a mix of strings and numbers, which
+        # cannot be sorted into classes)
         self.head_ = self._resolve_head(y)
+        labels = check_fit_labels(self, len(users_src), y, unit="users")
         if self.head_ == "regression":
             yf = y.astype(np.float64)
             self.y_mean_, self.y_std_ = float(yf.mean()), float(yf.std() or 1.0)
@@ -295,7 +296,7 @@ class LMILAttClassifier(EmbeddingMixin, FittingMixin, InferenceMixin, Persistenc
                     raise ValueError(f"labels {sorted(missing, key=str)} are not in label_order")
                 self.classes_ = np.asarray(self.label_order)
             else:
-                self.classes_ = np.unique(y)
+                self.classes_ = labels.classes
         y_idx = self._encode_y(y)
 
         # embeddings (a corpus-fitted embedder is fitted on labelled + unlabelled posts)

@@ -2,7 +2,7 @@
 
 :class:`FittingMixin` holds the parts of :meth:`LMILAttClassifier.fit` that are not the
 estimator's interface: reading the labels into a head (the task rule of
-:mod:`depscreen.models.task`), class weights, the validation split, building the
+:mod:`depscreen.task`), class weights, the validation split, building the
 :class:`~depscreen.models.mil.networks.MILNetwork`, and the two training phases on the
 shared loop (:mod:`depscreen.models.training_loop`): phase A trains the LSTM autoencoder
 by reconstruction, phase B the attention and the head with the labels (with the
@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..task import infer_task
+from ...task import infer_task
 from ..training_loop import validation_split
 from .networks import LSTMAutoencoder, MILNetwork, make_head
 from .training import (
@@ -50,7 +50,7 @@ class FittingMixin:
     # ------------------------------------------------------------------ labels
     def _resolve_head(self, y: np.ndarray) -> str:
         """The head for labels ``y``: ``head`` itself, or for ``"auto"`` the task the shared
-        rule infers (:func:`depscreen.models.task.infer_task`, the harness's rule too)."""
+        rule infers (:func:`depscreen.task.infer_task`, the harness's rule too)."""
         if self.head != "auto":
             return self.head
         return infer_task(y)

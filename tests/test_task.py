@@ -1,4 +1,4 @@
-"""One task rule for the harness and the models (models/task.py), edge cases included."""
+"""One task rule for the harness and the models (depscreen/task.py), edge cases included."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from depscreen.evaluate.metrics import check_task as harness_check_task
 from depscreen.evaluate.metrics import infer_task as harness_infer_task
-from depscreen.models.task import check_task, infer_task
+from depscreen.task import check_task, infer_task
 
 
 @pytest.mark.parametrize("labels, task", [

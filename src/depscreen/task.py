@@ -36,7 +36,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..jsonable import plain_value
+from .jsonable import plain_value
 
 TASKS = ("binary", "multiclass", "ordinal", "regression")
 

@@ -196,7 +196,7 @@ def choose_rule(proba: np.ndarray | None, y_idx: np.ndarray | None, classes: Seq
     None) only ``argmax`` and ``median`` can be given; anything else becomes ``argmax``.
     Returns a JSON-serialisable dict (``rule`` plus what it needs) for :func:`apply_rule`.
     """
-    from .task import infer_task, positive_label
+    from ..task import infer_task, positive_label
 
     classes = list(classes)
     task = infer_task(classes)
