@@ -61,9 +61,9 @@ def make_preprocessor(config: dict[str, Any] | None):
     """
     from ...text.pipeline import Preprocessor
 
-    params = dict(config or {})
     if not isinstance(config, (dict, type(None))):
         raise TypeError("preprocessing must be a dict of Preprocessor parameters or None")
+    params = dict(config or {})
     preset = params.pop("preset", None)
     params["join"] = False
     if preset is None:
