@@ -21,7 +21,6 @@ Example
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import platform
 import time
@@ -32,6 +31,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..corpus.types import User, UserCorpus
+from ..jsonable import utc_timestamp
 from .metrics import RANKING_POINTS, decision_metrics, ranking_metrics
 from .policies import Policy, apply_policy, make_policy
 from .runner import ScoreStream, run_streams
@@ -79,7 +79,7 @@ class EarlyCVResult:
     pooled: dict[str, dict[str, float]]
     summary: dict[str, dict[str, tuple[float, float]]]
     notes: list[str] = field(default_factory=list)
-    created: str = field(default_factory=lambda: _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+    created: str = field(default_factory=utc_timestamp)
 
     @property
     def steps_per_second(self) -> float:
