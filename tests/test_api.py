@@ -207,8 +207,9 @@ def test_dual_encoder_interviews_through_the_api(tmp_path):
     from depscreen.corpus.dialogue import interviews_to_users, make_sample_interviews
 
     corpus = interviews_to_users(make_sample_interviews(24, seed=1))
-    params = {"embedder": "tfidf-svd", "embedder_options": {"n_components": 8}, "epochs": 2, "hidden_size": 4,
-              "attention_size": 4, "validation_split": 0.0, "head": "regression", "mhim_t": 1, "mhim_b": 1}
+    params = {"embedder": "tfidf-svd", "embedder_options": {"n_components": 8}, "base__base__epochs": 2,
+              "base__base__hidden_size": 4, "base__base__attention_size": 4, "base__base__validation_split": 0.0,
+              "base__base__head": "regression", "base__mhim_t": 1, "base__mhim_b": 1}
     model, record = train("dual-mhim", corpus, params=params)
     first = score(model, corpus, explain=True, batch_size=5)
     assert first.proba is None and first.scores is not None and len(first) == 24

@@ -36,6 +36,11 @@ def make_mhim(**params) -> MHIMClassifier:
                           **{k: v for k, v in params.items() if k in own})
 
 
+def settings(model) -> dict:
+    """``get_params(deep=True)`` without the nested estimator objects (compared by identity)."""
+    return {k: v for k, v in model.get_params(deep=True).items() if not hasattr(v, "get_params")}
+
+
 def two_signal_bags(n_users: int = 80, seed: int = 0, bag: tuple[int, int] = (8, 12),
                     y_kind: str = "binary", with_easy: bool = True) -> tuple[EmbeddedUsers, np.ndarray, list[dict]]:
     """Bags of ``DIM``-d vectors with two kinds of positive evidence.
@@ -369,9 +374,10 @@ def test_dual_encoder_with_mhim_scores_generated_interviews(tmp_path):
 
     train, test = make_sample_interviews(64, seed=1), make_sample_interviews(32, seed=2)
     y_test = np.array([iv.score for iv in test])
-    model = DualEncoderMHIM(embedder="tfidf-svd", embedder_options={"n_components": 24}, epochs=20,
-                            hidden_size=12, attention_size=12, validation_split=0.0, lr=1e-2, head="regression",
-                            mhim_t=1, mhim_b=1, seed=5).fit(train)
+    model = DualEncoderMHIM(embedder="tfidf-svd", embedder_options={"n_components": 24}).set_params(
+        base__base__epochs=20, base__base__hidden_size=12, base__base__attention_size=12,
+        base__base__validation_split=0.0, base__base__lr=1e-2, base__base__head="regression",
+        base__base__batch_size=16, base__mhim_t=1, base__mhim_b=1, base__base__seed=5).fit(train)
     pred = model.predict(test)
     rmse = float(np.sqrt(np.mean((pred - y_test) ** 2)))
     base = float(np.sqrt(np.mean((y_test - np.mean([iv.score for iv in train])) ** 2)))
@@ -384,9 +390,75 @@ def test_dual_encoder_with_mhim_scores_generated_interviews(tmp_path):
     folder = model.save(tmp_path / "dual")
     loaded = DualEncoderMHIM.load(folder)
     assert np.allclose(loaded.predict(test), pred, atol=1e-5)
+    assert settings(loaded) == settings(model)  # the base's settings come back nested
     from depscreen.models.base import load_model
 
     assert type(load_model(folder)).__name__ == "DualEncoderMHIM"
+
+
+def test_dual_encoder_nests_its_base_mhim_parameters_with_one_set_of_defaults():
+    from sklearn.base import clone
+
+    from depscreen.models import make_model
+    from depscreen.models.mhim.dialogue import DUAL_ARCHITECTURE, DualEncoderMHIM
+    from depscreen.models.mil import LMILAttClassifier
+
+    default = DualEncoderMHIM()
+    assert set(default.get_params(deep=False)) == {"embedder", "embedder_options", "dual_mode", "sep", "base"}
+    deep = default.get_params(deep=True)
+    mhim = {k: v for k, v in MHIMClassifier().get_params(deep=False).items() if k != "base"}
+    assert {k[len("base__"):]: v for k, v in deep.items() if k[len("base__"):] in mhim} == mhim
+    lmil = {**LMILAttClassifier().get_params(), **DUAL_ARCHITECTURE}  # LMILAtt's defaults but the architecture
+    assert {k[len("base__base__"):]: v for k, v in deep.items() if k.startswith("base__base__")} == lmil
+    assert deep["base__base__hidden_size"] == 128 and default.base is None
+    model = make_model("dual-mhim", embedder="tfidf-svd", base__mhim_t=1, base__base__lr=0.05)
+    assert isinstance(model.base, MHIMClassifier) and model.base.mhim_t == 1 and model.base.base.lr == 0.05
+    assert model.base.base.bidirectional and not model.base.base.autoencoder  # set_params starts from the dual base
+    twin = clone(model)
+    assert settings(twin) == settings(model) and twin.base is not model.base
+    twin.set_params(base__base__lr=0.1)
+    assert model.base.base.lr == 0.05
+    with pytest.raises(ValueError, match="Invalid parameter"):
+        DualEncoderMHIM().set_params(base__no_such_thing=1)
+    with pytest.raises(TypeError, match="MHIMClassifier"):
+        DualEncoderMHIM(base=LMILAttClassifier()).fit([User("u", 1, [Post("a")]), User("v", 0, [Post("b")])])
+
+
+def test_dual_encoder_save_load_keeps_its_base_and_reads_the_earlier_flat_layout(tmp_path):
+    from depscreen.corpus.dialogue import make_sample_interviews
+    from depscreen.models.mhim.dialogue import DualEncoderMHIM
+    from depscreen.models.mil import LMILAttClassifier
+
+    interviews = make_sample_interviews(16, seed=3)
+    lmil = LMILAttClassifier(encoder="none", autoencoder=False, skip_embedding=False, hidden_size=4,
+                             attention_size=4, epochs=2, validation_split=0.0, head="regression", seed=2)
+    model = DualEncoderMHIM(embedder="tfidf-svd", embedder_options={"n_components": 6},
+                            base=MHIMClassifier(base=lmil, mhim_t=1, mhim_b=0)).fit(interviews)
+    assert model.base.base.embedder == "use"  # fit leaves the prototype alone ...
+    assert model.model_.base.embedder == model.turn_embedder_.name  # ... its clone reads turn vectors
+    pred = model.predict(interviews)
+    folder = model.save(tmp_path / "dual")
+    cfg = json.loads((folder / "config.json").read_text())
+    assert set(cfg["params"]) == {"embedder", "embedder_options", "dual_mode", "sep"}
+    assert cfg["base"]["model"] == "lmilatt-mhim" and cfg["base"]["params"]["mhim_t"] == 1
+    assert cfg["base"]["base"]["params"]["hidden_size"] == 4
+    loaded = DualEncoderMHIM.load(folder)
+    assert settings(loaded) == settings(model) and np.array_equal(loaded.predict(interviews), pred)
+    # a folder written while the dual encoder declared the network and MHIM settings flat
+    old_params = {"max_turns": 100, "hidden_size": 4, "attention_size": 4, "epochs": 2, "head": "regression",
+                  "mhim_t": 1, "mhim_b": 0, "seed": 2}
+    cfg["params"] = {**cfg["params"], **old_params}
+    del cfg["base"]
+    (folder / "config.json").write_text(json.dumps(cfg))
+    (folder / "manifest.json").unlink()
+    with pytest.warns(UserWarning, match="cannot be verified"):
+        old = DualEncoderMHIM.load(folder)
+    assert np.array_equal(old.predict(interviews), pred)
+    assert old.base.mhim_t == 1 and old.get_params()["base__base__hidden_size"] == 4
+    cfg["base"] = None
+    (folder / "config.json").write_text(json.dumps(cfg))
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match="unknown parameters"):
+        DualEncoderMHIM.load(folder)
 
 
 def test_receiver_reuses_the_donor_autoencoder_and_can_start_from_the_donor():

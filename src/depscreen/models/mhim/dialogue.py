@@ -12,8 +12,9 @@ The turn vectors of an interview then go through a Bi-LSTM, attention pooling an
 score head (regression for a severity score, or binary / ordinal), as in the paper:
 that is an LMILAtt without autoencoder (``autoencoder=False``, ``bidirectional=True``),
 so MHIM (``mhim_t``, ``mhim_b``, ``donor``, ``masking``) works unchanged through
-:class:`~depscreen.models.mhim.MHIMClassifier`. ``mhim_t = mhim_b = 0`` trains the dual
-encoder alone (the paper's phase 1).
+:class:`~depscreen.models.mhim.MHIMClassifier`, the dual encoder's ``base``: its
+parameters are nested (``base__mhim_t``; the network's ``base__base__hidden_size``).
+``base__mhim_t = base__mhim_b = 0`` trains the dual encoder alone (the paper's phase 1).
 
 Input: users built by :func:`depscreen.corpus.dialogue.interviews_to_users` (each post
 a participant turn with ``meta["prefix"]``), a list of
@@ -25,7 +26,9 @@ Example
 -------
 >>> from depscreen.corpus.dialogue import make_sample_interviews
 >>> interviews = make_sample_interviews(n=30, seed=1)
->>> model = DualEncoderMHIM(embedder="tfidf-svd", epochs=5, mhim_t=1, mhim_b=1)   # doctest: +SKIP
+>>> model = DualEncoderMHIM(embedder="tfidf-svd").set_params(base__mhim_t=1, base__mhim_b=1, base__base__epochs=5)
+>>> model.base.base.bidirectional, model.base.base.hidden_size   # the dual architecture, LMILAtt's sizes
+(True, 128)
 >>> model.fit(interviews).predict(interviews[:2])                                  # doctest: +SKIP
 array([...])
 """
@@ -36,7 +39,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.utils.metaestimators import available_if
 
 from ...corpus.dialogue import Interview, interviews_to_users
@@ -44,8 +47,10 @@ from ...corpus.types import User, UserCorpus
 from ...embed.cache import embed_corpus
 from .. import folder as model_folder
 from ..base import Forward, SavableMixin, check_fitted
+from ..folder import CONFIG_NAME
 from ..mil.bags import EmbeddedUsers
-from .estimator import MHIMClassifier
+from ..mil.estimator import LMILAttClassifier
+from .estimator import MHIMClassifier, NestedBase, base_config, base_from_config
 
 DUAL_MODES = ("pair", "concat")
 EMBEDDER_FOLDER = "embedder"
@@ -126,9 +131,32 @@ def _has_proba(model) -> bool:
     return getattr(model, "head_", None) != "regression"
 
 
-class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
+#: What makes an LMILAtt the paper's dual-encoder network (a Bi-LSTM over the turn
+#: vectors, no autoencoder, no skip of the raw turn vector) and how many of an interview's
+#: most recent participant turns it reads. The one place the dual encoder departs from
+#: LMILAtt's defaults; every other setting is LMILAtt's or MHIM's own default.
+DUAL_ARCHITECTURE = {"autoencoder": False, "bidirectional": True, "skip_embedding": False, "max_posts": 200}
+
+#: DualEncoderMHIM's own parameters (the rest are its base MHIM model's, nested)
+OWN_PARAMS = ("embedder", "embedder_options", "dual_mode", "sep", "base")
+
+
+def dual_encoder_base() -> MHIMClassifier:
+    """The MHIM model ``DualEncoderMHIM(base=None)`` trains: MHIM's defaults over an
+    LMILAtt with its defaults and :data:`DUAL_ARCHITECTURE`."""
+    return MHIMClassifier(base=LMILAttClassifier(**DUAL_ARCHITECTURE))
+
+
+class DualEncoderMHIM(NestedBase, SavableMixin, ClassifierMixin, BaseEstimator):
     """Paper 001's dual encoder (prefix + sentence -> Bi-LSTM -> attention -> score),
-    trained with masked hard instance mining (``mhim_t = mhim_b = 0``: without).
+    trained with masked hard instance mining (``base__mhim_t = base__mhim_b = 0``: without).
+
+    A wrapper: it turns interviews into turn vectors and hands them to its base
+    :class:`~depscreen.models.mhim.MHIMClassifier`, whose parameters are nested --
+    ``base__mhim_t``, ``base__donor``, and the network's ``base__base__hidden_size``,
+    ``base__base__epochs``, ``base__base__head``... -- for ``get_params`` /
+    ``set_params`` / ``clone`` / grid search. Their defaults are MHIM's and LMILAtt's
+    own, plus :data:`DUAL_ARCHITECTURE`.
 
     Parameters
     ----------
@@ -139,14 +167,29 @@ class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
     dual_mode : {"pair", "concat"}
     sep : str
         Separator between prefix and sentence in ``"pair"`` mode.
-    max_turns : int
-        Most recent participant turns kept per interview.
-    hidden_size, attention_size, dropout, lr, weight_decay, epochs, batch_size, head,
-    label_order, class_weight, validation_split, patience, seed, device
-        Network and training settings (see :class:`~depscreen.models.mil.LMILAttClassifier`;
-        ``head="auto"`` picks regression for non-integer scores, ordinal for integer levels).
-    mhim_t, mhim_b, mhim_r_factor, donor, momentum, masking, soft_weight, min_keep, receiver_init
-        MHIM settings (see :class:`~depscreen.models.mhim.MHIMClassifier`).
+    base : MHIMClassifier, optional
+        The MHIM model trained on the turn vectors; ``None`` means
+        :func:`dual_encoder_base` (MHIM's defaults; LMILAtt's defaults with
+        :data:`DUAL_ARCHITECTURE`: Bi-LSTM, no autoencoder, the 200 most recent turns).
+        A base given here is used as given (start its LMILAtt from
+        ``LMILAttClassifier(**DUAL_ARCHITECTURE, ...)`` for the paper's network), except
+        that its LMILAtt's ``embedder`` is replaced by the turn embedder's name (it is
+        fed turn vectors, not text). ``head="auto"`` picks regression for non-integer
+        scores, ordinal for integer levels.
+
+    Since issue 23 the network's settings are LMILAtt's defaults: ``DualEncoderMHIM()``
+    now trains ``hidden_size=128``, ``attention_size=64``, ``batch_size=32`` (it re-declared
+    64 / 32 / 16 before); ``base__base__hidden_size=64, base__base__attention_size=32,
+    base__base__batch_size=16`` give the earlier network. A folder saved with the earlier
+    flat parameters (``hidden_size``, ``mhim_t``...) still loads.
+
+    Attributes
+    ----------
+    turn_embedder_ : DualTurnEmbedder
+    model_ : MHIMClassifier
+        The fitted base (a clone of ``base`` with the turn embedder's name).
+    head_, classes_
+        As the base model's.
     """
 
     input_level = "user"
@@ -161,77 +204,22 @@ class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
         embedder_options: dict | None = None,
         dual_mode: str = "pair",
         sep: str = " [SEP] ",
-        max_turns: int = 200,
-        hidden_size: int = 64,
-        attention_size: int = 32,
-        dropout: float = 0.1,
-        lr: float = 3e-3,
-        weight_decay: float = 1e-4,
-        epochs: int = 40,
-        batch_size: int = 16,
-        head: str = "auto",
-        label_order: list | None = None,
-        class_weight: Any = None,
-        validation_split: float = 0.15,
-        patience: int = 6,
-        seed: int = 13,
-        device: str = "cpu",
-        mhim_t: int | float = 2,
-        mhim_b: int | float = 1,
-        mhim_r_factor: float = 2.0,
-        donor: str = "frozen",
-        momentum: float = 0.99,
-        masking: str = "hard",
-        soft_weight: float = 0.1,
-        min_keep: int = 1,
-        receiver_init: str = "scratch",
+        base: MHIMClassifier | None = None,
     ):
         self.embedder = embedder
         self.embedder_options = embedder_options
         self.dual_mode = dual_mode
         self.sep = sep
-        self.max_turns = max_turns
-        self.hidden_size = hidden_size
-        self.attention_size = attention_size
-        self.dropout = dropout
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.head = head
-        self.label_order = label_order
-        self.class_weight = class_weight
-        self.validation_split = validation_split
-        self.patience = patience
-        self.seed = seed
-        self.device = device
-        self.mhim_t = mhim_t
-        self.mhim_b = mhim_b
-        self.mhim_r_factor = mhim_r_factor
-        self.donor = donor
-        self.momentum = momentum
-        self.masking = masking
-        self.soft_weight = soft_weight
-        self.min_keep = min_keep
-        self.receiver_init = receiver_init
+        self.base = base
 
-    def _inner(self, embedder_name: str) -> MHIMClassifier:
-        from ..mil.estimator import LMILAttClassifier
+    # ------------------------------------------------------------------ parameters
+    # base=None is dual_encoder_base(); base__<name> nests its parameters (NestedBase)
+    base_kind = MHIMClassifier
+    base_kind_words = "an MHIMClassifier"
 
-        base = LMILAttClassifier(
-            embedder=embedder_name, max_posts=self.max_turns, long_timeline="recent", autoencoder=False,
-            encoder="lstm", pooling="attention", skip_embedding=False, bidirectional=True,
-            hidden_size=self.hidden_size, attention_size=self.attention_size, dropout=self.dropout,
-            lr=self.lr, weight_decay=self.weight_decay, epochs=self.epochs, batch_size=self.batch_size,
-            head=self.head, label_order=self.label_order, class_weight=self.class_weight,
-            validation_split=self.validation_split, patience=self.patience, seed=self.seed,
-            device=self.device,
-        )
-        return MHIMClassifier(
-            base=base, mhim_t=self.mhim_t, mhim_b=self.mhim_b, mhim_r_factor=self.mhim_r_factor,
-            donor=self.donor, momentum=self.momentum, masking=self.masking, soft_weight=self.soft_weight,
-            min_keep=self.min_keep, receiver_init=self.receiver_init,
-        )
+    def default_base(self) -> MHIMClassifier:
+        """:func:`dual_encoder_base`: what ``base=None`` trains."""
+        return dual_encoder_base()
 
     def _turn_embedder(self, base) -> DualTurnEmbedder:
         return DualTurnEmbedder(base, self.dual_mode, self.sep)
@@ -246,11 +234,12 @@ class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
             y = [u.label for u in users]
         if self.dual_mode not in DUAL_MODES:
             raise ValueError(f"dual_mode must be one of {DUAL_MODES}, got {self.dual_mode!r}")
+        inner = clone(self.base_estimator())
         # a corpus-fitted backend learns its vocabulary from both sides of every turn
         base = resolve_embedder(self.embedder, self.embedder_options, _with_prefix_posts(users, self.sep))
         self.turn_embedder_ = self._turn_embedder(base)
         emb = self.turn_embedder_.embed_users(users)
-        self.model_ = self._inner(self.turn_embedder_.name).fit(emb, y)
+        self.model_ = inner.set_params(base__embedder=self.turn_embedder_.name).fit(emb, y)
         self.head_ = self.model_.head_
         if hasattr(self.model_, "classes_"):
             self.classes_ = self.model_.classes_
@@ -293,18 +282,43 @@ class DualEncoderMHIM(SavableMixin, ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ save / load
     def save(self, folder) -> Path:
-        """``config.json`` + ``embedder/`` (the base embedder's own folder) + ``mhim/`` (the
-        MHIM model on turn vectors). An embedder object is recorded by its space's name."""
+        """``config.json`` (the dual encoder's parameters; the base MHIM model's under
+        ``base``: registry name, parameters, its LMILAtt's, or None for the default) +
+        ``embedder/`` (the sentence embedder's own folder) + ``mhim/`` (the fitted MHIM
+        model on turn vectors). An embedder object is recorded by its space's name."""
         check_fitted(self, "model_")
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         extra = self._save_weights(folder)
         params = self.get_params(deep=False)
+        base = params.pop("base")
         if not isinstance(params["embedder"], str):
             params["embedder"] = self.turn_embedder_.base.name
+        extra["base"] = None if base is None else base_config(base, embedder=self.turn_embedder_.name)
         model_folder.write_config(folder, self, params, extra)
         model_folder.seal(folder)
         return folder
+
+    @classmethod
+    def load(cls, folder) -> "DualEncoderMHIM":
+        """Read a folder written by :meth:`save`, or by depscreen before the dual encoder
+        nested its base model's parameters (network and MHIM settings flat beside its own:
+        ``hidden_size``, ``mhim_t``, ``max_turns``...): ``base`` is then the MHIM model
+        those settings built, read back from ``mhim/config.json``."""
+        with model_folder.checked(folder) as folder:
+            config = model_folder.read_config(folder)
+            params = dict(config.get("params") or {})
+            own = {k: params.pop(k) for k in list(params) if k in OWN_PARAMS}
+            earlier = "base" not in config
+            if params and not earlier:
+                raise ValueError(f"{folder / CONFIG_NAME}: unknown parameters {sorted(params)}")
+            base = None if earlier or config["base"] is None else base_from_config(
+                config["base"], MHIMClassifier, folder / CONFIG_NAME)
+            model = cls(base=base, **model_folder.restore_params(cls, own))
+            model._load_weights(folder, config)
+            if earlier:  # the settings the earlier layout trained with, as the unfitted base
+                model.base = clone(model.model_)
+        return model
 
     def _save_weights(self, folder: Path) -> dict[str, Any]:
         base = self.turn_embedder_.base

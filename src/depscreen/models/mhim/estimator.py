@@ -60,7 +60,86 @@ def _has_proba(model) -> bool:
     return getattr(model, "head_", None) != "regression"
 
 
-class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
+def base_config(model: Any, *, embedder: str | None = None) -> dict[str, Any]:
+    """A wrapped (unfitted) base model as ``config.json`` records it: ``model`` (its
+    registry name, ``lmilatt`` when unregistered), ``params`` (JSON values) and, for a
+    model that wraps one in turn (``base``), ``base`` (None, or that model's record).
+
+    ``embedder`` names an embedder given as an object (recorded by its space's name).
+    """
+    from ..registry import registered_name
+
+    params = model.get_params(deep=False)
+    out: dict[str, Any] = {"model": registered_name(model) or "lmilatt"}
+    wraps = "base" in params
+    inner = params.pop("base", None)
+    if "embedder" in params and not isinstance(params["embedder"], str):
+        params["embedder"] = embedder
+    out["params"] = model_folder.config_params(params)
+    if wraps:
+        out["base"] = None if inner is None else base_config(inner, embedder=embedder)
+    return out
+
+
+def base_from_config(config: dict[str, Any], kind: type, where: Any) -> Any:
+    """The unfitted model :func:`base_config` recorded; ``kind`` is the class it must be
+    (a subclass of), else ``ValueError`` naming ``where`` (the config file)."""
+    from ..registry import model_class
+
+    cls = model_class(config["model"])
+    if not issubclass(cls, kind):
+        raise ValueError(f"{where}: base model '{config['model']}' is not {kind.__name__}")
+    params = model_folder.restore_params(cls, config["params"])
+    if "base" in config:
+        inner = config["base"]
+        params["base"] = None if inner is None else base_from_config(inner, BaseEstimator, where)
+    return cls(**params)
+
+
+class NestedBase:
+    """``get_params`` / ``set_params`` of a model that wraps a ``base`` model and takes its
+    parameters nested (``base__<name>``), for ``clone`` and grid search.
+
+    A subclass names the class its base must be (``base_kind``, with ``base_kind_words``
+    for the message) and the model ``base=None`` stands for (:meth:`default_base`), so
+    each default is declared once, by the base model.
+    """
+
+    base_kind: type = BaseEstimator
+    base_kind_words: str = "an estimator"
+
+    def default_base(self) -> Any:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def base_estimator(self) -> Any:
+        """The wrapped model's prototype: ``base``, or :meth:`default_base` when None
+        (``TypeError`` for a base of another kind)."""
+        if self.base is None:
+            return self.default_base()
+        if not isinstance(self.base, self.base_kind):
+            raise TypeError(f"base must be {self.base_kind_words}, got {type(self.base).__name__}")
+        return self.base
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Parameters; with ``deep``, the base model's as ``base__<name>`` (those of
+        :meth:`default_base` when ``base`` is None)."""
+        out = super().get_params(deep=False)
+        if deep:
+            base = self.default_base() if self.base is None else self.base
+            if hasattr(base, "get_params"):
+                for key, value in base.get_params(deep=True).items():
+                    out[f"base__{key}"] = value
+        return out
+
+    def set_params(self, **params: Any):
+        """Set parameters; ``base__<name>`` sets the base model's (a :meth:`default_base`
+        is created first when ``base`` is None)."""
+        if self.base is None and "base" not in params and any(k.startswith("base__") for k in params):
+            self.base = self.default_base()
+        return super().set_params(**params)
+
+
+class MHIMClassifier(NestedBase, SavableMixin, ClassifierMixin, BaseEstimator):
     """LMILAtt with masked hard instance mining: scikit-learn API, user-level input.
 
     Parameters
@@ -166,29 +245,13 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         self.keep_donor = keep_donor
 
     # ------------------------------------------------------------------ parameters
-    def base_estimator(self) -> LMILAttClassifier:
-        """The wrapped model's prototype: ``base``, or ``LMILAttClassifier()`` when None."""
-        if self.base is None:
-            return LMILAttClassifier()
-        if not isinstance(self.base, LMILAttClassifier):
-            raise TypeError(f"base must be an LMILAttClassifier (or an ablation of it), got {type(self.base).__name__}")
-        return self.base
+    # base=None is LMILAtt with its defaults; base__<name> nests its parameters (NestedBase)
+    base_kind = LMILAttClassifier
+    base_kind_words = "an LMILAttClassifier (or an ablation of it)"
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Parameters; with ``deep``, the base model's as ``base__<name>`` (a default
-        LMILAtt's when ``base`` is None)."""
-        out = super().get_params(deep=False)
-        if deep:
-            for key, value in self.base_estimator().get_params(deep=True).items():
-                out[f"base__{key}"] = value
-        return out
-
-    def set_params(self, **params: Any) -> "MHIMClassifier":
-        """Set parameters; ``base__<name>`` sets the base model's (a default LMILAtt is
-        created first when ``base`` is None)."""
-        if self.base is None and "base" not in params and any(k.startswith("base__") for k in params):
-            self.base = LMILAttClassifier()
-        return super().set_params(**params)
+    def default_base(self) -> LMILAttClassifier:
+        """``LMILAttClassifier()`` with its defaults: what ``base=None`` trains."""
+        return LMILAttClassifier()
 
     def lmilatt_params(self, phase: str | None = None) -> dict[str, Any]:
         """The base model's parameters as handed to the donor / receiver of ``phase``."""
@@ -340,19 +403,14 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         """``config.json`` (MHIM parameters, the base model's registry name and parameters,
         the masking rule) + ``receiver/`` and (with ``keep_donor``) ``donor/``, each an
         LMILAtt folder (config + safetensors + its embedder), + ``entropy_log.json``."""
-        from ..registry import registered_name
-
         check_fitted(self, "receiver_")
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         extra = self._save_weights(folder)
         params = self.get_params(deep=False)
         params.pop("base")
-        base = self.base_estimator()
-        base_params = base.get_params(deep=False)
-        if not isinstance(base_params.get("embedder"), str):  # an object: recorded by its space's name
-            base_params["embedder"] = self.receiver_.embedder_request_
-        extra["base"] = {"model": registered_name(base) or "lmilatt", "params": model_folder.config_params(base_params)}
+        # an embedder object is recorded by its space's name
+        extra["base"] = base_config(self.base_estimator(), embedder=self.receiver_.embedder_request_)
         model_folder.write_config(folder, self, params, extra)
         model_folder.seal(folder)
         return folder
@@ -361,16 +419,11 @@ class MHIMClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
     def load(cls, folder) -> "MHIMClassifier":
         """Read a folder written by :meth:`save` (or by depscreen before MHIM wrapped a base
         model: LMILAtt parameters flat beside the MHIM ones)."""
-        from ..registry import model_class
-
         with model_folder.checked(folder) as folder:
             config = model_folder.read_config(folder)
             params = dict(config.get("params") or {})
             if "base" in config:
-                base_cls = model_class(config["base"]["model"])
-                if not issubclass(base_cls, LMILAttClassifier):
-                    raise ValueError(f"{folder / CONFIG_NAME}: base model '{config['base']['model']}' is not LMILAtt")
-                base = base_cls(**model_folder.restore_params(base_cls, config["base"]["params"]))
+                base = base_from_config(config["base"], LMILAttClassifier, folder / CONFIG_NAME)
             else:  # the earlier layout
                 accepted = set(LMILAttClassifier().get_params(deep=False))
                 base = LMILAttClassifier(**model_folder.restore_params(
