@@ -27,7 +27,7 @@ def params(items):
 
 def test_route_maps_the_spec_to_parameters():
     assert mhim_route("lmilatt", "t=2,b=1") == ("lmilatt-mhim", ["mhim_t=2", "mhim_b=1"])
-    assert mhim_route("dual-mhim", "t=0.1") == ("dual-mhim", ["mhim_t=0.1"])
+    assert mhim_route("dual-mhim", "t=0.1") == ("dual-mhim", ["base__mhim_t=0.1"])
     with pytest.raises(ValueError, match="attention models"):
         mhim_route("tfidf-lr", "t=2,b=1")
     with pytest.raises(ValueError):
@@ -79,8 +79,9 @@ def test_dialogue_to_corpus_then_train_the_dual_encoder(tmp_path):
     out = tmp_path / "dual"
     res = runner.invoke(app, ["train", "--model", "dual-mhim", "--mhim", "t=1,b=0", "--data", str(corpus_path),
                               "--out", str(out), "--no-dedup", *params(
-                                  ["embedder=tfidf-svd", 'embedder_options={"n_components": 8}', "epochs=2",
-                                   "hidden_size=4", "attention_size=4", "validation_split=0", "head=regression"])])
+                                  ["embedder=tfidf-svd", 'embedder_options={"n_components": 8}', "base__base__epochs=2",
+                                   "base__base__hidden_size=4", "base__base__attention_size=4",
+                                   "base__base__validation_split=0", "base__base__head=regression"])])
     assert res.exit_code == 0, res.output
     assert json.loads((out / "config.json").read_text())["model"] == "dual-mhim"
     # a regression head has no class probabilities: predict writes scores only
@@ -92,3 +93,15 @@ def test_dialogue_to_corpus_then_train_the_dual_encoder(tmp_path):
     bad.write_text('{"interview_id": "a", "turns": []}\n')
     res = runner.invoke(app, ["mhim", "dialogue-to-corpus", str(bad), str(tmp_path / "x.jsonl")])
     assert res.exit_code == 2 and "bad.jsonl:1" in res.output
+
+
+def test_a_flat_parameter_of_a_wrapper_is_refused_with_its_nested_name():
+    """``epochs`` belongs to dual-mhim's base's base (LMILAtt): the message names the
+    parameter as the wrapper takes it, and the nested name is accepted."""
+    from depscreen.cli._common import CliError, parse_params
+
+    with pytest.raises(CliError, match=r"--param base__base__epochs=2"):
+        parse_params(["epochs=2"], ["dual-mhim"])
+    with pytest.raises(CliError, match=r"--param base__epochs=2"):
+        parse_params(["epochs=2"], ["lmilatt-mhim"])
+    assert parse_params(["base__base__epochs=2"], ["dual-mhim"]) == {"dual-mhim": {"base__base__epochs": 2}}

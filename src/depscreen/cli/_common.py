@@ -110,6 +110,19 @@ def parse_value(text: str) -> Any:
         return text
 
 
+def nested_param(model: str, key: str) -> str | None:
+    """The name under which registered ``model`` takes parameter ``key``: ``key`` itself,
+    else the least nested ``base__...__key`` (wrappers such as ``lmilatt-mhim`` and
+    ``dual-mhim`` take their base models' parameters nested), else None."""
+    from ..models.registry import model_class
+
+    names = model_class(model)().get_params(deep=True)
+    if key in names:
+        return key
+    nested = sorted((n for n in names if n.endswith(f"__{key}") and n.startswith("base__")), key=len)
+    return nested[0] if nested else None
+
+
 def parse_params(items: list[str], models: list[str]) -> dict[str, dict[str, Any]]:
     """``["C=2", "tfidf-lr:class_weight=balanced"]`` -> parameters per model.
 
@@ -145,9 +158,9 @@ def parse_params(items: list[str], models: list[str]) -> dict[str, dict[str, Any
                     f"it has: {', '.join(sorted(valid)) or '(none)'}"
                 )
         if not accepted:
-            nested = [m for m in targets if f"base__{key}" in model_class(m)().get_params(deep=True)]
-            hint = (f"; {', '.join(nested)} takes its base model's parameters nested: --param base__{key}={value}"
-                    if nested else "")
+            nested = {m: name for m in targets if (name := nested_param(m, key))}
+            hint = "".join(f"; {m} takes its base model's parameters nested: --param {name}={value}"
+                           for m, name in nested.items())
             raise CliError(f"--param '{item}': no model among {', '.join(models)} has a parameter '{key}'{hint}")
     return out
 

@@ -9,6 +9,7 @@ The ``mhim`` group adds::
 
     depscreen mhim dialogue-to-corpus interviews.jsonl corpus.jsonl [--target score|label]
     depscreen train --model dual-mhim --data corpus.jsonl --out model/ --mhim t=1,b=1
+        # network settings nested: --param base__base__hidden_size=64
     depscreen mhim entropy model/        # attention entropy per epoch, donor and receiver
 
 No post or turn text is printed.
@@ -38,7 +39,8 @@ MHIM_MODELS = {"lmilatt": "lmilatt-mhim", "lmilatt-mhim": "lmilatt-mhim", "dual-
 
 
 def mhim_route(model: str, spec: str) -> tuple[str, list[str]]:
-    """``("lmilatt", "t=2,b=1")`` -> ``("lmilatt-mhim", ["mhim_t=2", "mhim_b=1"])``.
+    """``("lmilatt", "t=2,b=1")`` -> ``("lmilatt-mhim", ["mhim_t=2", "mhim_b=1"])``; for
+    ``dual-mhim``, whose MHIM settings sit on its base, ``["base__mhim_t=2", ...]``.
 
     Raises ``ValueError`` for a model MHIM does not apply to or a bad spec.
     """
@@ -48,8 +50,11 @@ def mhim_route(model: str, spec: str) -> tuple[str, list[str]]:
         raise ValueError(
             f"--mhim applies to attention models {sorted(set(MHIM_MODELS))}, not '{model}'"
         )
+    from ._common import nested_param
+
     values = parse_spec(spec)
-    return MHIM_MODELS[model], [f"mhim_{k}={v}" for k, v in values.items()]
+    name = MHIM_MODELS[model]
+    return name, [f"{nested_param(name, f'mhim_{k}')}={v}" for k, v in values.items()]
 
 
 @mhim_app.command("dialogue-to-corpus")
