@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import re
 from collections import Counter
@@ -146,6 +147,29 @@ def iter_csv(
         raise CorpusFormatError(f"{path}:{reader.line_num}: malformed CSV ({exc})") from exc
     if names is None:
         raise CorpusFormatError(f"{path}: empty file")
+
+
+def iter_json_objects(text: str, name: str, report: ReadReport) -> Iterator[tuple[int, str, dict[str, Any]]]:
+    """Yield ``(line number, where, object)`` for each JSON object line of ``text``.
+
+    ``where`` is ``name:line``. Blank lines, lines that are not valid JSON and JSON
+    values that are not objects are skipped and counted (invalid JSON with the
+    parser's message and column), so every JSON Lines reader reports them alike.
+    """
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        where = f"{name}:{lineno}"
+        if not line.strip():
+            report.skip("blank line", where)
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            report.skip("invalid JSON", f"{where} ({exc.msg}, column {exc.colno})")
+            continue
+        if not isinstance(data, dict):
+            report.skip("not a JSON object", where)
+            continue
+        yield lineno, where, data
 
 
 def check_columns(columns: Sequence[str], required: Iterable[str], path: Path | str) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from ..io import CorpusFormatError
 from ..io import read_jsonl as read_canonical_jsonl
@@ -26,6 +26,7 @@ from ._common import (
     coerce_label,
     finish_posts,
     iter_csv,
+    iter_json_objects,
     parse_time,
     read_text,
     resolve_source,
@@ -173,24 +174,9 @@ def read_jsonl(
         return read_canonical_jsonl(path)
     report = ReadReport(source=str(path))
 
-    def rows() -> Iterator[tuple[str, dict[str, Any]]]:
-        for lineno, line in enumerate(text.splitlines(), start=1):
-            where = f"{path.name}:{lineno}"
-            if not line.strip():
-                report.skip("blank line", where)
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                report.skip("invalid JSON", f"{where} ({exc.msg}, column {exc.colno})")
-                continue
-            if not isinstance(data, dict):
-                report.skip("not a JSON object", where)
-                continue
-            yield where, data
-
+    rows = ((where, data) for _, where, data in iter_json_objects(text, path.name, report))
     return rows_to_corpus(
-        rows(),
+        rows,
         path=path,
         report=report,
         columns=None,

@@ -11,12 +11,11 @@ Example
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ..io import CorpusFormatError
 from ..types import PostCorpus, PostRecord, ReadReport
-from ._common import finish_posts, iter_csv, read_text, resolve_source, take_text
+from ._common import finish_posts, iter_csv, iter_json_objects, read_text, resolve_source, take_text
 
 #: Numeric mood ids of simplifyweibo_4_moods (upstream README: 0 喜悦, 1 愤怒, 2 厌恶, 3 低落).
 SIMPLIFYWEIBO_MOODS = {0: "happiness", 1: "anger", 2: "disgust", 3: "sadness"}
@@ -124,19 +123,7 @@ def read_clue(source: str | Path | None = None, *, encoding: str = "utf-8-sig") 
     records = []
     for file in files:
         text = read_text(file, encoding)
-        for lineno, line in enumerate(text.splitlines(), start=1):
-            where = f"{file.name}:{lineno}"
-            if not line.strip():
-                report.skip("blank line", where)
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                report.skip("invalid JSON", f"{where} ({exc.msg}, column {exc.colno})")
-                continue
-            if not isinstance(data, dict):
-                report.skip("not a JSON object", where)
-                continue
+        for lineno, where, data in iter_json_objects(text, file.name, report):
             if "content" not in data:
                 report.skip("missing field", f"{where} field 'content'")
                 continue
