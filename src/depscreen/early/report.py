@@ -133,18 +133,14 @@ def score_curves(result: "EarlyCVResult", policy: str, n_each: int = 4) -> str:
 
 def html_early_report(result: "EarlyCVResult", path: str | Path, *, title: str | None = None) -> Path:
     """Write the self-contained early-detection report of ``result`` to ``path``."""
-    from .. import DISCLAIMER
-    from ..evaluate.report import REPORT_CSS
+    from ..evaluate.report import report_head
     from .harness import HEADLINE
 
     e = html.escape
     title = title or f"depscreen early detection: {result.model} on {result.corpus.get('name') or 'corpus'}"
     c = result.corpus
     parts = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>{e(title)}</title><style>{REPORT_CSS}</style></head><body>",
-        f"<h1>{e(title)}</h1>",
-        f"<p class='note'>{e(DISCLAIMER)}</p>",
+        *report_head(title),
         "<h2>Setup</h2><ul>",
         f"<li>data: {e(str(c.get('name')))}: {c['n_users']} users, {c['n_posts']} posts after deduplication; "
         f"labels {e(', '.join(f'{a}: {b}' for a, b in c['label_counts'].items()))}; at risk = "

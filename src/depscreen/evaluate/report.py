@@ -326,6 +326,21 @@ small{color:#666}img{max-width:100%;height:auto}.scroll{overflow-x:auto}
 """
 
 
+def report_head(title: str) -> list[str]:
+    """The opening of a depscreen HTML report: the page head with :data:`REPORT_CSS`,
+    ``title`` as its heading, and the disclaimer (every report says it is not a
+    diagnosis). Joined with the rest of the report's parts."""
+    from .. import DISCLAIMER
+
+    e = html.escape
+    return [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>{e(title)}</title><style>{REPORT_CSS}</style></head><body>",
+        f"<h1>{e(title)}</h1>",
+        f"<p class='note'>{e(DISCLAIMER)}</p>",
+    ]
+
+
 def html_report(
     results: Sequence[ReportedResult],
     path: str | Path,
@@ -334,17 +349,12 @@ def html_report(
     metrics: Sequence[str] | None = None,
 ) -> Path:
     """Write a self-contained HTML report of ``results`` (same corpus and folds) to ``path``."""
-    from .. import DISCLAIMER
-
     cols = metric_columns(results, metrics)
     first = results[0]
     e = html.escape
     title = title or f"depscreen evaluation: {first.corpus.get('name') or 'corpus'}"
     parts = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>{e(title)}</title><style>{REPORT_CSS}</style></head><body>",
-        f"<h1>{e(title)}</h1>",
-        f"<p class='note'>{e(DISCLAIMER)}</p>",
+        *report_head(title),
         "<h2>Setup</h2><ul>",
         f"<li>data: {e(str(first.corpus.get('name')))} ({e(first.corpus['level'])}-level, "
         f"{first.corpus['n_items']} items after deduplication; labels "
