@@ -64,6 +64,15 @@ from .. import DISCLAIMER  # noqa: E402
 ModelSpec = Any  # a registry name, an unfitted estimator, or a (label, name-or-estimator) pair
 
 
+def _write_json(path: str | Path, data: dict[str, Any]) -> Path:
+    """Write ``data`` as indented JSON to ``path`` (folders made as needed): the
+    ``to_json`` of :class:`CVResult` and :class:`Comparison`."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False))
+    return path
+
+
 @dataclass
 class FoldResult:
     """One fold of one model: sizes, label counts, metrics and timings."""
@@ -215,10 +224,7 @@ class CVResult:
         }
 
     def to_json(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False))
-        return path
+        return _write_json(path, self.to_dict())
 
     def to_markdown(self, metrics: Sequence[str] | None = None) -> str:
         from .report import markdown_table
@@ -265,10 +271,7 @@ class Comparison:
         }
 
     def to_json(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False))
-        return path
+        return _write_json(path, self.to_dict())
 
     def to_markdown(self, metrics: Sequence[str] | None = None) -> str:
         from .report import markdown_table
