@@ -36,28 +36,33 @@ class RateLimiter:
         """Take one token for ``key``: 0.0 when allowed, else the seconds to wait."""
         if self.rate <= 0:
             return 0.0
-        per_s = self.rate / 60.0
         now = self.clock()
         with self._lock:
-            tokens, last = self._buckets.get(key, (float(self.burst), now))
-            tokens = min(float(self.burst), tokens + (now - last) * per_s)
+            tokens = self._tokens(key, now)
             if tokens >= 1.0:
                 self._buckets[key] = (tokens - 1.0, now)
                 return 0.0
             self._buckets[key] = (tokens, now)
-            return (1.0 - tokens) / per_s
-
+            return self._seconds_to_token(tokens)
 
     def wait(self, key: str) -> float:
         """Seconds until ``key`` has a token, without taking one (0.0: now)."""
         if self.rate <= 0:
             return 0.0
-        per_s = self.rate / 60.0
         now = self.clock()
         with self._lock:
-            tokens, last = self._buckets.get(key, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - last) * per_s)
-        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / per_s
+            tokens = self._tokens(key, now)
+        return self._seconds_to_token(tokens)
+
+    def _tokens(self, key: str, now: float) -> float:
+        """``key``'s tokens at ``now``: its bucket (full when new) refilled since last
+        used, at most ``burst``. Read under the lock; changes nothing."""
+        tokens, last = self._buckets.get(key, (float(self.burst), now))
+        return min(float(self.burst), tokens + (now - last) * (self.rate / 60.0))
+
+    def _seconds_to_token(self, tokens: float) -> float:
+        """Seconds until a bucket holding ``tokens`` has a whole one (0.0: it has)."""
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / (self.rate / 60.0)
 
 
 def retry_after_header(wait_s: float) -> str:
