@@ -53,6 +53,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from .io import write_jsonl
 from .types import Post, ReadReport, User, UserCorpus
 
 SPEAKERS = ("interviewer", "participant")
@@ -226,13 +227,8 @@ def read_dialogue_jsonl(
 
 
 def write_dialogue_jsonl(interviews: Iterable[Interview], path: str | Path) -> Path:
-    """Write interviews in the documented format (one per line)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as fh:
-        for iv in interviews:
-            fh.write(json.dumps(iv.to_dict(), ensure_ascii=False) + "\n")
-    return path
+    """Write interviews in the documented format (one per line, as :func:`~.io.write_jsonl`)."""
+    return write_jsonl(interviews, path)
 
 
 def interviews_to_users(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterable, Iterator
 
 from .types import Corpus, PostCorpus, PostRecord, ReadReport, User, UserCorpus
 
@@ -14,8 +14,12 @@ class CorpusFormatError(ValueError):
     """Raised for malformed input; the message names file, line or row, and field."""
 
 
-def write_jsonl(corpus: Corpus, path: str | Path) -> Path:
-    """Write ``corpus`` as JSON Lines (UTF-8, one record per line)."""
+def write_jsonl(corpus: Corpus | Iterable[Any], path: str | Path) -> Path:
+    """Write ``corpus`` as JSON Lines (UTF-8, one record per line).
+
+    Any records with a ``to_dict()`` are written the same way (interviews:
+    :func:`depscreen.corpus.dialogue.write_dialogue_jsonl`).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as fh:
