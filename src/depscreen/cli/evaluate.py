@@ -153,55 +153,46 @@ def _run_evaluation(
     disclaimer()
 
 
-@app.command()
-def evaluate(
-    model: list[str] = typer.Option(..., "--model", "-m", help=_MODEL_HELP),
-    data: Path = typer.Option(..., "--data", "-d", help="Canonical corpus (JSON Lines, user- or post-level)."),
-    cv: int = typer.Option(5, "--cv", help="Number of folds (reduced, with a warning, for tiny classes)."),
-    repeats: int = typer.Option(1, "--repeats", help="Repeat the k-fold with new shuffles."),
-    seed: int = typer.Option(13, "--seed", help="Random seed, recorded with the results."),
-    json_out: Optional[Path] = typer.Option(None, "--json", help="Write every metric (mean, std, per fold) here."),
-    html: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained HTML report here."),
-    markdown: Optional[Path] = typer.Option(None, "--markdown", help="Write the comparison table as markdown."),
-    task: Optional[str] = typer.Option(None, "--task", help="binary | multiclass | ordinal | regression (default: inferred)."),
-    param: list[str] = typer.Option([], "--param", "-p", help=_PARAM_HELP),
-    dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Remove exact-duplicate texts before splitting."),
-    pos_label: Optional[str] = typer.Option(None, "--pos-label", help="Positive class of a binary task."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
-    operating_point: Optional[str] = typer.Option(
-        None, "--operating-point", metavar="POINT",
-        help=_EVAL_POINT_HELP),
-) -> None:
+def _evaluation_command(doc: str, *, needs_two: bool):
+    """The command ``evaluate`` and ``compare`` both are (same options, same run);
+    ``needs_two``: refuse fewer than two ``--model`` (compare). ``doc`` is its help."""
+
+    def command(
+        model: list[str] = typer.Option(..., "--model", "-m", help=_MODEL_HELP),
+        data: Path = typer.Option(..., "--data", "-d", help="Canonical corpus (JSON Lines, user- or post-level)."),
+        cv: int = typer.Option(5, "--cv", help="Number of folds (reduced, with a warning, for tiny classes)."),
+        repeats: int = typer.Option(1, "--repeats", help="Repeat the k-fold with new shuffles."),
+        seed: int = typer.Option(13, "--seed", help="Random seed, recorded with the results."),
+        json_out: Optional[Path] = typer.Option(None, "--json", help="Write every metric (mean, std, per fold) here."),
+        html: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained HTML report here."),
+        markdown: Optional[Path] = typer.Option(None, "--markdown", help="Write the comparison table as markdown."),
+        task: Optional[str] = typer.Option(None, "--task", help="binary | multiclass | ordinal | regression (default: inferred)."),
+        param: list[str] = typer.Option([], "--param", "-p", help=_PARAM_HELP),
+        dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Remove exact-duplicate texts before splitting."),
+        pos_label: Optional[str] = typer.Option(None, "--pos-label", help="Positive class of a binary task."),
+        progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+        operating_point: Optional[str] = typer.Option(
+            None, "--operating-point", metavar="POINT",
+            help=_EVAL_POINT_HELP),
+    ) -> None:
+        if needs_two and len(model) < 2:
+            fail("compare needs at least two --model options (use `evaluate` for one)")
+        _run_evaluation(model, data, cv, repeats, seed, json_out, html, markdown, task, param, dedup, pos_label,
+                        progress, operating_point)
+
+    command.__doc__ = doc
+    return command
+
+
+evaluate = app.command("evaluate")(_evaluation_command(
     """Cross-validate models (stratified, user-level, deduplicated) and report mean ± std,
-    with sensitivity, specificity, PPV and NPV (95 % Wilson intervals) at the operating point."""
-    _run_evaluation(model, data, cv, repeats, seed, json_out, html, markdown, task, param, dedup, pos_label, progress,
-                    operating_point)
-
-
-@app.command()
-def compare(
-    model: list[str] = typer.Option(..., "--model", "-m", help=_MODEL_HELP),
-    data: Path = typer.Option(..., "--data", "-d", help="Canonical corpus (JSON Lines, user- or post-level)."),
-    cv: int = typer.Option(5, "--cv", help="Number of folds (reduced, with a warning, for tiny classes)."),
-    repeats: int = typer.Option(1, "--repeats", help="Repeat the k-fold with new shuffles."),
-    seed: int = typer.Option(13, "--seed", help="Random seed, recorded with the results."),
-    json_out: Optional[Path] = typer.Option(None, "--json", help="Write every metric (mean, std, per fold) here."),
-    html: Optional[Path] = typer.Option(None, "--html", help="Write a self-contained HTML report here."),
-    markdown: Optional[Path] = typer.Option(None, "--markdown", help="Write the comparison table as markdown."),
-    task: Optional[str] = typer.Option(None, "--task", help="binary | multiclass | ordinal | regression (default: inferred)."),
-    param: list[str] = typer.Option([], "--param", "-p", help=_PARAM_HELP),
-    dedup: bool = typer.Option(True, "--dedup/--no-dedup", help="Remove exact-duplicate texts before splitting."),
-    pos_label: Optional[str] = typer.Option(None, "--pos-label", help="Positive class of a binary task."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
-    operating_point: Optional[str] = typer.Option(
-        None, "--operating-point", metavar="POINT",
-        help=_EVAL_POINT_HELP),
-) -> None:
-    """Compare several models on the same folds (same as `evaluate` with repeated --model)."""
-    if len(model) < 2:
-        fail("compare needs at least two --model options (use `evaluate` for one)")
-    _run_evaluation(model, data, cv, repeats, seed, json_out, html, markdown, task, param, dedup, pos_label, progress,
-                    operating_point)
+    with sensitivity, specificity, PPV and NPV (95 % Wilson intervals) at the operating point.""",
+    needs_two=False,
+))
+compare = app.command("compare")(_evaluation_command(
+    """Compare several models on the same folds (same as `evaluate` with repeated --model).""",
+    needs_two=True,
+))
 
 
 @app.command()
