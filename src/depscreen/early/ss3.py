@@ -27,7 +27,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from ..corpus.types import Post, User
-from ..models.base import Forward, as_documents, check_fitted
+from ..models.base import Forward, ForwardPredictMixin, as_documents, check_fitted
 from ..models.stepping import Stepper
 
 
@@ -40,7 +40,7 @@ def _pyss3():
     return pyss3
 
 
-class SS3Classifier(ClassifierMixin, BaseEstimator):
+class SS3Classifier(ForwardPredictMixin, ClassifierMixin, BaseEstimator):
     """SS3 on users (binary labels), with an incremental early stepper.
 
     Parameters
@@ -106,12 +106,6 @@ class SS3Classifier(ClassifierMixin, BaseEstimator):
         expl = [{"prediction": p.item() if isinstance(p, np.generic) else p, "score": float(s)}
                 for p, s in zip(preds, scores)] if explain else None
         return Forward(preds, proba, scores, expl)
-
-    def predict(self, X):
-        return self._forward(X).predictions
-
-    def predict_proba(self, X):
-        return self._forward(X).proba
 
     def stepper(self) -> "SS3Stepper":
         """Scores a user's growing post prefix incrementally (running confidence sums)."""

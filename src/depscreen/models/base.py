@@ -102,6 +102,19 @@ def forward(model: Any, X: Sequence[Any], *, explain: bool = False, top_k: int =
     return Forward(preds, proba, scores, explanations)
 
 
+class ForwardPredictMixin:
+    """``predict`` and ``predict_proba`` of a model that implements ``_forward``
+    (:func:`forward`): each reads its part of one pass over ``X``."""
+
+    def predict(self, X: Sequence[Any]) -> np.ndarray:
+        """Labels in the training label space (values for a regression head)."""
+        return self._forward(X).predictions
+
+    def predict_proba(self, X: Sequence[Any]) -> np.ndarray:
+        """Class probabilities ``(n_samples, n_classes)`` in the order of ``classes_``."""
+        return self._forward(X).proba
+
+
 def risk_scores(proba: np.ndarray, classes: Sequence[Any] | None) -> np.ndarray | None:
     """One risk number per row of ``proba``, where the labels say what "more" means.
 

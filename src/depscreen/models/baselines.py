@@ -35,7 +35,7 @@ from sklearn.linear_model import LogisticRegression
 from ..corpus.types import User
 from ..jsonable import plain_value
 from ..text.segment import TOKEN_PATTERN, segment_cjk
-from .base import Forward, SavableMixin, as_documents, check_fitted, explanation_score, risk_scores
+from .base import Forward, ForwardPredictMixin, SavableMixin, as_documents, check_fitted, explanation_score, risk_scores
 from .tfidf_io import load_linear, load_tfidf, read_arrays, save_linear, save_tfidf, write_arrays
 from .validation import check_fit_labels
 
@@ -112,7 +112,7 @@ class _SkopsSaved(SavableMixin):
         self.classes_ = fitted.classes_
 
 
-class MajorityBaseline(_SkopsSaved, ClassifierMixin, BaseEstimator):
+class MajorityBaseline(ForwardPredictMixin, _SkopsSaved, ClassifierMixin, BaseEstimator):
     """Always predicts the most frequent training class (ties: the first sorted class).
 
     ``predict_proba`` returns the training class priors for every sample, so ROC-AUC is
@@ -148,18 +148,12 @@ class MajorityBaseline(_SkopsSaved, ClassifierMixin, BaseEstimator):
         )
         return Forward(preds, proba, scores, explanations)
 
-    def predict(self, X: Sequence[Any]) -> np.ndarray:
-        return self._forward(X).predictions
-
-    def predict_proba(self, X: Sequence[Any]) -> np.ndarray:
-        return self._forward(X).proba
-
     def explain(self, X: Sequence[Any], top_k: int = 5) -> list[dict[str, Any]]:
         """Nothing in the input moved the prediction: ``prediction`` and ``score`` only."""
         return self._forward(X, explain=True, top_k=top_k).explanations
 
 
-class TfidfLogReg(SavableMixin, ClassifierMixin, BaseEstimator):
+class TfidfLogReg(ForwardPredictMixin, SavableMixin, ClassifierMixin, BaseEstimator):
     """TF-IDF n-grams + logistic regression, on posts or on users (posts joined).
 
     Chinese text is segmented into jieba words before the word analyzer sees it
@@ -306,12 +300,6 @@ class TfidfLogReg(SavableMixin, ClassifierMixin, BaseEstimator):
         scores = risk_scores(proba, self.classes_)
         explanations = self._explanations(X, V, proba, preds, scores, top_k) if explain else None
         return Forward(preds, proba, scores, explanations)
-
-    def predict(self, X: Sequence[Any]) -> np.ndarray:
-        return self._forward(X).predictions
-
-    def predict_proba(self, X: Sequence[Any]) -> np.ndarray:
-        return self._forward(X).proba
 
     def stepper(self):
         """Scores a user's growing post prefix incrementally from running TF-IDF sums

@@ -41,14 +41,14 @@ from ..jsonable import plain_value
 from ..population.calibration import calibrator_from_state, check_method, fit_calibrator
 from ..population.oof import OutOfFold
 from . import folder as model_folder
-from .base import (Forward, aligned_proba, attach_out_of_fold, check_fitted, forward, risk_scores,
-                   save_out_of_fold)
+from .base import (Forward, ForwardPredictMixin, aligned_proba, attach_out_of_fold, check_fitted, forward,
+                   risk_scores, save_out_of_fold)
 from .validation import check_fit_labels
 
 ESTIMATOR_FOLDER = "estimator"
 
 
-class CalibratedModel(ClassifierMixin, BaseEstimator):
+class CalibratedModel(ForwardPredictMixin, ClassifierMixin, BaseEstimator):
     """A classifier whose ``predict_proba`` is calibrated on its own out-of-fold
     probabilities and whose ``predict`` applies a rule chosen on them.
 
@@ -150,12 +150,6 @@ class CalibratedModel(ClassifierMixin, BaseEstimator):
                 item["score"] = explanation_score(scores, proba, i)
                 explanations.append(item)
         return Forward(preds, proba, scores, explanations)
-
-    def predict(self, X: Sequence[Any]) -> np.ndarray:
-        return self._forward(X).predictions
-
-    def predict_proba(self, X: Sequence[Any]) -> np.ndarray:
-        return self._forward(X).proba
 
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """Labels from calibrated class probabilities by the fitted decision rule."""

@@ -81,14 +81,14 @@ from ..corpus.types import User
 from ..jsonable import plain_value
 from ..population.calibration import fit_calibrator
 from ..population.oof import OutOfFold
-from .base import Forward, SavableMixin, aligned_proba, check_fitted, risk_scores
+from .base import Forward, ForwardPredictMixin, SavableMixin, aligned_proba, check_fitted, risk_scores
 from .baselines import check_tfidf_params
 from .validation import check_fit_labels
 
 _EPS = 1e-6
 
 
-class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
+class DefaultClassifier(ForwardPredictMixin, SavableMixin, ClassifierMixin, BaseEstimator):
     """Word + character TF-IDF with a nested-CV logistic regression, optionally stacked
     with a sentence-embedding model. Users or posts (``input_level = "any"``).
 
@@ -429,12 +429,6 @@ class DefaultClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         scores = risk_scores(proba, self.classes_)
         explanations = self._explain(X, T, preds, scores, posts, top_k) if explain else None
         return Forward(preds, proba, scores, explanations)
-
-    def predict(self, X: Sequence[Any]) -> np.ndarray:
-        return self._forward(X).predictions
-
-    def predict_proba(self, X: Sequence[Any]) -> np.ndarray:
-        return self._forward(X).proba
 
     def explain(self, X: Sequence[Any], top_k: int = 5) -> list[dict[str, Any]]:
         """One dict per sample: ``prediction``, ``score``, ``top_features`` (n-gram,

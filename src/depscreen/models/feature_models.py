@@ -72,7 +72,7 @@ from ..features.user_features import (
     save_union,
 )
 from ..jsonable import plain_value
-from .base import Forward, SavableMixin, check_fitted, explanation_score, risk_scores
+from .base import Forward, ForwardPredictMixin, SavableMixin, check_fitted, explanation_score, risk_scores
 from .baselines import dump_skops, load_skops
 from .validation import check_fit_labels
 
@@ -121,7 +121,7 @@ def make_classifier(
     raise ValueError(f"unknown classifier '{name}'; use one of {', '.join(CLASSIFIERS)}")
 
 
-class FeatureClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
+class FeatureClassifier(ForwardPredictMixin, SavableMixin, ClassifierMixin, BaseEstimator):
     """Hand-made user features + a classic classifier (paper 002's detection models).
 
     Parameters
@@ -273,12 +273,6 @@ class FeatureClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
         if explain:
             explanations = self._explanations(users, F, proba, predictions, scores, top_k)
         return Forward(predictions, proba, scores, explanations)
-
-    def predict(self, X: Sequence[Any]) -> np.ndarray:
-        return self._forward(X).predictions
-
-    def predict_proba(self, X: Sequence[Any]) -> np.ndarray:
-        return self._forward(X).proba
 
     def transform(self, X: Sequence[Any]) -> np.ndarray:
         """The feature matrix of users ``X`` (columns: ``feature_names_out_``)."""

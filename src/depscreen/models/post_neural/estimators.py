@@ -74,6 +74,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from ...jsonable import plain_value
 from ..base import (
     Forward,
+    ForwardPredictMixin,
     SavableMixin,
     as_documents,
     check_fitted,
@@ -109,7 +110,7 @@ __all__ = [
 ]
 
 
-class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
+class PostNeuralClassifier(ForwardPredictMixin, SavableMixin, ClassifierMixin, BaseEstimator):
     """Shared implementation; use :class:`CNNClassifier`, :class:`LSTMClassifier` or
     :class:`CNNLSTMClassifier` (the subclasses only fix ``arch``).
 
@@ -396,13 +397,6 @@ class PostNeuralClassifier(SavableMixin, ClassifierMixin, BaseEstimator):
                 for i, (p, r) in enumerate(zip(predictions, reasons))
             ]
         return Forward(predictions, proba, scores, explanations)
-
-    def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities ``(n_posts, n_classes)`` in the order of ``classes_``."""
-        return self._forward(X).proba
-
-    def predict(self, X) -> np.ndarray:
-        return self._forward(X).predictions
 
     # --------------------------------------------------------------- explain
     def explain(self, X, top_k: int = 5) -> list[dict[str, Any]]:
