@@ -408,6 +408,17 @@ def _machine() -> dict[str, Any]:
     }
 
 
+def _parse_point(operating_point: Any) -> Any:
+    """``operating_point`` parsed (:class:`~depscreen.population.operating_point.OperatingPoint`),
+    or None for none or the model's own rule (the folds then keep the model's labels)."""
+    if operating_point is None:
+        return None
+    from ..population.operating_point import OperatingPoint
+
+    point = OperatingPoint.parse(operating_point)
+    return None if point.is_model_rule else point
+
+
 def _check_point(operating_point: Any, prep: _Prepared) -> None:
     """Refuse, before any fit, a point the corpus's labels cannot take (a level it does
     not have, no level for several classes, a regression task)."""
@@ -533,11 +544,7 @@ def cross_validate(
         intervals in :attr:`CVResult.screening`) are those at the point. None: the
         model's own decision rule.
     """
-    if operating_point is not None:
-        from ..population.operating_point import OperatingPoint
-
-        operating_point = OperatingPoint.parse(operating_point)
-        operating_point = None if operating_point.is_model_rule else operating_point
+    operating_point = _parse_point(operating_point)
     prep = _prepare(corpus, cv=cv, repeats=repeats, seed=seed, task=task, dedup=dedup, pos_label=pos_label)
     _check_point(operating_point, prep)
     name, proto = resolve_model(model, params)
@@ -576,11 +583,7 @@ def compare(
     """
     if not models:
         raise ValueError("compare needs at least one model")
-    if operating_point is not None:
-        from ..population.operating_point import OperatingPoint
-
-        operating_point = OperatingPoint.parse(operating_point)
-        operating_point = None if operating_point.is_model_rule else operating_point
+    operating_point = _parse_point(operating_point)
     params = dict(params or {})
     resolved: list[tuple[str, Any]] = []
     for spec in models:
