@@ -73,7 +73,7 @@ from _peers import (  # noqa: E402
     verdict_cells,
     verdict_sentence,
 )
-from _record import start_record, write_results  # noqa: E402
+from _record import rerender_record, start_record, write_results  # noqa: E402
 
 from depscreen.evaluate import DISCLAIMER  # noqa: E402
 
@@ -283,8 +283,8 @@ def render(results: dict[str, Any]) -> str:
         "earlier runs compared with). TunedThresholdClassifierCV takes two classes only: on the level sets "
         "the peers are untuned.",
         "",
-        "| data set | metric | " + " | ".join(ALL_NAMES) + " | strongest peer | diff [95% CI] | verdict | Holm p "
-        "| vs plain peers | target | met? |",
+        "| data set | metric | " + " | ".join(ALL_NAMES) + " | strongest peer | diff [95% CI] | Holm p "
+        "| verdict (95% CI) | vs plain peers | target | met? |",
         "|---|---|" + "---|" * (len(ALL_NAMES) + 7),
     ]
     for name, res in results.items():
@@ -300,13 +300,26 @@ def render(results: dict[str, Any]) -> str:
             plain = "same" if pt is None else f"{pt['peer']} {pt['diff']:+.3f} **{pt['verdict']}**"
             lines.append(
                 f"| {label} | {k} {arrow} | " + " | ".join(cells)
-                + " | " + " | ".join(verdict_cells(t)) + f" | {t['holm_p']:.3g} | {plain}"
+                + " | " + " | ".join(verdict_cells(t)) + f" | {plain}"
                 + f" | {'—' if target is None else ('≥' if higher else '≤') + f' {target}'} | {met} |"
             )
-    lines += ["", multiplicity_sentence(n_tests, "bootstrap p"), ""]
+    lines += ["", multiplicity_sentence(n_tests, "bootstrap p"), "", held_after_holm(results), ""]
     for name, res in results.items():
         lines += _section(name, res)
     return "\n".join(lines)
+
+
+def held_after_holm(results: dict[str, Any]) -> str:
+    """One sentence: which win / loss verdicts (95 % interval excluding 0) still hold with
+    the Holm-adjusted p below 0.05, and which do not."""
+    held, not_held = [], []
+    for name, res in results.items():
+        for k, _ in SETS[name]["metrics"]:
+            t = res["tests"][k]
+            if t["verdict"] in ("win", "loss"):
+                (held if t["holm_p"] < 0.05 else not_held).append(f"{name} {k} ({t['verdict']}, Holm p {t['holm_p']:.3f})")
+    return ("Verdicts that hold after Holm (adjusted p < 0.05): " + ("; ".join(held) or "none") + ". "
+            "Verdicts from the 95% interval alone, not significant after Holm: " + ("; ".join(not_held) or "none") + ".")
 
 
 def _section(name: str, res: dict[str, Any]) -> list[str]:
@@ -387,7 +400,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None, help="smoke test: a stratified sample of N items per set")
     parser.add_argument("--no-write", action="store_true", help="print only")
     parser.add_argument("--name", default="default_model", help="results file stem")
+    parser.add_argument("--from-json", type=Path, default=None,
+                        help="re-render the markdown (tables, Holm, sentences) from a saved default_model.json")
     args = parser.parse_args(argv)
+    if args.from_json:
+        import json
+
+        saved = json.loads(args.from_json.read_text())
+        record = rerender_record(saved["run"], argv and ["benchmarks/default_model.py", *argv])
+        args.seed = saved["run"]["seeds"][0]
+        md, js = _write(args, saved["datasets"], record)
+        print(f"wrote {md} and {js}")
+        return 0
     names = [n.strip() for n in args.datasets.split(",") if n.strip()]
     for n in names:
         if n not in SETS or n not in DATASETS:
