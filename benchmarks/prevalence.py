@@ -53,7 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _datasets import LICENCE_NOTE, load_benchmark_corpus  # noqa: E402
 from _peers import CACHE, PEER_DESCRIPTION, PEER_NAMES, cross_val_oof, holm, make_peers, samples, seeded_folds  # noqa: E402
-from _record import start_record, write_results  # noqa: E402
+from _record import rerender_record, start_record, write_results  # noqa: E402
 
 SEED = 71
 CLAIM_METHOD = "pacc"
@@ -327,6 +327,49 @@ def _f(v: float | None, d: int = 3) -> str:
     return "-" if v is None else f"{v:.{d}f}"
 
 
+def pairs_summary(pairs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Over the cross-dataset pairs: each depscreen method's mean absolute error and how many
+    of its intervals hold the true share, each peer's classify-and-count error, and what
+    ``adapt_priors`` did to F1 / macro-F1 (mean change, pairs better / worse)."""
+    from depscreen.population.prevalence import METHODS
+
+    def mean(xs):
+        return float(np.mean(xs))
+
+    out: dict[str, Any] = {"n_pairs": len(pairs), "depscreen": {}, "peers_cc": {}, "adapt": {}}
+    for m in METHODS:
+        est = [r["depscreen"][m] for r in pairs]
+        out["depscreen"][m] = {"mae": mean([abs(e["estimate"] - r["true"]) for e, r in zip(est, pairs)]),
+                               "covered": sum(e["low"] <= r["true"] <= e["high"] for e, r in zip(est, pairs))}
+    for p in pairs[0]["peers"]:
+        out["peers_cc"][p] = mean([abs(r["peers"][p]["cc"] - r["true"]) for r in pairs])
+    for i, metric in enumerate(("F1", "macro-F1")):
+        d = [r["f1_adapted"][i] - r["f1"][i] for r in pairs]
+        out["adapt"][metric] = {"mean_change": mean(d), "better": sum(x > 0 for x in d), "worse": sum(x < 0 for x in d)}
+    return out
+
+
+def pairs_sentences(summary: dict[str, Any], syn: str = "") -> list[str]:
+    """The pairs' summary as sentences a reader can check against the table below them."""
+    n = summary["n_pairs"]
+    best = min(summary["depscreen"], key=lambda m: summary["depscreen"][m]["mae"])
+    best_peer = min(summary["peers_cc"], key=summary["peers_cc"].get)
+    errs = ", ".join(f"{m} {_f(v['mae'])} ({v['covered']}/{n} intervals hold the true share)"
+                     for m, v in summary["depscreen"].items())
+    adapt = "; ".join(f"{k} {v['mean_change']:+.3f} on average ({v['better']} of {n} pairs better, {v['worse']} worse)"
+                      for k, v in summary["adapt"].items())
+    moves = [("raises" if v["mean_change"] > 0 else "lowers" if v["mean_change"] < 0 else "does not change") + f" {k}"
+             for k, v in summary["adapt"].items()]
+    verdict = ("it hurts: on average it " if all(m.startswith("lowers") for m in moves) else
+               "it helps: on average it " if all(m.startswith("raises") for m in moves) else "on average it ") + " and ".join(moves)
+    return [
+        f"- cross-dataset pairs{syn} ({n} directed pairs, one test set each, no paired test): mean absolute error of "
+        f"depscreen-default's estimates: {errs}; lowest: {best}. Peers' classify-and-count: "
+        + ", ".join(f"{p} {_f(v)}" for p, v in summary["peers_cc"].items()) + f" (best {best_peer}).",
+        f"- adapt-priors on the cross-dataset pairs{syn}: {adapt}: {verdict}.",
+    ]
+
+
 def render(payload: dict[str, Any]) -> str:
     from depscreen.population.prevalence import METHODS
 
@@ -340,6 +383,9 @@ def render(payload: dict[str, Any]) -> str:
                      f"{_f(t['coverage'], 2)} (target >= 0.90: {'met' if t['coverage_met'] else 'missed'}); "
                      f"lowest error: {t['best_method_by_mae']}; adapt-priors F1 change at shares far from the "
                      f"training share {_f(t['adapt_far_f1_gain'])}")
+    pairs = payload.get("pairs")
+    if pairs and pairs.get("pairs"):
+        lines += pairs_sentences(pairs_summary(pairs["pairs"]), syn)
     lines += ["", f"{payload['n_tests']} paired comparisons in this file; Holm-adjusted p; win / loss only at "
               "adjusted p < 0.05, otherwise a tie.", ""]
     for name, res in payload["mix"].items():
@@ -374,7 +420,6 @@ def render(payload: dict[str, Any]) -> str:
             lines.append(f"- adapt-priors, shares {where} the training share ({t['metric']}): {t['diff']:+.4f} "
                          f"[{t['low']:+.4f}, {t['high']:+.4f}], Holm p = {t['p_holm']:.3g}: **{t['verdict']}**")
         lines.append("")
-    pairs = payload.get("pairs")
     if pairs:
         lines += ["## Cross-dataset pairs" + syn, ""]
         lines += [f"- {n}: {h['description']}, {h['n']} posts, positive share {h['positive_share']}"
@@ -390,7 +435,41 @@ def render(payload: dict[str, Any]) -> str:
             lines.append(f"| {r['train']} -> {r['test']} | {r['true']:.3f} | {ests} | {min(ccs):.3f}-{max(ccs):.3f} | "
                          f"{r['f1'][0]:.3f} | {r['f1_adapted'][0]:.3f} | {r['f1'][1]:.3f} | {r['f1_adapted'][1]:.3f} |")
         lines.append("")
+        if pairs["pairs"]:
+            lines += pairs_sentences(pairs_summary(pairs["pairs"]), syn) + [""]
     return "\n".join(lines)
+
+
+def write_payload(payload: dict[str, Any], record: Any, args: argparse.Namespace, *, done: bool, measured: bool) -> int:
+    """Write the file: after each set while measuring (marked partial, so a run cut short
+    leaves what it measured), at the end, or re-rendered from a saved JSON
+    (``measured=False``: the run record keeps its own dates and load)."""
+    payload["complete"] = done
+    payload["n_tests"] = apply_holm(payload)
+    payload["targets"] = targets(payload)
+    if measured:
+        record.finish()
+    body = render(payload)
+    if done:
+        print(body)
+    if args.no_write:
+        return 0
+    from depscreen import DISCLAIMER
+
+    data = ("**Synthetic data only** (a smoke run)." if args.synthetic else
+            f"{LICENCE_NOTE} Chinese labels are proxies (sadness, not depression); Indonesian labels are "
+            "suicidal ideation, not depression.")
+    partial = "" if done else ("\n\n**Partial run**: the file was written after the sets below; the run did "
+                               "not reach the rest.")
+    pre = (f"> {DISCLAIMER}\n>\n> {data}\n>\n> A share here is the share of posts (users for "
+           "mht-controlled) whose writing shows the signal, not the prevalence of clinical depression.\n\n"
+           f"Peers at full strength: {PEER_DESCRIPTION}. Intervals: percentile bootstrap, {args.boot} "
+           f"replicates.{partial}")
+    md, js = write_results("prevalence", body, payload, record, preamble=pre,
+                           title="Prevalence: the share of a population, with intervals"
+                           + (" (synthetic)" if args.synthetic else ""))
+    log(f"wrote {md} and {js}{'' if done else ' (partial)'}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -403,9 +482,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-pairs", action="store_true", help="skip the cross-dataset pairs")
     parser.add_argument("--synthetic", action="store_true")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--from-json", type=Path, default=None,
+                        help="re-render the markdown (summaries, Holm, sentences) from a saved prevalence.json")
     args = parser.parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    record = start_record(seeds=[args.seed], argv=argv and ["benchmarks/prevalence.py", *argv])
+    cmd = argv and ["benchmarks/prevalence.py", *argv]
+    if args.from_json:
+        import json
+
+        saved = json.loads(args.from_json.read_text())
+        record = rerender_record(saved.pop("run"), cmd)
+        args.synthetic, args.boot = saved["synthetic"], saved["boot"]
+        return write_payload(saved, record, args, done=True, measured=False)
+    record = start_record(seeds=[args.seed], argv=cmd)
     limit = args.limit or (600 if args.quick else None)
     per_share = 4 if args.quick else SAMPLES_PER_SHARE
     payload: dict[str, Any] = {"synthetic": args.synthetic, "seed": args.seed, "boot": args.boot, "quick": args.quick,
@@ -416,32 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         srcs = [shared_source(n.strip(), limit, args.seed) for n in args.sets.split(",") if n.strip()]
     def emit(done: bool) -> None:
-        """Write the file: after each set (marked partial, so a run cut short leaves what
-        it measured) and at the end."""
-        payload["complete"] = done
-        payload["n_tests"] = apply_holm(payload)
-        payload["targets"] = targets(payload)
-        record.finish()
-        body = render(payload)
-        if done:
-            print(body)
-        if args.no_write:
-            return
-        from depscreen import DISCLAIMER
-
-        data = ("**Synthetic data only** (a smoke run)." if args.synthetic else
-                f"{LICENCE_NOTE} Chinese labels are proxies (sadness, not depression); Indonesian labels are "
-                "suicidal ideation, not depression.")
-        partial = "" if done else ("\n\n**Partial run**: the file was written after the sets below; the run did "
-                                   "not reach the rest.")
-        pre = (f"> {DISCLAIMER}\n>\n> {data}\n>\n> A share here is the share of posts (users for "
-               "mht-controlled) whose writing shows the signal, not the prevalence of clinical depression.\n\n"
-               f"Peers at full strength: {PEER_DESCRIPTION}. Intervals: percentile bootstrap, {args.boot} "
-               f"replicates.{partial}")
-        md, js = write_results("prevalence", body, payload, record, preamble=pre,
-                               title="Prevalence: the share of a population, with intervals"
-                               + (" (synthetic)" if args.synthetic else ""))
-        log(f"wrote {md} and {js}{'' if done else ' (partial)'}")
+        write_payload(payload, record, args, done=done, measured=True)
 
     for src in srcs:
         payload["mix"][src.name] = run_mix(src, args.seed, args.boot, per_share)

@@ -68,3 +68,22 @@ def test_cross_dataset_pairs_every_direction(monkeypatch):
     assert res["sets"]["synthetic-b"]["positive_share"] == round(float(np.mean(pairs["synthetic-b"].y)), 4)
     text = prevalence.render({"synthetic": True, "mix": {}, "pairs": res, "n_tests": 0, "targets": {}})
     assert "synthetic-a -> synthetic-b" in text
+
+
+def test_pairs_summary_counts_errors_coverage_and_adaptation():
+    """Hand-made rows: errors, interval hits and the adapt-priors tally are what the rows say."""
+    def row(true, est, lo, hi, f1, f1a):
+        m = {"estimate": est, "low": lo, "high": hi}
+        return {"true": true, "depscreen": {k: m for k in ("cc", "pcc", "acc", "pacc", "em")},
+                "peers": {"word-lr": {"cc": true + 0.1, "pcc": true}}, "f1": f1, "f1_adapted": f1a}
+
+    rows = [row(0.2, 0.3, 0.25, 0.35, [0.5, 0.6], [0.6, 0.5]), row(0.5, 0.5, 0.4, 0.6, [0.7, 0.7], [0.6, 0.6])]
+    s = prevalence.pairs_summary(rows)
+    assert s["n_pairs"] == 2
+    assert abs(s["depscreen"]["pacc"]["mae"] - 0.05) < 1e-12 and s["depscreen"]["pacc"]["covered"] == 1
+    assert abs(s["peers_cc"]["word-lr"] - 0.1) < 1e-12
+    assert s["adapt"]["F1"] == {"mean_change": 0.0, "better": 1, "worse": 1}
+    assert s["adapt"]["macro-F1"]["better"] == 0 and s["adapt"]["macro-F1"]["worse"] == 2
+    text = "\n".join(prevalence.pairs_sentences(s))
+    assert "1/2 intervals hold the true share" in text
+    assert "on average it does not change F1 and lowers macro-F1" in text and "hurts" not in text
