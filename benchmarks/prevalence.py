@@ -197,6 +197,10 @@ def run_pairs(srcs: dict[str, Any], groups: dict[str, tuple[str, ...]], seed: in
 
     out: dict[str, Any] = {"sets": {}, "pairs": []}
     for names in groups.values():
+        for name in names:
+            h = srcs[name].header()
+            h["positive_share"] = round(float(np.mean(srcs[name].y)), 4)
+            out["sets"][name] = h
         for a in names:
             sa = srcs[a]
             fams = factories(sa.zh)
@@ -207,10 +211,6 @@ def run_pairs(srcs: dict[str, Any], groups: dict[str, tuple[str, ...]], seed: in
                 if a == b:
                     continue
                 sb = srcs[b]
-                for s in (sa, sb):
-                    h = s.header()
-                    h["positive_share"] = round(float(np.mean(s.y)), 4)
-                    out["sets"][s.name] = h
                 fw = forward(dc, list(sb.X))
                 proba, labels = np.asarray(fw.proba), np.asarray(fw.predictions).astype(int)
                 peer = {p: np.asarray(models[p].predict_proba(sb.X)) for p in PEER_NAMES}
@@ -384,8 +384,8 @@ def render(payload: dict[str, Any]) -> str:
                      f"lowest error: {t['best_method_by_mae']}; adapt-priors F1 change at shares far from the "
                      f"training share {_f(t['adapt_far_f1_gain'])}")
     pairs = payload.get("pairs")
-    if pairs and pairs.get("pairs"):
-        lines += pairs_sentences(pairs_summary(pairs["pairs"]), syn)
+    pair_lines = pairs_sentences(pairs_summary(pairs["pairs"]), syn) if pairs and pairs.get("pairs") else []
+    lines += pair_lines
     lines += ["", f"{payload['n_tests']} paired comparisons in this file; Holm-adjusted p; win / loss only at "
               "adjusted p < 0.05, otherwise a tie.", ""]
     for name, res in payload["mix"].items():
@@ -435,8 +435,8 @@ def render(payload: dict[str, Any]) -> str:
             lines.append(f"| {r['train']} -> {r['test']} | {r['true']:.3f} | {ests} | {min(ccs):.3f}-{max(ccs):.3f} | "
                          f"{r['f1'][0]:.3f} | {r['f1_adapted'][0]:.3f} | {r['f1'][1]:.3f} | {r['f1_adapted'][1]:.3f} |")
         lines.append("")
-        if pairs["pairs"]:
-            lines += pairs_sentences(pairs_summary(pairs["pairs"]), syn) + [""]
+        if pair_lines:
+            lines += pair_lines + [""]
     return "\n".join(lines)
 
 
