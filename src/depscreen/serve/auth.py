@@ -48,12 +48,16 @@ async def require_key(request: Request, header_value: str | None = Security(api_
         # and cannot grow the limiter's table
         kid = key_id(key)
         bucket = f"{client} {kid if svc.keys.knows(kid) else '-'}"
+        # a key that verified before is one keyed hash away (no thread); only the slow
+        # scrypt check of a key not seen yet goes to a thread, off the event loop
+        name = svc.keys.remembered(key) if key else None
         blocked = svc.failures.wait(bucket)
-        if blocked > 0 and await anyio.to_thread.run_sync(svc.keys.remembered, key) is None:
+        if blocked > 0 and name is None:
             raise InputError("X-API-Key", f"retry in {retry_after_header(blocked)} s", status=429,
                              error="too many wrong keys for this key id from this address",
                              headers={"Retry-After": retry_after_header(blocked)})
-        name = await anyio.to_thread.run_sync(svc.keys.verify, key) if key else None
+        if name is None and key:
+            name = await anyio.to_thread.run_sync(svc.keys.verify, key)
         if name is None:
             if key:
                 svc.failures.acquire(bucket)

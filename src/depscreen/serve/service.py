@@ -151,8 +151,9 @@ class Service:
         return out
 
 
-def get_service(request: Request) -> Service:
-    """FastAPI dependency: the app's :class:`Service`."""
+async def get_service(request: Request) -> Service:
+    """FastAPI dependency: the app's :class:`Service` (``async``: FastAPI runs a plain
+    ``def`` dependency in its thread pool, one thread hop per request for an attribute read)."""
     return request.app.state.service
 
 
