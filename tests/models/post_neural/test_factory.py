@@ -2,13 +2,16 @@
 architecture's saved configuration holds its own shape settings, and a seed fixes the
 initial weights."""
 
+import inspect
 import json
 
 import pytest
 import torch
 
 from depscreen.models.post_neural import CNNClassifier, CNNLSTMClassifier, LSTMClassifier
+from depscreen.models.post_neural.estimators import FEATURIZER_PARAMS, PostNeuralClassifier
 from depscreen.models.post_neural.factory import ARCHITECTURES, make_network, network_config
+from depscreen.models.post_neural.featurizer import PostFeaturizer
 from depscreen.models.post_neural.networks import CNN, CNNLSTM, LSTM
 from depscreen.models.registry import model_class
 
@@ -55,3 +58,21 @@ def test_the_registered_estimators_cover_every_architecture_and_unknown_ones_are
     assert [CNNClassifier.arch, LSTMClassifier.arch, CNNLSTMClassifier.arch] == ["cnn", "lstm", "cnn-lstm"]
     with pytest.raises(ValueError, match="unknown architecture 'gru'"):
         network_config("gru", n_classes=2, input="tfidf", inputs=TFIDF)
+
+
+def _defaults(function) -> dict:
+    return {name: p.default for name, p in inspect.signature(function).parameters.items()
+            if p.default is not inspect.Parameter.empty}
+
+
+@pytest.mark.parametrize("estimator", [PostNeuralClassifier, CNNClassifier, LSTMClassifier, CNNLSTMClassifier])
+def test_the_parts_defaults_agree_with_the_estimators_defaults(estimator):
+    """The featuriser and the network configuration keep their own defaults (each can be
+    used alone) while scikit-learn makes the estimator list its parameters too: the two
+    copies must not drift apart, or a part used alone would differ from the estimator."""
+    ours = estimator().get_params()
+    featurizer = _defaults(PostFeaturizer.__init__)
+    assert set(featurizer) == set(FEATURIZER_PARAMS)
+    assert {name: ours[name] for name in FEATURIZER_PARAMS} == featurizer
+    shape = _defaults(network_config)
+    assert shape and {name: ours[name] for name in shape} == shape
